@@ -1,0 +1,76 @@
+//! The `ruyi` command line. Each subcommand lives in its own file and writes
+//! to the writer it is given, so tests can run it and read its output.
+
+mod bench;
+mod demo;
+mod generate;
+mod migrate;
+mod plan;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ruyi",
+    version,
+    about = "Field-engineer dispatch and route scheduler"
+)]
+pub struct Cli {
+    /// Database URL: a `sqlite:` file (the default) or `postgres://…`.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The main job: create the SQLite database, load the shipped network
+    /// and a generated day, plan all seven hubs, print a table and write the
+    /// routes as JSON and GeoJSON.
+    Demo(demo::DemoArgs),
+    /// Plan one hub's day and store the roster.
+    Plan(plan::PlanArgs),
+    /// Generate a seeded day of tickets.
+    Generate(generate::GenerateArgs),
+    /// Apply the database migrations.
+    Migrate,
+    /// Serve the HTTP API.
+    Serve(serve::ServeArgs),
+    /// Benchmarks (route quality against best-known solutions).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// The SQLite file used when no `DATABASE_URL` is given.
+pub fn default_database_url() -> String {
+    std::env::var("RUYI_DB_FILE")
+        .map(|file| format!("sqlite://{file}?mode=rwc"))
+        .unwrap_or_else(|_| "sqlite://ruyi.db?mode=rwc".to_string())
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let database_url = cli
+        .database_url
+        .clone()
+        .unwrap_or_else(default_database_url);
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Demo(args) => demo::run(&database_url, args, &mut out),
+        Command::Plan(args) => plan::run(&database_url, args, &mut out),
+        Command::Generate(args) => generate::run(args, &mut out),
+        Command::Migrate => migrate::run(&database_url, &mut out),
+        Command::Serve(args) => serve::run(&database_url, args),
+        Command::Bench(command) => bench::run(command, &mut out),
+    }
+}
+
+/// Where a subcommand writes files, created on demand.
+pub fn ensure_dir(dir: &PathBuf) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}

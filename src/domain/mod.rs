@@ -1,0 +1,31 @@
+//! Checked domain types: every value here was validated when it was built, so
+//! the rest of Ruyi (storage, dispatch, the API) never re-checks them.
+//!
+//! Depends on nothing else in the crate. Construction goes through `new` /
+//! `parse` / `TryFrom`, which return a [`DomainError`] naming the bad field.
+
+mod engineer;
+mod error;
+mod geo_point;
+mod ids;
+mod network;
+mod region;
+mod roster;
+mod severity;
+mod skill;
+mod sla;
+mod ticket;
+mod time_window;
+
+pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
+pub use error::DomainError;
+pub use geo_point::GeoPoint;
+pub use ids::{EngineerId, StationId, TicketId};
+pub use network::{City, Hub, Station, Tier};
+pub use region::Region;
+pub use roster::{EngineerRoute, Roster, RosterSummary, UnassignedTicket, Visit};
+pub use severity::Severity;
+pub use skill::{Skill, SkillSet};
+pub use sla::{ServiceHours, SlaDeadlines, SlaPolicy};
+pub use ticket::{Ticket, TicketStatus};
+pub use time_window::{TimeWindow, service_offset};

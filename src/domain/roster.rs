@@ -1,0 +1,73 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{EngineerId, GeoPoint, Region, TicketId};
+
+/// One planned visit on an engineer's route, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    /// 1-based position in the route.
+    pub sequence: u32,
+    pub ticket_id: TicketId,
+    pub location: GeoPoint,
+    pub arrival: DateTime<Utc>,
+    pub start: DateTime<Utc>,
+    pub departure: DateTime<Utc>,
+    /// The ticket's SLA clocks, copied so a route can be read on its own.
+    pub on_site_by: DateTime<Utc>,
+    pub repaired_by: DateTime<Utc>,
+    /// Minutes past `on_site_by` at arrival (0 when on time).
+    pub late_minutes: i64,
+    /// Kilometres driven from the previous stop (or the base).
+    pub km_from_previous: f64,
+}
+
+/// An engineer's day: leave the base, make the visits, come back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineerRoute {
+    pub engineer_id: EngineerId,
+    pub base: GeoPoint,
+    pub leave_at: DateTime<Utc>,
+    pub return_at: DateTime<Utc>,
+    pub km: f64,
+    pub visits: Vec<Visit>,
+    /// The lunch break, if the day runs through lunch.
+    pub lunch: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// A ticket the plan could not place, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnassignedTicket {
+    pub ticket_id: TicketId,
+    /// A stable code (`no_engineer_with_skill`, `unreachable`, `no_room`, …).
+    pub reason: String,
+    /// The same in words, with what would fix it where known.
+    pub detail: String,
+}
+
+/// Figures a coordinator reads first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RosterSummary {
+    pub tickets: u32,
+    pub assigned: u32,
+    pub engineers_available: u32,
+    pub engineers_used: u32,
+    /// Assigned visits that arrive by their 12 h on-site deadline.
+    pub on_time: u32,
+    pub km: f64,
+    pub objective: i64,
+    pub solve_seconds: f64,
+}
+
+/// A hub's plan for one day, as stored and published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Roster {
+    /// Set by storage when the roster is saved.
+    pub id: Option<i64>,
+    pub hub: Region,
+    pub date: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub routes: Vec<EngineerRoute>,
+    pub unassigned: Vec<UnassignedTicket>,
+    pub summary: RosterSummary,
+}

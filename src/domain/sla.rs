@@ -1,0 +1,170 @@
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::DomainError;
+
+/// When the customer's contract has the hotline and engineers available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceHours {
+    /// Weekdays, office hours (the default contract).
+    FiveByEight,
+    /// Round the clock, every day.
+    SevenByTwentyFour,
+}
+
+/// The limits a ticket's contract sets, in minutes after the report. The
+/// defaults are the service plan's: response in 2 h, on site in 12 h,
+/// repaired in 48 h. Contracts may only tighten them relative to each other
+/// (response ≤ on site ≤ repaired).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawPolicy", into = "RawPolicy")]
+pub struct SlaPolicy {
+    response_minutes: u32,
+    on_site_minutes: u32,
+    repair_minutes: u32,
+    hours: ServiceHours,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawPolicy {
+    response_minutes: u32,
+    on_site_minutes: u32,
+    repair_minutes: u32,
+    hours: ServiceHours,
+}
+
+impl Default for SlaPolicy {
+    fn default() -> Self {
+        Self {
+            response_minutes: 2 * 60,
+            on_site_minutes: 12 * 60,
+            repair_minutes: 48 * 60,
+            hours: ServiceHours::FiveByEight,
+        }
+    }
+}
+
+impl SlaPolicy {
+    pub fn new(
+        response_minutes: u32,
+        on_site_minutes: u32,
+        repair_minutes: u32,
+        hours: ServiceHours,
+    ) -> Result<Self, DomainError> {
+        if response_minutes == 0 {
+            return Err(DomainError::new("sla.response_minutes", "must be positive"));
+        }
+        if on_site_minutes < response_minutes {
+            return Err(DomainError::new(
+                "sla.on_site_minutes",
+                "the on-site limit cannot be shorter than the response limit",
+            ));
+        }
+        if repair_minutes < on_site_minutes {
+            return Err(DomainError::new(
+                "sla.repair_minutes",
+                "the repair limit cannot be shorter than the on-site limit",
+            ));
+        }
+        Ok(Self {
+            response_minutes,
+            on_site_minutes,
+            repair_minutes,
+            hours,
+        })
+    }
+
+    /// The key-customer contract of the service plan: response in 1 h and
+    /// on site in 2 h, around the clock.
+    pub fn key_customer() -> Self {
+        Self {
+            response_minutes: 60,
+            on_site_minutes: 120,
+            repair_minutes: 48 * 60,
+            hours: ServiceHours::SevenByTwentyFour,
+        }
+    }
+
+    pub fn response_minutes(&self) -> u32 {
+        self.response_minutes
+    }
+    pub fn on_site_minutes(&self) -> u32 {
+        self.on_site_minutes
+    }
+    pub fn repair_minutes(&self) -> u32 {
+        self.repair_minutes
+    }
+    pub fn hours(&self) -> ServiceHours {
+        self.hours
+    }
+
+    pub fn deadlines(&self, reported_at: DateTime<Utc>) -> SlaDeadlines {
+        let after = |minutes: u32| reported_at + Duration::minutes(minutes as i64);
+        SlaDeadlines {
+            respond_by: after(self.response_minutes),
+            on_site_by: after(self.on_site_minutes),
+            repaired_by: after(self.repair_minutes),
+        }
+    }
+}
+
+impl TryFrom<RawPolicy> for SlaPolicy {
+    type Error = DomainError;
+    fn try_from(raw: RawPolicy) -> Result<Self, Self::Error> {
+        SlaPolicy::new(
+            raw.response_minutes,
+            raw.on_site_minutes,
+            raw.repair_minutes,
+            raw.hours,
+        )
+    }
+}
+
+impl From<SlaPolicy> for RawPolicy {
+    fn from(p: SlaPolicy) -> Self {
+        RawPolicy {
+            response_minutes: p.response_minutes,
+            on_site_minutes: p.on_site_minutes,
+            repair_minutes: p.repair_minutes,
+            hours: p.hours,
+        }
+    }
+}
+
+/// A ticket's three clocks, derived from its report time and contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaDeadlines {
+    pub respond_by: DateTime<Utc>,
+    pub on_site_by: DateTime<Utc>,
+    pub repaired_by: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn default_deadlines_are_2_12_48_hours() {
+        let reported = Utc.with_ymd_and_hms(2026, 11, 27, 20, 0, 0).unwrap();
+        let d = SlaPolicy::default().deadlines(reported);
+        assert_eq!(d.respond_by, reported + Duration::hours(2));
+        assert_eq!(d.on_site_by, reported + Duration::hours(12));
+        assert_eq!(d.repaired_by, reported + Duration::hours(48));
+    }
+
+    #[test]
+    fn key_customer_contract_tightens_on_site() {
+        let reported = Utc.with_ymd_and_hms(2026, 11, 27, 20, 0, 0).unwrap();
+        let d = SlaPolicy::key_customer().deadlines(reported);
+        assert_eq!(d.on_site_by, reported + Duration::hours(2));
+    }
+
+    #[test]
+    fn refuses_inconsistent_overrides() {
+        let err = SlaPolicy::new(120, 60, 2880, ServiceHours::FiveByEight).unwrap_err();
+        assert_eq!(err.field, "sla.on_site_minutes");
+        assert!(SlaPolicy::new(0, 60, 2880, ServiceHours::FiveByEight).is_err());
+    }
+}

@@ -1,0 +1,193 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{DomainError, GeoPoint, Region, Severity, Skill, SlaDeadlines, SlaPolicy, TicketId};
+
+/// Where a ticket stands in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Reported, not yet on any roster.
+    Open,
+    /// On a stored roster.
+    Planned,
+    /// Service restored.
+    Resolved,
+    Cancelled,
+}
+
+impl TicketStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Planned => "planned",
+            TicketStatus::Resolved => "resolved",
+            TicketStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "open" => Ok(TicketStatus::Open),
+            "planned" => Ok(TicketStatus::Planned),
+            "resolved" => Ok(TicketStatus::Resolved),
+            "cancelled" => Ok(TicketStatus::Cancelled),
+            other => Err(DomainError::new(
+                "status",
+                format!("{other:?} is not a status; expected open, planned, resolved or cancelled"),
+            )),
+        }
+    }
+}
+
+/// A fault report that needs an engineer on site.
+///
+/// Fields are private so that a ticket in hand always satisfies the checks
+/// in [`Ticket::new`]; deadlines are derived, never stored separately, so
+/// they cannot drift from the report time and contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    id: TicketId,
+    customer: String,
+    site: GeoPoint,
+    city_adcode: u32,
+    region: Region,
+    severity: Severity,
+    skill: Skill,
+    reported_at: DateTime<Utc>,
+    service_minutes: u32,
+    sla: SlaPolicy,
+    status: TicketStatus,
+}
+
+impl Ticket {
+    /// Longest on-site job we accept: a repair that takes more than a
+    /// working day is a project, not a visit.
+    pub const MAX_SERVICE_MINUTES: u32 = 8 * 60;
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: TicketId,
+        customer: impl Into<String>,
+        site: GeoPoint,
+        city_adcode: u32,
+        region: Region,
+        severity: Severity,
+        skill: Skill,
+        reported_at: DateTime<Utc>,
+        service_minutes: u32,
+        sla: SlaPolicy,
+    ) -> Result<Self, DomainError> {
+        let customer = customer.into();
+        if customer.trim().is_empty() || customer.chars().count() > 200 {
+            return Err(DomainError::new("customer", "must be 1-200 characters"));
+        }
+        if !(100000..=999999).contains(&city_adcode) {
+            return Err(DomainError::new(
+                "city_adcode",
+                format!("{city_adcode} is not a 6-digit adcode"),
+            ));
+        }
+        if service_minutes == 0 || service_minutes > Self::MAX_SERVICE_MINUTES {
+            return Err(DomainError::new(
+                "service_minutes",
+                format!(
+                    "{service_minutes} is outside 1..={}",
+                    Self::MAX_SERVICE_MINUTES
+                ),
+            ));
+        }
+        Ok(Self {
+            id,
+            customer,
+            site,
+            city_adcode,
+            region,
+            severity,
+            skill,
+            reported_at,
+            service_minutes,
+            sla,
+            status: TicketStatus::Open,
+        })
+    }
+
+    pub fn with_status(mut self, status: TicketStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn id(&self) -> &TicketId {
+        &self.id
+    }
+    pub fn customer(&self) -> &str {
+        &self.customer
+    }
+    pub fn site(&self) -> GeoPoint {
+        self.site
+    }
+    pub fn city_adcode(&self) -> u32 {
+        self.city_adcode
+    }
+    pub fn region(&self) -> Region {
+        self.region
+    }
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+    pub fn skill(&self) -> Skill {
+        self.skill
+    }
+    pub fn reported_at(&self) -> DateTime<Utc> {
+        self.reported_at
+    }
+    pub fn service_minutes(&self) -> u32 {
+        self.service_minutes
+    }
+    pub fn sla(&self) -> SlaPolicy {
+        self.sla
+    }
+    pub fn status(&self) -> TicketStatus {
+        self.status
+    }
+    pub fn deadlines(&self) -> SlaDeadlines {
+        self.sla.deadlines(self.reported_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn ticket(service_minutes: u32, adcode: u32) -> Result<Ticket, DomainError> {
+        Ticket::new(
+            TicketId::parse("T1").unwrap(),
+            "Acme",
+            GeoPoint::new(30.27, 120.15).unwrap(),
+            adcode,
+            Region::East,
+            Severity::MAJOR,
+            Skill::Server,
+            Utc.with_ymd_and_hms(2026, 11, 27, 22, 0, 0).unwrap(),
+            service_minutes,
+            SlaPolicy::default(),
+        )
+    }
+
+    #[test]
+    fn builds_an_open_ticket_with_deadlines() {
+        let t = ticket(90, 330100).unwrap();
+        assert_eq!(t.status(), TicketStatus::Open);
+        assert_eq!(
+            t.deadlines().on_site_by,
+            t.reported_at() + chrono::Duration::hours(12)
+        );
+    }
+
+    #[test]
+    fn refuses_bad_service_time_and_adcode() {
+        assert_eq!(ticket(0, 330100).unwrap_err().field, "service_minutes");
+        assert_eq!(ticket(60, 33).unwrap_err().field, "city_adcode");
+    }
+}

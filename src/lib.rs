@@ -1,0 +1,33 @@
+//! Ruyi — field-engineer dispatch and route scheduling for a national
+//! after-sales service network (call center, seven regional hubs, authorized
+//! service stations), under the 12-hour on-site and 48-hour repair limits.
+//!
+//! # Layout
+//!
+//! - [`domain`]: checked types — tickets, engineers, stations, hubs, tiers,
+//!   severities, skills, positions, time windows, SLA deadlines. Depends on
+//!   nothing else in the crate.
+//! - [`optimize`]: the routing core. Synchronous, deterministic, no IO: a
+//!   problem over a travel matrix in, routes with times and reasons out, and
+//!   an independent checker. Never imports storage, api or tokio.
+//! - [`travel`]: travel models that turn positions into a matrix
+//!   (great-circle distance with a circuity factor and average speeds),
+//!   behind a trait so a road-network matrix can replace it.
+//! - [`network`]: the shipped national network (cities, hubs, stations,
+//!   engineers) read from `data/`, and the seeded ticket generator.
+//! - [`dispatch`]: service-network rules that turn tickets and engineers into
+//!   an [`optimize::Problem`] and a solution back into a roster.
+//! - [`storage`]: sqlx repositories over SQLite (default) or PostgreSQL.
+//! - [`api`]: the actix-web HTTP API.
+//! - [`cli`]: the `ruyi` command line.
+//! - [`rng`]: the seeded random number generator every seeded part uses.
+
+pub mod api;
+pub mod cli;
+pub mod dispatch;
+pub mod domain;
+pub mod network;
+pub mod optimize;
+pub mod rng;
+pub mod storage;
+pub mod travel;

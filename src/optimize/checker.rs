@@ -1,0 +1,245 @@
+//! An independent feasibility checker. It shares no code with the solver's
+//! evaluation: it re-reads the problem and re-derives every time, load and
+//! cost from the routes as written, so a bug in the solver's incremental
+//! bookkeeping cannot hide itself. Every solver result in the tests goes
+//! through [`check`].
+
+use std::collections::HashSet;
+
+use super::{Objective, Problem, Solution, StopKind};
+
+/// One broken rule, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks a solution against its problem; on success returns the objective
+/// recomputed from scratch (which must equal the one the solution states).
+pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Violation>> {
+    let mut violations = Vec::new();
+    let mut fail = |message: String| violations.push(Violation(message));
+    let matrix = problem.matrix();
+    let jobs = problem.jobs();
+    let mut seen = HashSet::new();
+    let mut used_vehicles = HashSet::new();
+    let mut objective = Objective::default();
+
+    for (route_index, route) in solution.routes.iter().enumerate() {
+        let Some(vehicle) = problem.vehicles().get(route.vehicle) else {
+            fail(format!(
+                "route {route_index}: vehicle {} does not exist",
+                route.vehicle
+            ));
+            continue;
+        };
+        if !used_vehicles.insert(route.vehicle) {
+            fail(format!(
+                "route {route_index}: vehicle {} has two routes",
+                route.vehicle
+            ));
+        }
+        if route.stops.is_empty() {
+            continue;
+        }
+        let name = format!("route {route_index} (vehicle {})", route.vehicle);
+        if route.departure < vehicle.shift.start {
+            fail(format!(
+                "{name}: leaves at {} before its shift starts at {}",
+                route.departure, vehicle.shift.start
+            ));
+        }
+        let mut location = vehicle.start;
+        let mut clock = route.departure;
+        let mut load = vec![0i64; problem.dimensions()];
+        let mut distance = 0;
+        let mut travel_time = 0;
+        let mut took_break = false;
+        for (position, stop) in route.stops.iter().enumerate() {
+            let here = format!("{name} stop {position}");
+            match stop.kind {
+                StopKind::Job(job_index) => {
+                    let Some(job) = jobs.get(job_index) else {
+                        fail(format!("{here}: job {job_index} does not exist"));
+                        continue;
+                    };
+                    if !seen.insert(job_index) {
+                        fail(format!("{here}: job {job_index} is visited twice"));
+                    }
+                    if job.skills & !vehicle.skills != 0 {
+                        fail(format!(
+                            "{here}: vehicle lacks a skill job {job_index} needs"
+                        ));
+                    }
+                    let leg = matrix.duration(location, job.location);
+                    distance += matrix.distance(location, job.location);
+                    travel_time += leg;
+                    if stop.arrival < clock + leg {
+                        fail(format!(
+                            "{here}: arrives at {} but cannot be there before {}",
+                            stop.arrival,
+                            clock + leg
+                        ));
+                    }
+                    if stop.start < stop.arrival {
+                        fail(format!(
+                            "{here}: starts at {} before arriving at {}",
+                            stop.start, stop.arrival
+                        ));
+                    }
+                    if !job.windows.iter().any(|w| w.contains(stop.start)) {
+                        fail(format!(
+                            "{here}: job {job_index} starts at {} outside its windows",
+                            stop.start
+                        ));
+                    }
+                    if stop.departure != stop.start + job.service {
+                        fail(format!(
+                            "{here}: leaves at {} but service ends at {}",
+                            stop.departure,
+                            stop.start + job.service
+                        ));
+                    }
+                    let lateness = job.deadline.map_or(0, |d| (stop.arrival - d.at).max(0));
+                    if lateness != stop.lateness {
+                        fail(format!(
+                            "{here}: states lateness {} but is {lateness} late",
+                            stop.lateness
+                        ));
+                    }
+                    objective.lateness += job.deadline.map_or(0, |d| lateness * d.penalty_per_unit);
+                    for (amount, demand) in load.iter_mut().zip(&job.demand) {
+                        *amount += demand;
+                    }
+                    location = job.location;
+                }
+                StopKind::Break => {
+                    let Some(lunch) = &vehicle.lunch else {
+                        fail(format!("{here}: a break on a vehicle that has none"));
+                        continue;
+                    };
+                    if took_break {
+                        fail(format!("{here}: a second break"));
+                    }
+                    took_break = true;
+                    if stop.arrival < clock || stop.start < stop.arrival {
+                        fail(format!(
+                            "{here}: break starts at {} before the previous stop ends at {clock}",
+                            stop.start
+                        ));
+                    }
+                    if !lunch.windows.iter().any(|w| w.contains(stop.start)) {
+                        fail(format!(
+                            "{here}: break starts at {} outside its windows",
+                            stop.start
+                        ));
+                    }
+                    if stop.departure != stop.start + lunch.duration {
+                        fail(format!(
+                            "{here}: break ends at {} instead of {}",
+                            stop.departure,
+                            stop.start + lunch.duration
+                        ));
+                    }
+                }
+            }
+            clock = stop.departure;
+        }
+        let end = match vehicle.end {
+            Some(end_location) => {
+                let leg = matrix.duration(location, end_location);
+                distance += matrix.distance(location, end_location);
+                travel_time += leg;
+                clock + leg
+            }
+            None => clock,
+        };
+        if route.end != end {
+            fail(format!(
+                "{name}: states its end at {} but reaches it at {end}",
+                route.end
+            ));
+        }
+        if end > vehicle.shift.end {
+            fail(format!(
+                "{name}: ends at {end} after its shift ends at {}",
+                vehicle.shift.end
+            ));
+        }
+        if let Some(max_work) = vehicle.max_work
+            && end - route.departure > max_work
+        {
+            fail(format!(
+                "{name}: works {} past its limit of {max_work}",
+                end - route.departure
+            ));
+        }
+        if let Some(lunch) = &vehicle.lunch {
+            let lunch_opens = lunch.windows[0].start;
+            if !took_break && end > lunch_opens {
+                fail(format!(
+                    "{name}: works through lunch (ends at {end}, lunch opens at {lunch_opens}) without a break"
+                ));
+            }
+        }
+        for (dimension, (amount, capacity)) in load.iter().zip(&vehicle.capacity).enumerate() {
+            if amount > capacity {
+                fail(format!(
+                    "{name}: carries {amount} in dimension {dimension}, capacity {capacity}"
+                ));
+            }
+        }
+        if distance != route.distance {
+            fail(format!(
+                "{name}: states distance {} but drives {distance}",
+                route.distance
+            ));
+        }
+        if travel_time != route.travel_time {
+            fail(format!(
+                "{name}: states travel time {} but drives {travel_time}",
+                route.travel_time
+            ));
+        }
+        objective.travel += vehicle.leg_cost(distance, travel_time);
+        objective.fixed += vehicle.fixed_cost;
+    }
+
+    let mut listed = HashSet::new();
+    for unassigned in &solution.unassigned {
+        if unassigned.job >= jobs.len() {
+            fail(format!("unassigned job {} does not exist", unassigned.job));
+            continue;
+        }
+        if seen.contains(&unassigned.job) {
+            fail(format!(
+                "job {} is both routed and unassigned",
+                unassigned.job
+            ));
+        }
+        if !listed.insert(unassigned.job) {
+            fail(format!("job {} is listed unassigned twice", unassigned.job));
+        }
+        objective.unassigned += jobs[unassigned.job].unassigned_penalty;
+    }
+    for job in 0..jobs.len() {
+        if !seen.contains(&job) && !listed.contains(&job) {
+            fail(format!("job {job} is neither routed nor listed unassigned"));
+        }
+    }
+    if objective != solution.objective {
+        fail(format!(
+            "stated objective {:?} differs from the recomputed {objective:?}",
+            solution.objective
+        ));
+    }
+    if violations.is_empty() {
+        Ok(objective)
+    } else {
+        Err(violations)
+    }
+}

@@ -1,0 +1,383 @@
+//! The problem model: jobs (visits) and vehicles (engineers) over a travel
+//! matrix of location indices. Everything is an integer in the caller's
+//! units (seconds and metres for dispatch, scaled Euclidean units for the
+//! Solomon benchmarks), so move evaluation never accumulates float error.
+
+use super::OptimizeError;
+
+/// A closed interval `[start, end]` in time units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Window {
+    pub const UNBOUNDED: Window = Window {
+        start: i64::MIN / 4,
+        end: i64::MAX / 4,
+    };
+
+    pub fn new(start: i64, end: i64) -> Result<Self, OptimizeError> {
+        if start > end {
+            return Err(OptimizeError::invalid(
+                "window",
+                format!("start {start} is after end {end}"),
+            ));
+        }
+        Ok(Self { start, end })
+    }
+
+    pub fn contains(&self, at: i64) -> bool {
+        self.start <= at && at <= self.end
+    }
+}
+
+/// Durations and distances between every pair of locations, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TravelMatrix {
+    size: usize,
+    durations: Vec<i64>,
+    distances: Vec<i64>,
+}
+
+impl TravelMatrix {
+    pub fn new(
+        size: usize,
+        durations: Vec<i64>,
+        distances: Vec<i64>,
+    ) -> Result<Self, OptimizeError> {
+        let cells = size * size;
+        if durations.len() != cells {
+            return Err(OptimizeError::invalid(
+                "matrix.durations",
+                format!(
+                    "{} cells for {size} locations, expected {cells}",
+                    durations.len()
+                ),
+            ));
+        }
+        if distances.len() != cells {
+            return Err(OptimizeError::invalid(
+                "matrix.distances",
+                format!(
+                    "{} cells for {size} locations, expected {cells}",
+                    distances.len()
+                ),
+            ));
+        }
+        if let Some(i) = durations.iter().chain(&distances).position(|v| *v < 0) {
+            return Err(OptimizeError::invalid(
+                "matrix",
+                format!("negative entry at cell {}", i % cells),
+            ));
+        }
+        Ok(Self {
+            size,
+            durations,
+            distances,
+        })
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    #[inline]
+    pub fn duration(&self, from: usize, to: usize) -> i64 {
+        self.durations[from * self.size + to]
+    }
+
+    #[inline]
+    pub fn distance(&self, from: usize, to: usize) -> i64 {
+        self.distances[from * self.size + to]
+    }
+}
+
+/// A soft deadline on arrival (the 12 h on-site limit): arriving later costs
+/// `penalty_per_unit` per time unit late, but is never infeasible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SoftDeadline {
+    pub at: i64,
+    pub penalty_per_unit: i64,
+}
+
+/// A visit to make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub location: usize,
+    pub service: i64,
+    /// Hard windows for the start of service: sorted, disjoint, non-empty.
+    pub windows: Vec<Window>,
+    pub deadline: Option<SoftDeadline>,
+    /// Bit mask of required skills; a vehicle must hold all of them.
+    pub skills: u64,
+    /// What leaving the job unassigned costs; the objective's first part.
+    pub unassigned_penalty: i64,
+    /// One amount per capacity dimension of the problem.
+    pub demand: Vec<i64>,
+}
+
+impl Job {
+    /// A job with one unbounded window and no demand, for building up.
+    pub fn at(location: usize, service: i64) -> Self {
+        Job {
+            location,
+            service,
+            windows: vec![Window::UNBOUNDED],
+            deadline: None,
+            skills: 0,
+            unassigned_penalty: 1_000_000_000,
+            demand: Vec::new(),
+        }
+    }
+
+    /// Earliest allowed start and latest allowed start over all windows.
+    pub fn envelope(&self) -> Window {
+        Window {
+            start: self.windows[0].start,
+            end: self.windows[self.windows.len() - 1].end,
+        }
+    }
+}
+
+/// A lunch break: `duration` taken wholly, starting inside one of `windows`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Break {
+    pub windows: Vec<Window>,
+    pub duration: i64,
+}
+
+/// An engineer's day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vehicle {
+    pub start: usize,
+    /// `None`: the route ends at its last visit.
+    pub end: Option<usize>,
+    /// Leave the start no earlier than `shift.start`, reach the end no later
+    /// than `shift.end`.
+    pub shift: Window,
+    pub skills: u64,
+    pub capacity: Vec<i64>,
+    /// Longest span from leaving the start to reaching the end.
+    pub max_work: Option<i64>,
+    pub lunch: Option<Break>,
+    /// Cost of using this vehicle at all (a fixed cost large enough
+    /// reproduces the classic vehicles-first objective).
+    pub fixed_cost: i64,
+    pub cost_per_distance: i64,
+    pub cost_per_duration: i64,
+}
+
+impl Vehicle {
+    pub fn new(start: usize, end: Option<usize>, shift: Window) -> Self {
+        Vehicle {
+            start,
+            end,
+            shift,
+            skills: 0,
+            capacity: Vec::new(),
+            max_work: None,
+            lunch: None,
+            fixed_cost: 0,
+            cost_per_distance: 1,
+            cost_per_duration: 0,
+        }
+    }
+
+    /// Travel cost of one leg for this vehicle.
+    #[inline]
+    pub fn leg_cost(&self, distance: i64, duration: i64) -> i64 {
+        self.cost_per_distance * distance + self.cost_per_duration * duration
+    }
+
+    pub fn can_serve(&self, job: &Job) -> bool {
+        job.skills & !self.skills == 0
+    }
+}
+
+/// A validated routing problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    matrix: TravelMatrix,
+    jobs: Vec<Job>,
+    vehicles: Vec<Vehicle>,
+    dimensions: usize,
+}
+
+impl Problem {
+    pub fn new(
+        matrix: TravelMatrix,
+        jobs: Vec<Job>,
+        vehicles: Vec<Vehicle>,
+    ) -> Result<Self, OptimizeError> {
+        let dimensions = vehicles
+            .iter()
+            .map(|v| v.capacity.len())
+            .chain(jobs.iter().map(|j| j.demand.len()))
+            .max()
+            .unwrap_or(0);
+        let size = matrix.size();
+        let mut jobs = jobs;
+        let mut vehicles = vehicles;
+        for (index, job) in jobs.iter_mut().enumerate() {
+            let field = |name: &str| format!("jobs[{index}].{name}");
+            if job.location >= size {
+                return Err(OptimizeError::invalid(
+                    field("location"),
+                    format!("{} is outside the matrix", job.location),
+                ));
+            }
+            if job.service < 0 {
+                return Err(OptimizeError::invalid(
+                    field("service"),
+                    "must not be negative",
+                ));
+            }
+            if job.windows.is_empty() {
+                return Err(OptimizeError::invalid(
+                    field("windows"),
+                    "needs at least one window",
+                ));
+            }
+            for pair in job.windows.windows(2) {
+                if pair[0].end >= pair[1].start {
+                    return Err(OptimizeError::invalid(
+                        field("windows"),
+                        "windows must be sorted and disjoint",
+                    ));
+                }
+            }
+            if job.windows.iter().any(|w| w.start > w.end) {
+                return Err(OptimizeError::invalid(
+                    field("windows"),
+                    "a window ends before it starts",
+                ));
+            }
+            if job.unassigned_penalty < 0 {
+                return Err(OptimizeError::invalid(
+                    field("unassigned_penalty"),
+                    "must not be negative",
+                ));
+            }
+            if let Some(deadline) = job.deadline
+                && deadline.penalty_per_unit < 0
+            {
+                return Err(OptimizeError::invalid(
+                    field("deadline"),
+                    "penalty must not be negative",
+                ));
+            }
+            if job.demand.iter().any(|d| *d < 0) {
+                return Err(OptimizeError::invalid(
+                    field("demand"),
+                    "amounts must not be negative",
+                ));
+            }
+            job.demand.resize(dimensions, 0);
+        }
+        for (index, vehicle) in vehicles.iter_mut().enumerate() {
+            let field = |name: &str| format!("vehicles[{index}].{name}");
+            if vehicle.start >= size {
+                return Err(OptimizeError::invalid(
+                    field("start"),
+                    format!("{} is outside the matrix", vehicle.start),
+                ));
+            }
+            if vehicle.end.is_some_and(|end| end >= size) {
+                return Err(OptimizeError::invalid(field("end"), "outside the matrix"));
+            }
+            if vehicle.shift.start > vehicle.shift.end {
+                return Err(OptimizeError::invalid(
+                    field("shift"),
+                    "ends before it starts",
+                ));
+            }
+            if vehicle.max_work.is_some_and(|m| m < 0) {
+                return Err(OptimizeError::invalid(
+                    field("max_work"),
+                    "must not be negative",
+                ));
+            }
+            if let Some(lunch) = &vehicle.lunch
+                && (lunch.windows.is_empty() || lunch.duration < 0)
+            {
+                return Err(OptimizeError::invalid(
+                    field("lunch"),
+                    "needs a window and a non-negative duration",
+                ));
+            }
+            if vehicle.capacity.iter().any(|c| *c < 0) {
+                return Err(OptimizeError::invalid(
+                    field("capacity"),
+                    "amounts must not be negative",
+                ));
+            }
+            if vehicle.fixed_cost < 0
+                || vehicle.cost_per_distance < 0
+                || vehicle.cost_per_duration < 0
+            {
+                return Err(OptimizeError::invalid(
+                    field("costs"),
+                    "must not be negative",
+                ));
+            }
+            // A vehicle without a stated capacity carries anything.
+            vehicle.capacity.resize(dimensions, i64::MAX / 4);
+        }
+        Ok(Self {
+            matrix,
+            jobs,
+            vehicles,
+            dimensions,
+        })
+    }
+
+    pub fn matrix(&self) -> &TravelMatrix {
+        &self.matrix
+    }
+    pub fn jobs(&self) -> &[Job] {
+        &self.jobs
+    }
+    pub fn vehicles(&self) -> &[Vehicle] {
+        &self.vehicles
+    }
+    pub fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(size: usize) -> TravelMatrix {
+        TravelMatrix::new(size, vec![1; size * size], vec![1; size * size]).unwrap()
+    }
+
+    #[test]
+    fn refuses_a_matrix_of_the_wrong_size() {
+        let err = TravelMatrix::new(3, vec![0; 8], vec![0; 9]).unwrap_err();
+        assert!(err.to_string().contains("matrix.durations"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_job_outside_the_matrix() {
+        let err = Problem::new(matrix(2), vec![Job::at(5, 0)], vec![]).unwrap_err();
+        assert!(err.to_string().contains("jobs[0].location"), "{err}");
+    }
+
+    #[test]
+    fn pads_demands_and_capacities_to_the_same_dimensions() {
+        let mut job = Job::at(1, 10);
+        job.demand = vec![3, 1];
+        let problem = Problem::new(
+            matrix(2),
+            vec![job],
+            vec![Vehicle::new(0, Some(0), Window::new(0, 100).unwrap())],
+        )
+        .unwrap();
+        assert_eq!(problem.dimensions(), 2);
+        assert_eq!(problem.vehicles()[0].capacity.len(), 2);
+    }
+}
