@@ -20,9 +20,12 @@
 //! - [`storage`]: sqlx repositories over SQLite (default) or PostgreSQL.
 //! - [`api`]: the actix-web HTTP API.
 //! - [`cli`]: the `ruyi` command line.
+//! - [`benchmark`]: readers for the Solomon / Gehring & Homberger VRPTW
+//!   instances and best-known tables, kept outside the core.
 //! - [`rng`]: the seeded random number generator every seeded part uses.
 
 pub mod api;
+pub mod benchmark;
 pub mod cli;
 pub mod dispatch;
 pub mod domain;

@@ -1,8 +1,186 @@
+//! `ruyi bench`: route quality on the standard benchmarks.
+
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::benchmark::{BestKnown, Instance, read_best_known, write_solution};
+use crate::optimize::{self, SolveParams};
 
 #[derive(Debug, clap::Subcommand)]
-pub enum BenchCommand {}
+pub enum BenchCommand {
+    /// Solve Solomon / Gehring & Homberger VRPTW instances on one thread and
+    /// compare with the best-known solutions (distance objective).
+    Vrptw(VrptwArgs),
+}
 
-pub fn run(command: BenchCommand, _out: &mut dyn Write) -> anyhow::Result<()> {
-    match command {}
+#[derive(Debug, clap::Args)]
+pub struct VrptwArgs {
+    /// Search budget per instance, in seconds.
+    #[arg(long, default_value_t = 10.0, env = "RUYI_TIME_LIMIT")]
+    pub time_limit: f64,
+    #[arg(long, default_value_t = 1, env = "RUYI_SEED")]
+    pub seed: u64,
+    /// Where to write `<instance>.sol` files.
+    #[arg(long, default_value = "out/vrptw")]
+    pub out: PathBuf,
+    /// Best-known table (vehicles first); default: `bks.csv` beside the
+    /// instances' folder.
+    #[arg(long)]
+    pub bks: Option<PathBuf>,
+    /// Distance-only best-known table; default: `bks_distance.csv` beside
+    /// the instances' folder.
+    #[arg(long)]
+    pub bks_distance: Option<PathBuf>,
+    /// Instance files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Vrptw(args) => vrptw(args, out),
+    }
+}
+
+/// One instance's result.
+#[derive(Debug, Clone)]
+struct Row {
+    vehicles: usize,
+    distance: f64,
+    gap: Option<f64>,
+    gap_distance: Option<f64>,
+    feasible: bool,
+    seconds: f64,
+}
+
+fn table_beside(files: &[PathBuf], name: &str) -> Option<PathBuf> {
+    let folder = files.first()?.parent()?.parent()?;
+    let path = folder.join(name);
+    path.exists().then_some(path)
+}
+
+fn load_table(
+    path: Option<PathBuf>,
+) -> anyhow::Result<std::collections::HashMap<String, BestKnown>> {
+    match path {
+        Some(path) => Ok(read_best_known(&path)?),
+        None => Ok(Default::default()),
+    }
+}
+
+fn gap(distance: f64, known: Option<&BestKnown>) -> Option<f64> {
+    known.map(|k| 100.0 * (distance - k.distance) / k.distance)
+}
+
+fn vrptw(args: VrptwArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.time_limit > 0.0,
+        "--time-limit must be positive, got {}",
+        args.time_limit
+    );
+    let bks = load_table(
+        args.bks
+            .clone()
+            .or_else(|| table_beside(&args.files, "bks.csv")),
+    )?;
+    let bks_distance = load_table(
+        args.bks_distance
+            .clone()
+            .or_else(|| table_beside(&args.files, "bks_distance.csv")),
+    )?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let progress = indicatif::ProgressBar::new(args.files.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")
+            .expect("static template"),
+    );
+    writeln!(
+        out,
+        "{:<12} {:>8} {:>12} {:>9} {:>10} {:>8} {:>8}",
+        "instance", "vehicles", "distance", "gap_bks%", "gap_dist%", "seconds", "feasible"
+    )?;
+    let mut rows = Vec::new();
+    for file in &args.files {
+        let instance = Instance::read(file)?;
+        progress.set_message(instance.name.clone());
+        let row = solve_instance(&instance, &args, &bks, &bks_distance, &args.out)?;
+        let show = |g: Option<f64>| g.map_or("-".to_string(), |g| format!("{g:.2}"));
+        progress.suspend(|| {
+            writeln!(
+                out,
+                "{:<12} {:>8} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
+                instance.name,
+                row.vehicles,
+                row.distance,
+                show(row.gap),
+                show(row.gap_distance),
+                row.seconds,
+                row.feasible
+            )
+        })?;
+        rows.push(row);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let mean = |values: Vec<f64>| {
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    let show = |g: Option<f64>| g.map_or("-".to_string(), |g| format!("{g:.2}"));
+    writeln!(
+        out,
+        "{:<12} {:>8} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
+        format!("mean({})", rows.len()),
+        rows.iter().map(|r| r.vehicles).sum::<usize>() as f64 / rows.len().max(1) as f64,
+        rows.iter().map(|r| r.distance).sum::<f64>() / rows.len().max(1) as f64,
+        show(mean(rows.iter().filter_map(|r| r.gap).collect())),
+        show(mean(rows.iter().filter_map(|r| r.gap_distance).collect())),
+        rows.iter().map(|r| r.seconds).sum::<f64>() / rows.len().max(1) as f64,
+        rows.iter().all(|r| r.feasible)
+    )?;
+    anyhow::ensure!(
+        rows.iter().all(|r| r.feasible),
+        "a solution failed the checker"
+    );
+    Ok(())
+}
+
+fn solve_instance(
+    instance: &Instance,
+    args: &VrptwArgs,
+    bks: &std::collections::HashMap<String, BestKnown>,
+    bks_distance: &std::collections::HashMap<String, BestKnown>,
+    out_dir: &Path,
+) -> anyhow::Result<Row> {
+    let problem = instance.to_problem();
+    let params = SolveParams {
+        seed: args.seed,
+        time_limit: Duration::from_secs_f64(args.time_limit),
+    };
+    let started = std::time::Instant::now();
+    let solution = optimize::solve(&problem, &params);
+    let seconds = started.elapsed().as_secs_f64();
+    let feasible = match optimize::check(&problem, &solution) {
+        Ok(_) => solution.unassigned.is_empty(),
+        Err(violations) => {
+            for v in violations.iter().take(5) {
+                tracing::error!(instance = %instance.name, "{}", v.0);
+            }
+            false
+        }
+    };
+    let distance = instance.distance(&solution);
+    let path = out_dir.join(format!("{}.sol", instance.name));
+    std::fs::write(&path, write_solution(instance, &solution))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(Row {
+        vehicles: solution.vehicles_used(),
+        distance,
+        gap: gap(distance, bks.get(&instance.name)),
+        gap_distance: gap(distance, bks_distance.get(&instance.name)),
+        feasible,
+        seconds,
+    })
 }

@@ -9,12 +9,18 @@
 //! - [`solution`]: routes with times, unassigned jobs with reasons, objective.
 //! - [`schedule`]: exact timing of a route (the reference evaluation).
 //! - [`construction`]: insertion heuristics and reasons for left-out jobs.
+//! - [`search`]: ruin and recreate under simulated annealing (the search).
+//! - [`recombine`]: set partitioning over the routes the search met (MIP).
+//! - [`bound`]: a lower bound from the assignment relaxation (LP).
 //! - [`checker`]: an independent feasibility checker.
 
+pub mod bound;
 pub mod checker;
 pub mod construction;
 pub mod problem;
+pub mod recombine;
 pub mod schedule;
+pub mod search;
 pub mod solution;
 
 pub use checker::{Violation, check};
@@ -61,11 +67,72 @@ impl Default for SolveParams {
     }
 }
 
-/// Solves a problem: construction, then improvement within the budget.
+/// Work units (insertion evaluations) per second of `time_limit`, measured
+/// for an optimised build on the machines we benchmark on. The search runs
+/// this many units rather than watching the clock, so the plan depends only
+/// on the input and the seed.
+pub const WORK_PER_SECOND: f64 = 20_000_000.0;
+
+/// Share of the budget given to the set-partitioning MIP's safety limit.
+const RECOMBINE_SHARE: f64 = 0.1;
+
+/// Solves a problem: construction by greedy insertion, then ruin and
+/// recreate for the work budget, then set partitioning over the routes met,
+/// and a lower bound where the problem is small enough.
 pub fn solve(problem: &Problem, params: &SolveParams) -> Solution {
     let started = std::time::Instant::now();
-    let mut solution = construction::solve_by_insertion(problem);
-    solution.stats.seconds = started.elapsed().as_secs_f64();
-    let _ = params;
+    let seconds = params.time_limit.as_secs_f64();
+    let budget = (seconds * WORK_PER_SECOND) as u64;
+    // Far past the budget only when the machine is starved: a safety net.
+    let safety = started + params.time_limit.mul_f64(3.0) + std::time::Duration::from_secs(1);
+    let empty: construction::Plan = vec![Vec::new(); problem.vehicles().len()];
+    let search = search::Search::new(problem);
+    let class_of = search.classes().to_vec();
+    let outcome = search.run(&empty, params.seed, budget, Some(safety));
+    let mut plan = outcome.plan;
+    let incumbent = route_costs(problem, &plan);
+    if let Some(better) = recombine::best_combination(
+        problem,
+        &class_of,
+        &outcome.pool,
+        &plan,
+        (seconds * RECOMBINE_SHARE).max(0.2),
+    ) && route_costs(problem, &better).is_some_and(|c| incumbent.is_none_or(|i| c < i))
+    {
+        plan = better;
+    }
+    let mut solution = construction::build_solution(problem, &plan);
+    solution.bound = bound::assignment_bound(problem, solution.objective.total());
+    solution.stats = SolveStats {
+        iterations: outcome.iterations,
+        work_units: outcome.work_units,
+        seconds: started.elapsed().as_secs_f64(),
+        routes_in_pool: outcome.pool.len(),
+    };
     solution
+}
+
+/// Total cost of a plan (routes plus unassigned penalties), `None` if a
+/// route is infeasible.
+fn route_costs(problem: &Problem, plan: &construction::Plan) -> Option<i64> {
+    let mut served = vec![false; problem.jobs().len()];
+    let mut total = 0;
+    for (vehicle, route) in plan.iter().enumerate() {
+        total += construction::route_cost(problem, vehicle, route)?;
+        for &job in route {
+            if std::mem::replace(&mut served[job], true) {
+                return None;
+            }
+        }
+    }
+    Some(
+        total
+            + problem
+                .jobs()
+                .iter()
+                .zip(&served)
+                .filter(|(_, s)| !**s)
+                .map(|(j, _)| j.unassigned_penalty)
+                .sum::<i64>(),
+    )
 }
