@@ -32,7 +32,9 @@ const SKILL_WEIGHTS: [f64; 7] = [28.0, 22.0, 12.0, 5.0, 16.0, 12.0, 5.0];
 const BASE_MINUTES: [f64; 7] = [60.0, 45.0, 120.0, 150.0, 90.0, 90.0, 180.0];
 /// Share of tickets under a key-customer contract.
 const KEY_CUSTOMER_SHARE: f64 = 0.15;
-/// Reports per local hour of the day before: busy in office hours.
+/// The local hour at which the day's plan is made.
+const PLANNING_HOUR: u32 = 8;
+/// Reports per local hour of the day: busy in office hours.
 const HOUR_WEIGHTS: [f64; 24] = [
     1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 5.0, 7.0, 7.0, 6.0, 4.0, 5.0, 7.0, 7.0, 6.0, 5.0, 3.0,
     2.0, 2.0, 2.0, 1.0, 1.0,
@@ -144,21 +146,28 @@ fn service_minutes(rng: &mut Rng, skill: Skill, severity: Severity) -> u32 {
     ((minutes / 5.0).round() * 5.0).clamp(30.0, 240.0) as u32
 }
 
+/// Reports arrive from 08:00 the day before until 08:00 on the planned day,
+/// when the hub coordinator plans the day: this is the backlog a morning
+/// plan has to serve.
 fn reported_at(rng: &mut Rng, date: NaiveDate) -> DateTime<Utc> {
-    let day_before = date.pred_opt().unwrap_or(date);
     let hour = rng.weighted(&HOUR_WEIGHTS) as u32;
+    let day = if hour >= PLANNING_HOUR {
+        date.pred_opt().unwrap_or(date)
+    } else {
+        date
+    };
     let second_of_hour = rng.below(3600) as u32;
     let time = NaiveTime::from_hms_opt(hour, second_of_hour / 60, second_of_hour % 60)
         .expect("hour < 24, minute < 60");
     service_offset()
-        .from_local_datetime(&day_before.and_time(time))
+        .from_local_datetime(&day.and_time(time))
         .single()
         .expect("a fixed offset has no gaps")
         .with_timezone(&Utc)
 }
 
-/// Generates `count` open tickets reported over the day before `date`,
-/// numbered in report order.
+/// Generates `count` open tickets reported over the 24 hours before 08:00
+/// local time on `date`, numbered in report order.
 pub fn generate_tickets(
     network: &Network,
     date: NaiveDate,
@@ -367,19 +376,18 @@ pub fn read_tickets_file(path: &Path) -> Result<Vec<Ticket>, NetworkError> {
     read_named(&file, handle)
 }
 
-/// How long after `date`'s local midnight a time is, for tests and reports.
-pub fn local_midnight(date: NaiveDate) -> DateTime<Utc> {
-    service_offset()
-        .from_local_datetime(&date.and_time(NaiveTime::MIN))
-        .single()
-        .expect("a fixed offset has no gaps")
-        .with_timezone(&Utc)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    fn local_midnight(date: NaiveDate) -> DateTime<Utc> {
+        service_offset()
+            .from_local_datetime(&date.and_time(NaiveTime::MIN))
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    }
 
     fn date() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
@@ -407,7 +415,8 @@ mod tests {
         let tickets = generate_tickets(&network, date(), 2000, 3);
         assert_eq!(tickets.len(), 2000);
         assert_eq!(tickets[0].id().as_str(), "T20261130-00001");
-        let start = local_midnight(date()) - Duration::days(1);
+        let start = local_midnight(date()) - Duration::hours(16);
+        let end = local_midnight(date()) + Duration::hours(8);
         let mut key = 0;
         let mut critical = 0;
         for ticket in &tickets {
@@ -415,7 +424,7 @@ mod tests {
             assert_eq!(ticket.region(), city.region);
             assert!(ticket.site().haversine_meters(&city.location) < 40_000.0);
             assert!((30..=240).contains(&ticket.service_minutes()));
-            assert!(ticket.reported_at() >= start && ticket.reported_at() < local_midnight(date()));
+            assert!(ticket.reported_at() >= start && ticket.reported_at() < end);
             key += usize::from(ticket.sla() == SlaPolicy::key_customer());
             critical += usize::from(ticket.severity() == Severity::CRITICAL);
         }

@@ -25,8 +25,7 @@ use crate::domain::{
 use csv_table::{Row, Table};
 
 pub use generate::{
-    TICKET_COLUMNS, generate_tickets, local_midnight, read_tickets, read_tickets_file,
-    write_tickets,
+    TICKET_COLUMNS, generate_tickets, read_tickets, read_tickets_file, write_tickets,
 };
 
 /// The file names, shared by the embedded copy and [`Network::load`].
