@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use ruyi::dispatch::{PlanOptions, build_problem, plan_hub};
+use ruyi::dispatch::{DispatchError, PlanOptions, build_problem, plan_hub};
 use ruyi::domain::{Region, Roster, Ticket};
 use ruyi::network::{Network, generate_tickets};
 use ruyi::optimize::{self, SolveParams};
@@ -37,6 +37,17 @@ fn options() -> PlanOptions {
         seed: 3,
         time_limit: Duration::from_millis(500),
     }
+}
+
+fn plan_for_east_on_monday(network: &Network, tickets: &[Ticket]) -> Result<Roster, DispatchError> {
+    plan_hub(
+        Region::East,
+        monday(),
+        tickets,
+        &network.engineers_of(Region::East),
+        &GreatCircle::default(),
+        &options(),
+    )
 }
 
 fn assert_roster_is_sound(network: &Network, tickets: &[Ticket], roster: &Roster) {
@@ -100,15 +111,7 @@ fn plans_a_small_day_for_the_east_hub() {
     let network = Network::shipped().unwrap();
     let tickets = hub_tickets(&network, Region::East, monday(), 42, 25);
     assert_eq!(tickets.len(), 25);
-    let roster = plan_hub(
-        Region::East,
-        monday(),
-        &tickets,
-        &network.engineers_of(Region::East),
-        &GreatCircle::default(),
-        &options(),
-    )
-    .unwrap();
+    let roster = plan_for_east_on_monday(&network, &tickets).unwrap();
     assert_eq!(roster.hub, Region::East);
     assert_eq!(roster.id, None);
     assert!(roster.summary.assigned > 0, "{:?}", roster.summary);
@@ -178,15 +181,7 @@ fn the_rebuilt_problem_gives_the_same_plan_and_passes_the_checker() {
 fn a_ticket_of_another_region_is_an_error() {
     let network = Network::shipped().unwrap();
     let tickets = hub_tickets(&network, Region::North, monday(), 1, 3);
-    let err = plan_hub(
-        Region::East,
-        monday(),
-        &tickets,
-        &network.engineers_of(Region::East),
-        &GreatCircle::default(),
-        &options(),
-    )
-    .unwrap_err();
+    let err = plan_for_east_on_monday(&network, &tickets).unwrap_err();
     assert!(err.to_string().contains("not to the east hub"), "{err}");
 }
 
