@@ -1,8 +1,70 @@
+//! `ruyi generate`: a seeded day of tickets from the shipped network (or a
+//! network directory), as CSV on stdout or in a file. The same arguments
+//! always give the same bytes, so a generated day can be shared by its seed.
+
 use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use crate::network::{Network, generate_tickets, write_tickets};
 
 #[derive(Debug, clap::Args)]
-pub struct GenerateArgs {}
+pub struct GenerateArgs {
+    /// The day the tickets are to be served (they are reported the day
+    /// before), as YYYY-MM-DD.
+    #[arg(long)]
+    pub date: NaiveDate,
+    /// How many tickets to generate.
+    #[arg(long, default_value_t = 500)]
+    pub tickets: usize,
+    /// The generator's seed: same seed, same file.
+    #[arg(long, default_value_t = 1, env = "RUYI_SEED")]
+    pub seed: u64,
+    /// Write the CSV to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Read the network from this directory (cities.csv, hubs.csv,
+    /// stations.csv, engineers.csv) instead of the shipped one.
+    #[arg(long, env = "RUYI_NETWORK_DIR")]
+    pub network: Option<PathBuf>,
+}
 
-pub fn run(_args: GenerateArgs, _out: &mut dyn Write) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub fn run(args: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let network = match &args.network {
+        Some(dir) => Network::load(dir)?,
+        None => Network::shipped().context("the shipped network is broken")?,
+    };
+    let started = Instant::now();
+    let tickets = generate_tickets(&network, args.date, args.tickets, args.seed);
+    tracing::info!(
+        tickets = tickets.len(),
+        seed = args.seed,
+        seconds = started.elapsed().as_secs_f64(),
+        "generated tickets"
+    );
+    match &args.out {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
+            );
+            write_tickets(&mut file, &tickets)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            file.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(
+                out,
+                "wrote {} tickets for {} (seed {}) to {}",
+                tickets.len(),
+                args.date,
+                args.seed,
+                path.display()
+            )?;
+        }
+        None => write_tickets(out, &tickets)?,
+    }
+    Ok(())
 }

@@ -2,20 +2,68 @@
 //! [`optimize::Problem`](crate::optimize::Problem), solve it, re-check the
 //! answer with the independent checker, and turn it into a [`Roster`].
 //!
+//! The translation, in one place so tests can rebuild it ([`build_problem`]):
+//! time is counted in seconds from local midnight of the planned day;
+//! locations are the distinct engineer homes followed by the ticket sites;
+//! every ticket must be started within the day, and arriving after its
+//! on-site deadline costs per second, more for more severe faults; a
+//! severity-1 ticket needs a senior engineer; office-hours engineers take a
+//! 45-minute lunch starting between 12:00 and 13:30.
+//!
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
-use crate::domain::{Engineer, Region, Roster, Ticket};
+use crate::domain::{
+    Certification, Engineer, EngineerRoute, GeoPoint, Region, Roster, RosterSummary, ShiftPattern,
+    Skill, Ticket, TicketStatus, UnassignedTicket, Visit, service_offset,
+};
+use crate::optimize::{
+    self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, StopKind,
+    UnassignedReason, Vehicle, Window,
+};
 use crate::travel::TravelModel;
+
+/// The skill bit only senior engineers hold; severity-1 tickets require it.
+/// Well above the seven `Skill` bits, so new skills can be added below it.
+pub const SENIOR_BIT: u32 = 10;
+/// Leaving a ticket out costs more than any lateness or driving a day can
+/// add up to, so the solver only leaves out what it cannot serve.
+pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
+/// Cost of one second past the on-site deadline, before the severity
+/// weight. Driving costs 1 per metre, so a minute late for a severity-4
+/// request weighs like 600 m of detour, and for a severity-1 fault 4.8 km.
+pub const LATENESS_COST_PER_SECOND: i64 = 10;
+/// The office-hours lunch break.
+pub const LUNCH_MINUTES: i64 = 45;
+
+const DAY_SECONDS: i64 = 24 * 3600;
+const LUNCH_EARLIEST: i64 = 12 * 3600;
+const LUNCH_LATEST: i64 = 13 * 3600 + 30 * 60;
 
 /// Why a hub's day could not be planned.
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
     #[error("{0}")]
     Invalid(String),
+    #[error("ticket {ticket} belongs to the {region} region, not to the {hub} hub")]
+    TicketOutsideHub {
+        ticket: String,
+        region: Region,
+        hub: Region,
+    },
+    #[error("ticket {ticket} is {status}; only open or planned tickets can be planned")]
+    TicketClosed { ticket: String, status: String },
+    #[error("ticket {0} is given twice")]
+    DuplicateTicket(String),
+    #[error("the routing problem is invalid: {0}")]
+    Problem(#[from] OptimizeError),
+    /// Never publish a plan the independent checker rejects.
+    #[error("the solver's plan failed the independent check: {}", .0.join("; "))]
+    CheckFailed(Vec<String>),
 }
 
 /// How hard to search.
@@ -34,6 +82,151 @@ impl Default for PlanOptions {
     }
 }
 
+/// The routing problem for one hub's day, with what is needed to read its
+/// solution back in domain terms.
+#[derive(Debug, Clone)]
+pub struct HubProblem {
+    pub problem: Problem,
+    /// Local midnight of the planned day: time 0 of the problem.
+    pub origin: DateTime<Utc>,
+    /// Job `i` is `tickets[i]`.
+    pub tickets: Vec<Ticket>,
+    /// Vehicle `v` is `engineers[v]`: the hub region's engineers who work
+    /// on the day.
+    pub engineers: Vec<Engineer>,
+    /// The hub region's engineers who are off that day (for reasons).
+    pub engineers_off: Vec<Engineer>,
+}
+
+impl HubProblem {
+    /// Seconds since the origin as a time.
+    pub fn at(&self, seconds: i64) -> DateTime<Utc> {
+        self.origin + chrono::Duration::seconds(seconds)
+    }
+}
+
+/// Local midnight of `date` in the service time zone.
+pub fn day_origin(date: NaiveDate) -> DateTime<Utc> {
+    service_offset()
+        .from_local_datetime(&date.and_time(NaiveTime::MIN))
+        .single()
+        .expect("a fixed offset has no gaps")
+        .with_timezone(&Utc)
+}
+
+fn required_bits(ticket: &Ticket) -> u64 {
+    let mut bits = 1u64 << ticket.skill().bit();
+    if ticket.severity().level() == 1 {
+        bits |= 1 << SENIOR_BIT;
+    }
+    bits
+}
+
+fn held_bits(engineer: &Engineer) -> u64 {
+    let mut bits = engineer.skill_set().bits();
+    if engineer.certification() == Certification::Senior {
+        bits |= 1 << SENIOR_BIT;
+    }
+    bits
+}
+
+/// Builds the routing problem for `hub` on `date` (see the module docs for
+/// the translation). Engineers of other regions and engineers off that day
+/// are left out; a ticket of another region or a closed ticket is an error.
+pub fn build_problem(
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+) -> Result<HubProblem, DispatchError> {
+    let mut ids = HashSet::new();
+    for ticket in tickets {
+        if ticket.region() != hub {
+            return Err(DispatchError::TicketOutsideHub {
+                ticket: ticket.id().to_string(),
+                region: ticket.region(),
+                hub,
+            });
+        }
+        if !matches!(ticket.status(), TicketStatus::Open | TicketStatus::Planned) {
+            return Err(DispatchError::TicketClosed {
+                ticket: ticket.id().to_string(),
+                status: ticket.status().code().into(),
+            });
+        }
+        if !ids.insert(ticket.id().clone()) {
+            return Err(DispatchError::DuplicateTicket(ticket.id().to_string()));
+        }
+    }
+    let origin = day_origin(date);
+    let (working, off): (Vec<Engineer>, Vec<Engineer>) = engineers
+        .iter()
+        .filter(|e| e.region() == hub)
+        .cloned()
+        .partition(|e| e.shift().window_on(date).is_some());
+
+    // Engineers of one station share a home: one matrix row serves them all.
+    let mut points: Vec<GeoPoint> = Vec::new();
+    let location_of = |point: GeoPoint, points: &mut Vec<GeoPoint>| {
+        points.iter().position(|p| *p == point).unwrap_or_else(|| {
+            points.push(point);
+            points.len() - 1
+        })
+    };
+    let homes: Vec<usize> = working
+        .iter()
+        .map(|e| location_of(e.home(), &mut points))
+        .collect();
+    let first_site = points.len();
+    points.extend(tickets.iter().map(|t| t.site()));
+    let matrix = travel.matrix(&points);
+
+    let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
+    let day = Window::new(0, DAY_SECONDS)?;
+    let jobs: Vec<Job> = tickets
+        .iter()
+        .enumerate()
+        .map(|(index, ticket)| {
+            let mut job = Job::at(first_site + index, ticket.service_minutes() as i64 * 60);
+            job.windows = vec![day];
+            job.deadline = Some(SoftDeadline {
+                at: seconds(ticket.deadlines().on_site_by),
+                penalty_per_unit: LATENESS_COST_PER_SECOND * ticket.severity().lateness_weight(),
+            });
+            job.skills = required_bits(ticket);
+            job.unassigned_penalty = UNASSIGNED_PENALTY;
+            job
+        })
+        .collect();
+    let mut vehicles = Vec::with_capacity(working.len());
+    for (engineer, home) in working.iter().zip(&homes) {
+        let window = engineer
+            .shift()
+            .window_on(date)
+            .expect("only working engineers are kept");
+        let shift = Window::new(seconds(window.start()), seconds(window.end()))?;
+        let mut vehicle = Vehicle::new(*home, Some(*home), shift);
+        vehicle.skills = held_bits(engineer);
+        vehicle.max_work = Some(engineer.shift().max_work_minutes() as i64 * 60);
+        vehicle.cost_per_distance = 1;
+        if matches!(engineer.shift(), ShiftPattern::FiveByEight { .. }) {
+            vehicle.lunch = Some(Break {
+                windows: vec![Window::new(LUNCH_EARLIEST, LUNCH_LATEST)?],
+                duration: LUNCH_MINUTES * 60,
+            });
+        }
+        vehicles.push(vehicle);
+    }
+    Ok(HubProblem {
+        problem: Problem::new(matrix, jobs, vehicles)?,
+        origin,
+        tickets: tickets.to_vec(),
+        engineers: working,
+        engineers_off: off,
+    })
+}
+
 /// Plans one hub's day. `tickets` are the hub's open tickets, `engineers`
 /// the hub region's engineers (those off shift on `date` are left out here).
 pub fn plan_hub(
@@ -44,6 +237,397 @@ pub fn plan_hub(
     travel: &dyn TravelModel,
     options: &PlanOptions,
 ) -> Result<Roster, DispatchError> {
-    let _ = (hub, date, tickets, engineers, travel, options);
-    Err(DispatchError::Invalid("not built yet".into()))
+    let hub_problem = build_problem(hub, date, tickets, engineers, travel)?;
+    let solution = optimize::solve(
+        &hub_problem.problem,
+        &SolveParams {
+            seed: options.seed,
+            time_limit: options.time_limit,
+        },
+    );
+    let objective = optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
+        DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
+    })?;
+    let roster = roster_from(hub, date, &hub_problem, &solution, objective.total());
+    tracing::info!(
+        hub = %hub,
+        %date,
+        tickets = roster.summary.tickets,
+        assigned = roster.summary.assigned,
+        engineers_used = roster.summary.engineers_used,
+        seconds = roster.summary.solve_seconds,
+        "planned a hub's day"
+    );
+    Ok(roster)
+}
+
+/// Turns a checked solution into the roster engineers and coordinators see.
+pub fn roster_from(
+    hub: Region,
+    date: NaiveDate,
+    hub_problem: &HubProblem,
+    solution: &Solution,
+    objective: i64,
+) -> Roster {
+    let problem = &hub_problem.problem;
+    let matrix = problem.matrix();
+    let mut routes = Vec::new();
+    let mut on_time = 0;
+    for route in solution.routes.iter().filter(|r| !r.stops.is_empty()) {
+        let engineer = &hub_problem.engineers[route.vehicle];
+        let vehicle = &problem.vehicles()[route.vehicle];
+        let mut previous = vehicle.start;
+        let mut visits = Vec::new();
+        let mut lunch = None;
+        for stop in &route.stops {
+            match stop.kind {
+                StopKind::Job(job) => {
+                    let ticket = &hub_problem.tickets[job];
+                    let location = problem.jobs()[job].location;
+                    let deadlines = ticket.deadlines();
+                    on_time += u32::from(stop.lateness == 0);
+                    visits.push(Visit {
+                        sequence: visits.len() as u32 + 1,
+                        ticket_id: ticket.id().clone(),
+                        location: ticket.site(),
+                        arrival: hub_problem.at(stop.arrival),
+                        start: hub_problem.at(stop.start),
+                        departure: hub_problem.at(stop.departure),
+                        on_site_by: deadlines.on_site_by,
+                        repaired_by: deadlines.repaired_by,
+                        late_minutes: (stop.lateness + 59) / 60,
+                        km_from_previous: matrix.distance(previous, location) as f64 / 1000.0,
+                    });
+                    previous = location;
+                }
+                StopKind::Break => {
+                    lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
+                }
+            }
+        }
+        routes.push(EngineerRoute {
+            engineer_id: engineer.id().clone(),
+            base: engineer.home(),
+            leave_at: hub_problem.at(route.departure),
+            return_at: hub_problem.at(route.end),
+            km: route.distance as f64 / 1000.0,
+            visits,
+            lunch,
+        });
+    }
+    routes.sort_by(|a, b| a.engineer_id.cmp(&b.engineer_id));
+    let unassigned: Vec<UnassignedTicket> = solution
+        .unassigned
+        .iter()
+        .map(|left_out| {
+            let ticket = &hub_problem.tickets[left_out.job];
+            UnassignedTicket {
+                ticket_id: ticket.id().clone(),
+                reason: left_out.reason.code().to_string(),
+                detail: explain(hub, date, ticket, left_out.reason, hub_problem),
+            }
+        })
+        .collect();
+    let assigned = routes.iter().map(|r| r.visits.len() as u32).sum();
+    let summary = RosterSummary {
+        tickets: hub_problem.tickets.len() as u32,
+        assigned,
+        engineers_available: hub_problem.engineers.len() as u32,
+        engineers_used: routes.len() as u32,
+        on_time,
+        km: solution.distance() as f64 / 1000.0,
+        objective,
+        solve_seconds: solution.stats.seconds,
+    };
+    Roster {
+        id: None,
+        hub,
+        date,
+        created_at: Utc::now(),
+        routes,
+        unassigned,
+        summary,
+    }
+}
+
+/// A sentence a coordinator can act on: who is missing, or why nobody fits.
+fn explain(
+    hub: Region,
+    date: NaiveDate,
+    ticket: &Ticket,
+    reason: UnassignedReason,
+    hub_problem: &HubProblem,
+) -> String {
+    let skill = skill_words(ticket.skill());
+    let needs_senior = ticket.severity().level() == 1;
+    match reason {
+        UnassignedReason::NoVehicleWithSkills => {
+            let holds = |e: &&Engineer| e.skill_set().contains(ticket.skill());
+            let senior = |e: &&Engineer| e.certification() == Certification::Senior;
+            let working_with_skill = hub_problem.engineers.iter().filter(holds).count();
+            let off_with_skill = hub_problem.engineers_off.iter().filter(holds).count();
+            if working_with_skill + off_with_skill == 0 {
+                format!("no engineer in the {hub} region holds the {skill} skill")
+            } else if working_with_skill == 0 {
+                format!(
+                    "no engineer of the {hub} region who holds the {skill} skill works on {date}"
+                )
+            } else if needs_senior
+                && hub_problem
+                    .engineers
+                    .iter()
+                    .filter(holds)
+                    .filter(senior)
+                    .count()
+                    == 0
+            {
+                format!(
+                    "a severity-1 fault needs a senior engineer, and no senior engineer of the {hub} region working on {date} holds the {skill} skill"
+                )
+            } else {
+                format!("no engineer of the {hub} region working on {date} is qualified for it")
+            }
+        }
+        UnassignedReason::Unreachable => {
+            "no qualified engineer can reach it within the day".to_string()
+        }
+        UnassignedReason::NoRoom => "every qualified engineer's day is full".to_string(),
+        UnassignedReason::ExceedsCapacity => {
+            "no qualified engineer can carry what it needs".to_string()
+        }
+    }
+}
+
+fn skill_words(skill: Skill) -> &'static str {
+    match skill {
+        Skill::PcHardware => "PC hardware",
+        Skill::Printer => "printer",
+        Skill::Server => "server",
+        Skill::Storage => "storage",
+        Skill::Network => "network",
+        Skill::Systems => "systems",
+        Skill::Integration => "integration",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{EngineerBase, EngineerId, Severity, SlaPolicy, TicketId};
+    use crate::travel::GreatCircle;
+
+    fn monday() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    fn hangzhou() -> GeoPoint {
+        GeoPoint::new(30.24934, 120.20524).unwrap()
+    }
+
+    fn engineer(
+        id: &str,
+        skills: Vec<Skill>,
+        certification: Certification,
+        shift: ShiftPattern,
+    ) -> Engineer {
+        Engineer::new(
+            EngineerId::parse(id).unwrap(),
+            "Wang Wei",
+            EngineerBase::Hub(Region::East),
+            Region::East,
+            hangzhou(),
+            skills,
+            certification,
+            shift,
+        )
+        .unwrap()
+    }
+
+    fn ticket(id: &str, skill: Skill, severity: Severity, km_north: f64) -> Ticket {
+        Ticket::new(
+            TicketId::parse(id).unwrap(),
+            "Hangzhou People's Hospital",
+            GeoPoint::new(30.24934 + km_north / 111.32, 120.20524).unwrap(),
+            330100,
+            Region::East,
+            severity,
+            skill,
+            day_origin(monday()) - chrono::Duration::hours(3),
+            60,
+            SlaPolicy::default(),
+        )
+        .unwrap()
+    }
+
+    fn options() -> PlanOptions {
+        PlanOptions {
+            seed: 1,
+            time_limit: Duration::from_millis(200),
+        }
+    }
+
+    #[test]
+    fn a_severity_one_fault_needs_a_senior_engineer() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Server],
+            Certification::Intermediate,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets = vec![
+            ticket("T1", Skill::Server, Severity::CRITICAL, 5.0),
+            ticket("T2", Skill::Server, Severity::MINOR, 8.0),
+        ];
+        let roster = plan_hub(
+            Region::East,
+            monday(),
+            &tickets,
+            &engineers,
+            &GreatCircle::default(),
+            &options(),
+        )
+        .unwrap();
+        assert_eq!(roster.summary.assigned, 1);
+        assert_eq!(roster.unassigned.len(), 1);
+        assert_eq!(roster.unassigned[0].ticket_id.as_str(), "T1");
+        assert_eq!(roster.unassigned[0].reason, "no_vehicle_with_skills");
+        assert!(
+            roster.unassigned[0].detail.contains("senior"),
+            "{}",
+            roster.unassigned[0].detail
+        );
+    }
+
+    #[test]
+    fn a_missing_skill_is_named() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Printer],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets = vec![ticket("T1", Skill::Storage, Severity::MINOR, 5.0)];
+        let roster = plan_hub(
+            Region::East,
+            monday(),
+            &tickets,
+            &engineers,
+            &GreatCircle::default(),
+            &options(),
+        )
+        .unwrap();
+        assert_eq!(
+            roster.unassigned[0].detail,
+            "no engineer in the east region holds the storage skill"
+        );
+    }
+
+    #[test]
+    fn office_hours_engineers_are_off_at_the_weekend() {
+        let saturday = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let engineers = vec![
+            engineer(
+                "E1",
+                vec![Skill::Printer],
+                Certification::Senior,
+                ShiftPattern::office_hours(),
+            ),
+            engineer(
+                "E2",
+                vec![Skill::Server],
+                Certification::Senior,
+                ShiftPattern::OnCall { max_hours: 10 },
+            ),
+        ];
+        let built = build_problem(
+            Region::East,
+            saturday,
+            &[],
+            &engineers,
+            &GreatCircle::default(),
+        )
+        .unwrap();
+        assert_eq!(built.engineers.len(), 1);
+        assert_eq!(built.engineers[0].id().as_str(), "E2");
+        assert_eq!(
+            built.problem.vehicles()[0].shift,
+            Window {
+                start: 0,
+                end: DAY_SECONDS
+            }
+        );
+        assert_eq!(built.problem.vehicles()[0].max_work, Some(36_000));
+        assert!(built.problem.vehicles()[0].lunch.is_none());
+    }
+
+    #[test]
+    fn an_office_day_has_lunch_and_stays_in_the_shift() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Printer],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets: Vec<Ticket> = (0..5)
+            .map(|i| {
+                ticket(
+                    &format!("T{i}"),
+                    Skill::Printer,
+                    Severity::MINOR,
+                    2.0 * i as f64 + 1.0,
+                )
+            })
+            .collect();
+        let roster = plan_hub(
+            Region::East,
+            monday(),
+            &tickets,
+            &engineers,
+            &GreatCircle::default(),
+            &options(),
+        )
+        .unwrap();
+        assert_eq!(roster.summary.assigned, 5);
+        let route = &roster.routes[0];
+        let (lunch_start, lunch_end) = route.lunch.expect("a 5-hour day crosses lunch");
+        assert_eq!((lunch_end - lunch_start).num_minutes(), LUNCH_MINUTES);
+        let shift = ShiftPattern::office_hours().window_on(monday()).unwrap();
+        assert!(shift.contains(route.leave_at) && shift.contains(route.return_at));
+        let local_noon = day_origin(monday()) + chrono::Duration::hours(12);
+        assert!(lunch_start >= local_noon);
+    }
+
+    #[test]
+    fn a_ticket_of_another_region_is_refused() {
+        let mut tickets = vec![ticket("T1", Skill::Printer, Severity::MINOR, 1.0)];
+        tickets[0] = Ticket::new(
+            TicketId::parse("T9").unwrap(),
+            "Beijing Tax Bureau",
+            GeoPoint::new(39.9, 116.4).unwrap(),
+            110000,
+            Region::North,
+            Severity::MINOR,
+            Skill::Printer,
+            day_origin(monday()),
+            60,
+            SlaPolicy::default(),
+        )
+        .unwrap();
+        let err = build_problem(
+            Region::East,
+            monday(),
+            &tickets,
+            &[],
+            &GreatCircle::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ticket T9 belongs to the north region, not to the east hub"
+        );
+        let twice = vec![ticket("T1", Skill::Printer, Severity::MINOR, 1.0); 2];
+        let err = build_problem(Region::East, monday(), &twice, &[], &GreatCircle::default())
+            .unwrap_err();
+        assert_eq!(err.to_string(), "ticket T1 is given twice");
+    }
 }
