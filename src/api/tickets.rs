@@ -121,7 +121,10 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        let field = if path == "." {
+        let field = if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            // Not JSON at all: no field to name.
+            "body".to_string()
+        } else if path == "." {
             // A missing field is reported at its parent: name it instead.
             let message = inner.to_string();
             match message.split('`').nth(1) {
