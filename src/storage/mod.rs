@@ -129,6 +129,8 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
+                // `sqlite://ruyi.db` should create the file, as `?mode=rwc` does.
+                .create_if_missing(true)
                 .foreign_keys(true)
                 // Concurrent API requests on one file: wait for the writer
                 // instead of failing with "database is locked".
@@ -178,5 +180,30 @@ impl Store {
 
     pub async fn close(&self) {
         on_pool!(self, |pool| pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn refuses_urls_of_other_databases() {
+        let error = Store::connect("mysql://localhost/ruyi").await.unwrap_err();
+        assert!(
+            matches!(error, StorageError::UnsupportedUrl(ref url) if url == "mysql://localhost/ruyi")
+        );
+    }
+
+    #[tokio::test]
+    async fn creates_a_missing_sqlite_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("new.db");
+        let store = Store::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        store.migrate().await.unwrap();
+        assert!(file.exists());
     }
 }
