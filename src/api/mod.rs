@@ -1,1 +1,116 @@
-//! (being built)
+//! The HTTP API (actix-web, JSON). [`Application::build`] binds the
+//! listener first so tests can ask for port 0 and read the real port.
+//!
+//! Handlers parse raw input into checked domain types at the boundary and
+//! report every failure through [`ApiError`]. Depends on `domain`,
+//! `storage`, `dispatch` and `travel`.
+
+mod engineers;
+mod error;
+mod health;
+mod rosters;
+mod tickets;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+pub use error::ApiError;
+pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
+
+use crate::storage::{StorageError, Store};
+
+/// Where to listen and which database to use.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub host: String,
+    pub port: u16,
+    pub database_url: String,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    store: Store,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listener.
+    pub async fn build(settings: ApiSettings) -> Result<Self, StartupError> {
+        let store = Store::connect(&settings.database_url).await?;
+        store.migrate().await?;
+        Self::with_store(&settings.host, settings.port, store)
+    }
+
+    /// Binds the listener for an already prepared store.
+    pub fn with_store(host: &str, port: u16, store: Store) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind((host, port))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(store.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                    ApiError::bad_request("query", error.to_string()).into()
+                }))
+                .route("/health", web::get().to(health::health))
+                .service(
+                    web::scope("/api/v1")
+                        .route("/tickets", web::post().to(tickets::create_ticket))
+                        .route("/tickets", web::get().to(tickets::list_tickets))
+                        .route(
+                            "/hubs/{hub}/rosters",
+                            web::post().to(rosters::create_roster),
+                        )
+                        .route("/rosters/{id}", web::get().to(rosters::get_roster))
+                        .route(
+                            "/engineers/{id}/route",
+                            web::get().to(engineers::engineer_route),
+                        ),
+                )
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
+                        "no such resource".to_string(),
+                    ))
+                }))
+        })
+        .listen(listener)?
+        .run();
+        tracing::info!(
+            host,
+            port,
+            database = store.backend().name(),
+            "API listening"
+        );
+        Ok(Self {
+            port,
+            store,
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The store the server uses (tests seed data through it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,6 +1,40 @@
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {}
+use anyhow::Context;
 
-pub fn run(_database_url: &str, _args: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+use crate::api::Application;
+use crate::storage::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "RUYI_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind.
+    #[arg(long, env = "RUYI_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+/// `ruyi serve`: connect, migrate, load the shipped network into an empty
+/// database, then serve the API until stopped.
+pub fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let store = Store::connect(database_url)
+            .await
+            .context("connecting to the database")?;
+        store.migrate().await.context("applying migrations")?;
+        if store.network_counts().await?.is_empty() {
+            tracing::info!("empty network tables: loading the shipped network");
+            load_shipped_network(&store)
+                .await
+                .context("loading the shipped network")?;
+        }
+        let application = Application::with_store(&args.host, args.port, store)?;
+        application.run_until_stopped().await?;
+        anyhow::Ok(())
+    })
+}
+
+/// The one place that knows where the shipped network comes from.
+async fn load_shipped_network(_store: &Store) -> anyhow::Result<()> {
+    anyhow::bail!("shipped network not available")
 }

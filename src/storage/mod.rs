@@ -1,1 +1,209 @@
-//! (being built)
+//! Storage: sqlx repositories over SQLite (the default, a local file) or
+//! PostgreSQL, chosen by the database URL.
+//!
+//! Queries are runtime `sqlx::query`/`query_as` with `$n` placeholders, which
+//! both databases accept, so each repository method is written once and
+//! expanded for both pools by [`on_pool!`] / [`in_transaction!`]. Rows turn
+//! back into domain types through the domain constructors: a stored row that
+//! no longer validates is a [`StorageError::InvalidRow`] naming the table and
+//! column, never a panic. Every write that touches more than one row runs in
+//! one transaction, so a failed request leaves nothing behind.
+//!
+//! Depends on `domain` only.
+
+mod network;
+mod rosters;
+mod rows;
+mod tickets;
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::domain::DomainError;
+
+pub use rosters::StoredRoute;
+pub use tickets::TicketFilter;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("unsupported database URL {0:?}: expected sqlite:… or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored row that no longer passes the domain checks.
+    #[error("invalid stored row in {table}.{column}: {message}")]
+    InvalidRow {
+        table: &'static str,
+        column: &'static str,
+        message: String,
+    },
+    /// A value handed to storage was refused by the domain constructors.
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    #[error("ticket {0} already exists")]
+    DuplicateTicket(String),
+}
+
+impl StorageError {
+    pub(crate) fn invalid_row(
+        table: &'static str,
+        column: &'static str,
+        message: impl ToString,
+    ) -> Self {
+        StorageError::InvalidRow {
+            table,
+            column,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool to one of the two supported databases. Cloning is
+/// cheap (the pools are reference-counted).
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same block against whichever pool the store holds; `$pool` is
+/// bound to the concrete pool in each arm, so the SQL is written once.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::storage::Store::Sqlite($pool) => $body,
+            $crate::storage::Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Like [`on_pool!`], inside one transaction: `$tx` is the open
+/// transaction; it commits when the block finishes and rolls back when the
+/// block returns early with `?`.
+macro_rules! in_transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match $store {
+            $crate::storage::Store::Sqlite(pool) => {
+                let mut $tx = pool.begin().await?;
+                let value = $body;
+                $tx.commit().await?;
+                value
+            }
+            $crate::storage::Store::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let value = $body;
+                $tx.commit().await?;
+                value
+            }
+        }
+    };
+}
+
+pub(crate) use {in_transaction, on_pool};
+
+impl Store {
+    /// Connects to `sqlite:…` (e.g. `sqlite://ruyi.db?mode=rwc`) or
+    /// `postgres://…` / `postgresql://…`.
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                // `sqlite://ruyi.db` should create the file, as `?mode=rwc` does.
+                .create_if_missing(true)
+                .foreign_keys(true)
+                // Concurrent API requests on one file: wait for the writer
+                // instead of failing with "database is locked".
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await?;
+            tracing::debug!(url, "connected to SQLite");
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            tracing::debug!("connected to PostgreSQL");
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StorageError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations of this store's dialect.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn refuses_urls_of_other_databases() {
+        let error = Store::connect("mysql://localhost/ruyi").await.unwrap_err();
+        assert!(
+            matches!(error, StorageError::UnsupportedUrl(ref url) if url == "mysql://localhost/ruyi")
+        );
+    }
+
+    #[tokio::test]
+    async fn creates_a_missing_sqlite_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("new.db");
+        let store = Store::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        store.migrate().await.unwrap();
+        assert!(file.exists());
+    }
+}

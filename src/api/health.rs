@@ -1,0 +1,21 @@
+//! `GET /health`: is the service up and can it reach its database?
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::storage::Store;
+
+pub async fn health(store: web::Data<Store>) -> HttpResponse {
+    let database = store.backend().name();
+    match store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "database": database})),
+        Err(error) => {
+            tracing::warn!(%error, "health check: database unreachable");
+            HttpResponse::ServiceUnavailable().json(json!({
+                "status": "unavailable",
+                "database": database,
+                "error": error.to_string(),
+            }))
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Ticket intake and listing.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+use crate::domain::{
+    GeoPoint, Region, ServiceHours, Severity, Skill, SlaPolicy, Ticket, TicketStatus,
+    service_offset,
+};
+use crate::storage::{Store, TicketFilter};
+
+/// The intake form as the call center sends it. Values arrive raw and are
+/// checked by the domain constructors, so each refusal names its field.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketRequest {
+    pub customer: String,
+    /// The customer's site; without it the city centre is used.
+    pub site: Option<PointDto>,
+    pub city_adcode: u32,
+    pub severity: u8,
+    pub skill: String,
+    pub service_minutes: u32,
+    /// Defaults to now.
+    pub reported_at: Option<DateTime<FixedOffset>>,
+    /// A contract's own limits; wins over `key_customer`.
+    pub sla: Option<SlaRequest>,
+    /// The key-customer contract (on site within 2 h, 7x24).
+    #[serde(default)]
+    pub key_customer: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointDto {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl From<GeoPoint> for PointDto {
+    fn from(point: GeoPoint) -> Self {
+        PointDto {
+            lat: point.lat(),
+            lon: point.lon(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaRequest {
+    pub response_minutes: u32,
+    pub on_site_minutes: u32,
+    pub repair_minutes: u32,
+    #[serde(default = "default_hours")]
+    pub hours: ServiceHours,
+}
+
+fn default_hours() -> ServiceHours {
+    ServiceHours::FiveByEight
+}
+
+/// A ticket on the wire: the stored fields plus its SLA deadlines, times in
+/// service-local time (+08:00) because that is how coordinators read them.
+#[derive(Debug, Serialize)]
+pub struct TicketResponse {
+    pub id: String,
+    pub customer: String,
+    pub site: PointDto,
+    pub city_adcode: u32,
+    pub hub: Region,
+    pub severity: u8,
+    pub skill: Skill,
+    pub service_minutes: u32,
+    pub reported_at: DateTime<FixedOffset>,
+    pub status: TicketStatus,
+    pub sla: SlaPolicy,
+    pub respond_by: DateTime<FixedOffset>,
+    pub on_site_by: DateTime<FixedOffset>,
+    pub repaired_by: DateTime<FixedOffset>,
+}
+
+pub(crate) fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&service_offset())
+}
+
+impl From<&Ticket> for TicketResponse {
+    fn from(ticket: &Ticket) -> Self {
+        let deadlines = ticket.deadlines();
+        TicketResponse {
+            id: ticket.id().to_string(),
+            customer: ticket.customer().to_string(),
+            site: ticket.site().into(),
+            city_adcode: ticket.city_adcode(),
+            hub: ticket.region(),
+            severity: ticket.severity().level(),
+            skill: ticket.skill(),
+            service_minutes: ticket.service_minutes(),
+            reported_at: local(ticket.reported_at()),
+            status: ticket.status(),
+            sla: ticket.sla(),
+            respond_by: local(deadlines.respond_by),
+            on_site_by: local(deadlines.on_site_by),
+            repaired_by: local(deadlines.repaired_by),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TicketList {
+    pub count: usize,
+    pub tickets: Vec<TicketResponse>,
+}
+
+/// Parses a JSON body, turning any failure (malformed JSON, wrong type,
+/// missing or unknown field) into a 400 that names the field's path.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let field = if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            // Not JSON at all: no field to name.
+            "body".to_string()
+        } else if path == "." {
+            // A missing field is reported at its parent: name it instead.
+            let message = inner.to_string();
+            match message.split('`').nth(1) {
+                Some(name) if message.starts_with("missing field") => name.to_string(),
+                _ => "body".to_string(),
+            }
+        } else {
+            path
+        };
+        ApiError::bad_request(field, inner.to_string())
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| ApiError::bad_request("body", error.to_string()))?;
+    Ok(value)
+}
+
+/// `POST /api/v1/tickets`
+pub async fn create_ticket(
+    store: web::Data<Store>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: TicketRequest = parse_json(&body)?;
+    let severity = Severity::new(request.severity)?;
+    let skill: Skill = request.skill.parse()?;
+    let city = store.city(request.city_adcode).await?.ok_or_else(|| {
+        ApiError::bad_request(
+            "city_adcode",
+            format!("{} is not a known city adcode", request.city_adcode),
+        )
+    })?;
+    let site = match request.site {
+        Some(site) => GeoPoint::new(site.lat, site.lon).map_err(|e| e.within("site"))?,
+        None => city.location,
+    };
+    let sla = match request.sla {
+        Some(sla) => SlaPolicy::new(
+            sla.response_minutes,
+            sla.on_site_minutes,
+            sla.repair_minutes,
+            sla.hours,
+        )?,
+        None if request.key_customer => SlaPolicy::key_customer(),
+        None => SlaPolicy::default(),
+    };
+    let reported_at = request
+        .reported_at
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now);
+    let day = local(reported_at).date_naive();
+    let customer = request.customer;
+    let ticket = store
+        .insert_new_ticket(day, |id| {
+            Ticket::new(
+                id,
+                customer,
+                site,
+                city.adcode,
+                city.region,
+                severity,
+                skill,
+                reported_at,
+                request.service_minutes,
+                sla,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(TicketResponse::from(&ticket)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TicketQuery {
+    pub status: Option<String>,
+    pub hub: Option<String>,
+}
+
+/// `GET /api/v1/tickets?status=&hub=`
+pub async fn list_tickets(
+    store: web::Data<Store>,
+    query: web::Query<TicketQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = TicketFilter {
+        status: query
+            .status
+            .as_deref()
+            .map(TicketStatus::parse)
+            .transpose()?,
+        region: query.hub.as_deref().map(str::parse::<Region>).transpose()?,
+    };
+    let tickets: Vec<TicketResponse> = store
+        .tickets(filter)
+        .await?
+        .iter()
+        .map(TicketResponse::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(TicketList {
+        count: tickets.len(),
+        tickets,
+    }))
+}

@@ -1,0 +1,444 @@
+//! The roster repository: a hub's day with its routes, visits and the
+//! tickets it could not place.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{StorageError, Store, in_transaction};
+use crate::domain::{
+    EngineerId, EngineerRoute, GeoPoint, Region, Roster, RosterSummary, TicketId, TicketStatus,
+    UnassignedTicket, Visit,
+};
+
+/// An engineer's route as stored, with the roster it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRoute {
+    pub roster_id: i64,
+    pub hub: Region,
+    pub date: NaiveDate,
+    pub route: EngineerRoute,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct RosterRow {
+    id: i64,
+    hub: String,
+    date: NaiveDate,
+    created_at: DateTime<Utc>,
+    tickets: i64,
+    assigned: i64,
+    engineers_available: i64,
+    engineers_used: i64,
+    on_time: i64,
+    km: f64,
+    objective: i64,
+    solve_seconds: f64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct RouteRow {
+    id: i64,
+    roster_id: i64,
+    engineer_id: String,
+    base_lat: f64,
+    base_lon: f64,
+    leave_at: DateTime<Utc>,
+    return_at: DateTime<Utc>,
+    km: f64,
+    lunch_start: Option<DateTime<Utc>>,
+    lunch_end: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct VisitRow {
+    route_id: i64,
+    sequence: i64,
+    ticket_id: String,
+    lat: f64,
+    lon: f64,
+    arrival: DateTime<Utc>,
+    start: DateTime<Utc>,
+    departure: DateTime<Utc>,
+    on_site_by: DateTime<Utc>,
+    repaired_by: DateTime<Utc>,
+    late_minutes: i64,
+    km_from_previous: f64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct UnassignedRow {
+    ticket_id: String,
+    reason: String,
+    detail: String,
+}
+
+const ROUTE_COLUMNS: &str = "id, roster_id, engineer_id, base_lat, base_lon, leave_at, return_at, \
+     km, lunch_start, lunch_end";
+const VISIT_COLUMNS: &str = "route_id, sequence, ticket_id, lat, lon, arrival, start, departure, \
+     on_site_by, repaired_by, late_minutes, km_from_previous";
+
+fn count(column: &'static str, raw: i64) -> Result<u32, StorageError> {
+    u32::try_from(raw)
+        .map_err(|_| StorageError::invalid_row("rosters", column, format!("{raw} is not a count")))
+}
+
+fn point(table: &'static str, lat: f64, lon: f64) -> Result<GeoPoint, StorageError> {
+    GeoPoint::new(lat, lon).map_err(|e| StorageError::invalid_row(table, "lat", e.message))
+}
+
+impl RouteRow {
+    fn into_domain(self, visits: Vec<Visit>) -> Result<EngineerRoute, StorageError> {
+        const TABLE: &str = "roster_routes";
+        let lunch = match (self.lunch_start, self.lunch_end) {
+            (Some(start), Some(end)) => Some((start, end)),
+            (None, None) => None,
+            _ => {
+                return Err(StorageError::invalid_row(
+                    TABLE,
+                    "lunch_end",
+                    "lunch needs both a start and an end",
+                ));
+            }
+        };
+        Ok(EngineerRoute {
+            engineer_id: EngineerId::parse(&self.engineer_id)
+                .map_err(|e| StorageError::invalid_row(TABLE, "engineer_id", e.message))?,
+            base: point(TABLE, self.base_lat, self.base_lon)?,
+            leave_at: self.leave_at,
+            return_at: self.return_at,
+            km: self.km,
+            visits,
+            lunch,
+        })
+    }
+}
+
+impl VisitRow {
+    fn into_domain(self) -> Result<Visit, StorageError> {
+        const TABLE: &str = "roster_visits";
+        Ok(Visit {
+            sequence: u32::try_from(self.sequence).map_err(|_| {
+                StorageError::invalid_row(TABLE, "sequence", format!("{}", self.sequence))
+            })?,
+            ticket_id: TicketId::parse(&self.ticket_id)
+                .map_err(|e| StorageError::invalid_row(TABLE, "ticket_id", e.message))?,
+            location: point(TABLE, self.lat, self.lon)?,
+            arrival: self.arrival,
+            start: self.start,
+            departure: self.departure,
+            on_site_by: self.on_site_by,
+            repaired_by: self.repaired_by,
+            late_minutes: self.late_minutes,
+            km_from_previous: self.km_from_previous,
+        })
+    }
+}
+
+/// Groups visit rows (ordered by route, then sequence) under their routes.
+fn attach_visits(
+    routes: Vec<RouteRow>,
+    visits: Vec<VisitRow>,
+) -> Result<Vec<EngineerRoute>, StorageError> {
+    let mut visits = visits.into_iter().peekable();
+    routes
+        .into_iter()
+        .map(|route| {
+            let mut own = Vec::new();
+            while let Some(visit) = visits.next_if(|visit| visit.route_id == route.id) {
+                own.push(visit.into_domain()?);
+            }
+            route.into_domain(own)
+        })
+        .collect()
+}
+
+impl Store {
+    /// Saves a roster with its routes, visits and unassigned tickets, and
+    /// marks every visited ticket planned, in one transaction: a stored
+    /// roster is the plan, so its tickets must not be planned twice.
+    /// Returns the new roster id.
+    pub async fn save_roster(&self, roster: &Roster) -> Result<i64, StorageError> {
+        let summary = &roster.summary;
+        let roster_id = in_transaction!(self, |tx| {
+            let roster_id: i64 = sqlx::query_scalar(
+                "INSERT INTO rosters (hub, date, created_at, tickets, assigned, \
+                 engineers_available, engineers_used, on_time, km, objective, solve_seconds) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(roster.hub.code())
+            .bind(roster.date)
+            .bind(roster.created_at)
+            .bind(i64::from(summary.tickets))
+            .bind(i64::from(summary.assigned))
+            .bind(i64::from(summary.engineers_available))
+            .bind(i64::from(summary.engineers_used))
+            .bind(i64::from(summary.on_time))
+            .bind(summary.km)
+            .bind(summary.objective)
+            .bind(summary.solve_seconds)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (position, route) in roster.routes.iter().enumerate() {
+                let route_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO roster_routes (roster_id, position, engineer_id, base_lat, \
+                     base_lon, leave_at, return_at, km, lunch_start, lunch_end) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(roster_id)
+                .bind(position as i64)
+                .bind(route.engineer_id.as_str())
+                .bind(route.base.lat())
+                .bind(route.base.lon())
+                .bind(route.leave_at)
+                .bind(route.return_at)
+                .bind(route.km)
+                .bind(route.lunch.map(|(start, _)| start))
+                .bind(route.lunch.map(|(_, end)| end))
+                .fetch_one(&mut *tx)
+                .await?;
+                for visit in &route.visits {
+                    sqlx::query(&format!(
+                        "INSERT INTO roster_visits ({VISIT_COLUMNS}) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                    ))
+                    .bind(route_id)
+                    .bind(i64::from(visit.sequence))
+                    .bind(visit.ticket_id.as_str())
+                    .bind(visit.location.lat())
+                    .bind(visit.location.lon())
+                    .bind(visit.arrival)
+                    .bind(visit.start)
+                    .bind(visit.departure)
+                    .bind(visit.on_site_by)
+                    .bind(visit.repaired_by)
+                    .bind(visit.late_minutes)
+                    .bind(visit.km_from_previous)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                        .bind(TicketStatus::Planned.code())
+                        .bind(visit.ticket_id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            for (position, unassigned) in roster.unassigned.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO roster_unassigned (roster_id, position, ticket_id, reason, detail) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(roster_id)
+                .bind(position as i64)
+                .bind(unassigned.ticket_id.as_str())
+                .bind(&unassigned.reason)
+                .bind(&unassigned.detail)
+                .execute(&mut *tx)
+                .await?;
+            }
+            roster_id
+        });
+        tracing::info!(roster = roster_id, hub = %roster.hub, date = %roster.date, "roster saved");
+        Ok(roster_id)
+    }
+
+    pub async fn roster(&self, id: i64) -> Result<Option<Roster>, StorageError> {
+        let roster_sql = "SELECT id, hub, date, created_at, tickets, assigned, engineers_available, \
+             engineers_used, on_time, km, objective, solve_seconds FROM rosters WHERE id = $1";
+        let routes_sql = format!(
+            "SELECT {ROUTE_COLUMNS} FROM roster_routes WHERE roster_id = $1 ORDER BY position"
+        );
+        let visits_sql = format!(
+            "SELECT {} FROM roster_visits v JOIN roster_routes r ON r.id = v.route_id \
+             WHERE r.roster_id = $1 ORDER BY r.position, v.sequence",
+            VISIT_COLUMNS
+                .split(", ")
+                .map(|column| format!("v.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let unassigned_sql = "SELECT ticket_id, reason, detail FROM roster_unassigned \
+             WHERE roster_id = $1 ORDER BY position";
+        // Read in one transaction so a concurrent save cannot show half a roster.
+        let found = in_transaction!(self, |tx| {
+            let roster = sqlx::query_as::<_, RosterRow>(roster_sql)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match roster {
+                None => None,
+                Some(roster) => {
+                    let routes = sqlx::query_as::<_, RouteRow>(&routes_sql)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let visits = sqlx::query_as::<_, VisitRow>(&visits_sql)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let unassigned = sqlx::query_as::<_, UnassignedRow>(unassigned_sql)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    Some((roster, routes, visits, unassigned))
+                }
+            }
+        });
+        let Some((row, routes, visits, unassigned)) = found else {
+            return Ok(None);
+        };
+        let unassigned = unassigned
+            .into_iter()
+            .map(|row| {
+                Ok(UnassignedTicket {
+                    ticket_id: TicketId::parse(&row.ticket_id).map_err(|e| {
+                        StorageError::invalid_row("roster_unassigned", "ticket_id", e.message)
+                    })?,
+                    reason: row.reason,
+                    detail: row.detail,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        Ok(Some(Roster {
+            id: Some(row.id),
+            hub: row.hub.parse().map_err(|e: crate::domain::DomainError| {
+                StorageError::invalid_row("rosters", "hub", e.message)
+            })?,
+            date: row.date,
+            created_at: row.created_at,
+            routes: attach_visits(routes, visits)?,
+            unassigned,
+            summary: RosterSummary {
+                tickets: count("tickets", row.tickets)?,
+                assigned: count("assigned", row.assigned)?,
+                engineers_available: count("engineers_available", row.engineers_available)?,
+                engineers_used: count("engineers_used", row.engineers_used)?,
+                on_time: count("on_time", row.on_time)?,
+                km: row.km,
+                objective: row.objective,
+                solve_seconds: row.solve_seconds,
+            },
+        }))
+    }
+
+    /// An engineer's route on `date`, from the newest roster for that date
+    /// that gives the engineer a route (re-planning a day supersedes the
+    /// earlier roster).
+    pub async fn engineer_route(
+        &self,
+        engineer: &EngineerId,
+        date: NaiveDate,
+    ) -> Result<Option<StoredRoute>, StorageError> {
+        let route_sql = format!(
+            "SELECT {} FROM roster_routes r JOIN rosters ro ON ro.id = r.roster_id \
+             WHERE r.engineer_id = $1 AND ro.date = $2 \
+             ORDER BY ro.created_at DESC, ro.id DESC LIMIT 1",
+            ROUTE_COLUMNS
+                .split(", ")
+                .map(|column| format!("r.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let visits_sql = format!(
+            "SELECT {VISIT_COLUMNS} FROM roster_visits WHERE route_id = $1 ORDER BY sequence"
+        );
+        let found = in_transaction!(self, |tx| {
+            let route = sqlx::query_as::<_, RouteRow>(&route_sql)
+                .bind(engineer.as_str())
+                .bind(date)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match route {
+                None => None,
+                Some(route) => {
+                    let hub: String = sqlx::query_scalar("SELECT hub FROM rosters WHERE id = $1")
+                        .bind(route.roster_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let visits = sqlx::query_as::<_, VisitRow>(&visits_sql)
+                        .bind(route.id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    Some((route, hub, visits))
+                }
+            }
+        });
+        let Some((route, hub, visits)) = found else {
+            return Ok(None);
+        };
+        let roster_id = route.roster_id;
+        let route = attach_visits(vec![route], visits)?
+            .pop()
+            .expect("one route in, one route out");
+        Ok(Some(StoredRoute {
+            roster_id,
+            hub: hub.parse().map_err(|e: crate::domain::DomainError| {
+                StorageError::invalid_row("rosters", "hub", e.message)
+            })?,
+            date,
+            route,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn route_row(id: i64) -> RouteRow {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap();
+        RouteRow {
+            id,
+            roster_id: 1,
+            engineer_id: format!("E{id}"),
+            base_lat: 30.0,
+            base_lon: 120.0,
+            leave_at: at,
+            return_at: at,
+            km: 0.0,
+            lunch_start: None,
+            lunch_end: None,
+        }
+    }
+
+    fn visit_row(route_id: i64, sequence: i64) -> VisitRow {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap();
+        VisitRow {
+            route_id,
+            sequence,
+            ticket_id: format!("T{route_id}-{sequence}"),
+            lat: 30.1,
+            lon: 120.1,
+            arrival: at,
+            start: at,
+            departure: at,
+            on_site_by: at,
+            repaired_by: at,
+            late_minutes: 0,
+            km_from_previous: 1.0,
+        }
+    }
+
+    #[test]
+    fn visits_go_to_their_own_routes_including_empty_ones() {
+        let routes = attach_visits(
+            vec![route_row(1), route_row(2), route_row(3)],
+            vec![visit_row(1, 1), visit_row(1, 2), visit_row(3, 1)],
+        )
+        .unwrap();
+        let counts: Vec<usize> = routes.iter().map(|r| r.visits.len()).collect();
+        assert_eq!(counts, vec![2, 0, 1]);
+        assert_eq!(routes[2].visits[0].ticket_id.as_str(), "T3-1");
+    }
+
+    #[test]
+    fn half_a_lunch_is_an_invalid_row() {
+        let mut row = route_row(1);
+        row.lunch_start = Some(row.leave_at);
+        match row.into_domain(vec![]) {
+            Err(StorageError::InvalidRow { table, column, .. }) => {
+                assert_eq!((table, column), ("roster_routes", "lunch_end"));
+            }
+            other => panic!("expected an invalid row, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! `spawn_app()`: the real server on a random port over a fresh database,
+//! with the small network loaded, and a typed client for it.
+
+use reqwest::{Client, Response};
+use ruyi::api::{ApiSettings, Application};
+use ruyi::storage::Store;
+use serde_json::Value;
+
+use crate::fixtures::{TestBackend, TestDatabase, fresh_database, load_small_network};
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub backend: TestBackend,
+    client: Client,
+}
+
+/// Starts the server; `None` when the backend is skipped (see
+/// [`fresh_database`]). The database guard must outlive the test.
+pub async fn spawn_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> {
+    let database = fresh_database(backend).await?;
+    let application = Application::build(ApiSettings {
+        host: "127.0.0.1".to_string(),
+        port: 0,
+        database_url: database.url.clone(),
+    })
+    .await
+    .expect("build the application");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let store = application.store().clone();
+    load_small_network(&store).await;
+    tokio::spawn(application.run_until_stopped());
+    let app = TestApp {
+        address,
+        store,
+        backend,
+        client: Client::new(),
+    };
+    Some((app, database))
+}
+
+impl TestApp {
+    pub async fn health(&self) -> Response {
+        self.get("/health").await
+    }
+
+    pub async fn post_ticket(&self, body: &Value) -> Response {
+        self.post_raw_ticket(body.to_string()).await
+    }
+
+    pub async fn post_raw_ticket(&self, body: String) -> Response {
+        self.client
+            .post(format!("{}/api/v1/tickets", self.address))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `query` is the raw query string, e.g. `hub=east&status=open`.
+    pub async fn list_tickets(&self, query: &str) -> Response {
+        self.get(&format!("/api/v1/tickets?{query}")).await
+    }
+
+    pub async fn create_roster(&self, hub: &str, query: &str) -> Response {
+        self.client
+            .post(format!(
+                "{}/api/v1/hubs/{hub}/rosters?{query}",
+                self.address
+            ))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_roster(&self, id: &str) -> Response {
+        self.get(&format!("/api/v1/rosters/{id}")).await
+    }
+
+    pub async fn engineer_route(&self, engineer: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/engineers/{engineer}/route?{query}"))
+            .await
+    }
+
+    pub async fn ticket_count(&self) -> i64 {
+        self.store
+            .count_tickets(Default::default())
+            .await
+            .expect("count tickets")
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Asserts a JSON error response and returns its body.
+pub async fn expect_error(response: Response, status: u16, field: Option<&str>) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body["field"].as_str(), field, "{body}");
+    body
+}

@@ -1,0 +1,10 @@
+//! API tests: one binary, a real server per test on a random port, against
+//! SQLite and PostgreSQL.
+
+mod fixtures;
+mod helpers;
+
+mod engineers;
+mod health;
+mod rosters;
+mod tickets;

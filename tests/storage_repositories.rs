@@ -1,0 +1,446 @@
+//! Every repository test runs on SQLite (a temp file) and on PostgreSQL (a
+//! fresh database on `RUYI_TEST_POSTGRES_URL`).
+
+#[path = "api/fixtures.rs"]
+mod fixtures;
+
+use chrono::{Duration, NaiveDate};
+use fixtures::*;
+use ruyi::domain::{
+    DomainError, EngineerId, Region, ServiceHours, Severity, SlaPolicy, Ticket, TicketId,
+    TicketStatus,
+};
+use ruyi::storage::{StorageError, Store, TicketFilter};
+
+async fn setup(backend: TestBackend) -> Option<(Store, TestDatabase)> {
+    let database = fresh_database(backend).await?;
+    Some((database.store().await, database))
+}
+
+async fn raw_execute(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    }
+    .expect(sql);
+}
+
+async fn raw_count(store: &Store, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    match store {
+        Store::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
+        Store::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
+    }
+    .expect("count")
+}
+
+on_both_databases!(setup;
+    migrations_can_run_twice,
+    network_load_round_trips_and_replaces_everything,
+    a_failed_network_load_keeps_the_old_network,
+    city_lookup_finds_stored_cities_only,
+    ticket_round_trips_with_its_contract_and_status,
+    inserting_many_tickets_is_all_or_nothing,
+    tickets_are_listed_and_counted_by_status_and_region,
+    mark_planned_changes_only_the_given_tickets,
+    intake_assigns_the_next_free_id_of_the_day,
+    refused_intake_writes_nothing,
+    roster_round_trips_and_marks_its_visited_tickets_planned,
+    a_failed_roster_save_writes_nothing,
+    engineer_route_comes_from_the_newest_roster_of_the_date,
+    an_invalid_stored_ticket_is_an_error_naming_table_and_column,
+);
+
+async fn migrations_can_run_twice(store: Store) {
+    store
+        .migrate()
+        .await
+        .expect("second migration run is a no-op");
+    store.ping().await.unwrap();
+}
+
+async fn network_load_round_trips_and_replaces_everything(store: Store) {
+    assert!(store.network_counts().await.unwrap().is_empty());
+    let network = small_network();
+    let counts = store
+        .replace_network(
+            &network.cities,
+            &network.hubs,
+            &network.stations,
+            &network.engineers,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            counts.cities,
+            counts.hubs,
+            counts.stations,
+            counts.engineers
+        ),
+        (3, 2, 1, 3)
+    );
+    assert_eq!(store.cities().await.unwrap().len(), 3);
+    assert_eq!(store.hubs().await.unwrap(), network.hubs);
+    assert_eq!(
+        store.stations_in_region(Region::East).await.unwrap(),
+        network.stations
+    );
+    let east = store.engineers_in_region(Region::East).await.unwrap();
+    assert_eq!(east, network.engineers[..2].to_vec());
+    let north = store.engineers_in_region(Region::North).await.unwrap();
+    assert_eq!(north, network.engineers[2..].to_vec());
+    let beijing = store.city(BEIJING).await.unwrap().unwrap();
+    assert_eq!(beijing, network.cities[2]);
+
+    // Replace with only the north: the east is gone.
+    let counts = store
+        .replace_network(
+            &network.cities[2..],
+            &network.hubs[1..],
+            &[],
+            &network.engineers[2..],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            counts.cities,
+            counts.hubs,
+            counts.stations,
+            counts.engineers
+        ),
+        (1, 1, 0, 1)
+    );
+    assert!(
+        store
+            .engineers_in_region(Region::East)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let e003 = EngineerId::parse("E003").unwrap();
+    assert_eq!(
+        store.engineer(&e003).await.unwrap().as_ref(),
+        Some(&network.engineers[2])
+    );
+}
+
+async fn a_failed_network_load_keeps_the_old_network(store: Store) {
+    load_small_network(&store).await;
+    let network = small_network();
+    // A hub in a city that is not loaded violates the foreign key.
+    let error = store
+        .replace_network(&network.cities[..1], &network.hubs, &[], &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StorageError::Database(_)), "{error:?}");
+    let counts = store.network_counts().await.unwrap();
+    assert_eq!((counts.cities, counts.engineers), (3, 3));
+}
+
+async fn city_lookup_finds_stored_cities_only(store: Store) {
+    load_small_network(&store).await;
+    assert_eq!(
+        store.city(HANGZHOU).await.unwrap().unwrap().name_en,
+        "Hangzhou"
+    );
+    assert!(store.city(999999).await.unwrap().is_none());
+}
+
+async fn ticket_round_trips_with_its_contract_and_status(store: Store) {
+    let contract = SlaPolicy::new(30, 240, 1440, ServiceHours::SevenByTwentyFour).unwrap();
+    let ticket = Ticket::new(
+        TicketId::parse("T20261130-00007").unwrap(),
+        "Zhejiang Provincial Hospital",
+        point(30.2567, 120.1693),
+        HANGZHOU,
+        Region::East,
+        Severity::CRITICAL,
+        ruyi::domain::Skill::Storage,
+        monday_morning() + Duration::seconds(17),
+        240,
+        contract,
+    )
+    .unwrap()
+    .with_status(TicketStatus::Resolved);
+    store.insert_ticket(&ticket).await.unwrap();
+    let stored = store.ticket(ticket.id()).await.unwrap().unwrap();
+    assert_eq!(stored, ticket);
+    assert_eq!(stored.deadlines(), ticket.deadlines());
+    assert!(
+        store
+            .ticket(&TicketId::parse("T-none").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = store.insert_ticket(&ticket).await.unwrap_err();
+    assert!(matches!(again, StorageError::DuplicateTicket(ref id) if id == "T20261130-00007"));
+}
+
+async fn inserting_many_tickets_is_all_or_nothing(store: Store) {
+    let first = ticket("T1", Region::East);
+    let second = ticket("T2", Region::North);
+    assert_eq!(
+        store
+            .insert_tickets(&[first.clone(), second])
+            .await
+            .unwrap(),
+        2
+    );
+    let third = ticket("T3", Region::East);
+    let error = store
+        .insert_tickets(&[third.clone(), first.clone()])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StorageError::DuplicateTicket(ref id) if id == "T1"),
+        "{error:?}"
+    );
+    assert!(store.ticket(third.id()).await.unwrap().is_none());
+    assert_eq!(
+        store.count_tickets(TicketFilter::default()).await.unwrap(),
+        2
+    );
+}
+
+async fn tickets_are_listed_and_counted_by_status_and_region(store: Store) {
+    let tickets = vec![
+        ticket("T1", Region::East),
+        ticket("T2", Region::North),
+        ticket("T3", Region::East).with_status(TicketStatus::Planned),
+    ];
+    store.insert_tickets(&tickets).await.unwrap();
+    let ids = |tickets: Vec<Ticket>| -> Vec<String> {
+        tickets.iter().map(|t| t.id().to_string()).collect()
+    };
+    let open_east = TicketFilter {
+        status: Some(TicketStatus::Open),
+        region: Some(Region::East),
+    };
+    assert_eq!(ids(store.tickets(open_east).await.unwrap()), vec!["T1"]);
+    let east = TicketFilter {
+        region: Some(Region::East),
+        ..Default::default()
+    };
+    assert_eq!(ids(store.tickets(east).await.unwrap()), vec!["T1", "T3"]);
+    let open = TicketFilter {
+        status: Some(TicketStatus::Open),
+        ..Default::default()
+    };
+    assert_eq!(store.count_tickets(open).await.unwrap(), 2);
+    assert_eq!(
+        store.count_tickets(TicketFilter::default()).await.unwrap(),
+        3
+    );
+    let south = TicketFilter {
+        region: Some(Region::South),
+        ..Default::default()
+    };
+    assert_eq!(store.count_tickets(south).await.unwrap(), 0);
+}
+
+async fn mark_planned_changes_only_the_given_tickets(store: Store) {
+    store
+        .insert_tickets(&[ticket("T1", Region::East), ticket("T2", Region::East)])
+        .await
+        .unwrap();
+    let changed = store
+        .mark_planned(&[TicketId::parse("T2").unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let t1 = store
+        .ticket(&TicketId::parse("T1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let t2 = store
+        .ticket(&TicketId::parse("T2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (t1.status(), t2.status()),
+        (TicketStatus::Open, TicketStatus::Planned)
+    );
+}
+
+fn build_on(id: TicketId, service_minutes: u32) -> Result<Ticket, DomainError> {
+    Ticket::new(
+        id,
+        "Acme",
+        point(30.3, 120.1),
+        HANGZHOU,
+        Region::East,
+        Severity::MINOR,
+        ruyi::domain::Skill::Printer,
+        monday_morning(),
+        service_minutes,
+        SlaPolicy::default(),
+    )
+}
+
+async fn intake_assigns_the_next_free_id_of_the_day(store: Store) {
+    store
+        .insert_ticket(&ticket("T20261130-00001", Region::East))
+        .await
+        .unwrap();
+    let day = monday();
+    let first = store
+        .insert_new_ticket(day, |id| build_on(id, 60))
+        .await
+        .unwrap();
+    let second = store
+        .insert_new_ticket(day, |id| build_on(id, 60))
+        .await
+        .unwrap();
+    assert_eq!(first.id().as_str(), "T20261130-00002");
+    assert_eq!(second.id().as_str(), "T20261130-00003");
+    let other_day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let third = store
+        .insert_new_ticket(other_day, |id| build_on(id, 60))
+        .await
+        .unwrap();
+    assert_eq!(third.id().as_str(), "T20261201-00001");
+    assert_eq!(store.ticket(second.id()).await.unwrap().unwrap(), second);
+}
+
+async fn refused_intake_writes_nothing(store: Store) {
+    let error = store
+        .insert_new_ticket(monday(), |id| build_on(id, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StorageError::Invalid(ref domain) if domain.field == "service_minutes"),
+        "{error:?}"
+    );
+    assert_eq!(
+        store.count_tickets(TicketFilter::default()).await.unwrap(),
+        0
+    );
+    // The counter was rolled back with the ticket.
+    let next = store
+        .insert_new_ticket(monday(), |id| build_on(id, 30))
+        .await
+        .unwrap();
+    assert_eq!(next.id().as_str(), "T20261130-00001");
+}
+
+async fn roster_round_trips_and_marks_its_visited_tickets_planned(store: Store) {
+    let (t1, t2, t3) = (
+        ticket("T1", Region::East),
+        ticket("T2", Region::East),
+        ticket("T3", Region::East),
+    );
+    store
+        .insert_tickets(&[t1.clone(), t2.clone(), t3.clone()])
+        .await
+        .unwrap();
+    let roster = roster(&[&t2, &t1], &[&t3], monday_morning());
+    let id = store.save_roster(&roster).await.unwrap();
+    let stored = store.roster(id).await.unwrap().expect("saved roster");
+    assert_eq!(
+        stored,
+        ruyi::domain::Roster {
+            id: Some(id),
+            ..roster
+        }
+    );
+    let open = TicketFilter {
+        status: Some(TicketStatus::Open),
+        ..Default::default()
+    };
+    let open_ids: Vec<String> = store
+        .tickets(open)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id().to_string())
+        .collect();
+    assert_eq!(open_ids, vec!["T3"]);
+    assert!(store.roster(id + 1000).await.unwrap().is_none());
+}
+
+async fn a_failed_roster_save_writes_nothing(store: Store) {
+    let (t1, t2) = (ticket("T1", Region::East), ticket("T2", Region::East));
+    store
+        .insert_tickets(&[t1.clone(), t2.clone()])
+        .await
+        .unwrap();
+    let mut broken = roster(&[&t1, &t2], &[], monday_morning());
+    // Two visits at the same position violate the visits' primary key.
+    broken.routes[0].visits[1].sequence = 1;
+    store.save_roster(&broken).await.unwrap_err();
+    for table in [
+        "rosters",
+        "roster_routes",
+        "roster_visits",
+        "roster_unassigned",
+    ] {
+        assert_eq!(raw_count(&store, table).await, 0, "{table}");
+    }
+    let open = TicketFilter {
+        status: Some(TicketStatus::Open),
+        ..Default::default()
+    };
+    assert_eq!(store.count_tickets(open).await.unwrap(), 2);
+}
+
+async fn engineer_route_comes_from_the_newest_roster_of_the_date(store: Store) {
+    let (t1, t2) = (ticket("T1", Region::East), ticket("T2", Region::East));
+    store
+        .insert_tickets(&[t1.clone(), t2.clone()])
+        .await
+        .unwrap();
+    let engineer = EngineerId::parse("E001").unwrap();
+    let older = roster(&[&t1], &[], monday_morning());
+    let newer = roster(&[&t2, &t1], &[], monday_morning() + Duration::hours(1));
+    store.save_roster(&older).await.unwrap();
+    let newer_id = store.save_roster(&newer).await.unwrap();
+    let stored = store
+        .engineer_route(&engineer, monday())
+        .await
+        .unwrap()
+        .expect("a route");
+    assert_eq!(stored.roster_id, newer_id);
+    assert_eq!(stored.hub, Region::East);
+    assert_eq!(stored.route, newer.routes[0]);
+    let tuesday = monday() + Duration::days(1);
+    assert!(
+        store
+            .engineer_route(&engineer, tuesday)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let nobody = EngineerId::parse("E999").unwrap();
+    assert!(
+        store
+            .engineer_route(&nobody, monday())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn an_invalid_stored_ticket_is_an_error_naming_table_and_column(store: Store) {
+    store
+        .insert_ticket(&ticket("T1", Region::East))
+        .await
+        .unwrap();
+    raw_execute(&store, "UPDATE tickets SET severity = 9 WHERE id = 'T1'").await;
+    let error = store
+        .ticket(&TicketId::parse("T1").unwrap())
+        .await
+        .unwrap_err();
+    match error {
+        StorageError::InvalidRow { table, column, .. } => {
+            assert_eq!((table, column), ("tickets", "severity"));
+        }
+        other => panic!("expected an invalid row, got {other:?}"),
+    }
+    let listing = store.tickets(TicketFilter::default()).await;
+    assert!(listing.is_err(), "listing must not hide a bad row");
+}
