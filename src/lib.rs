@@ -19,6 +19,8 @@
 //!   an [`optimize::Problem`] and a solution back into a roster.
 //! - [`storage`]: sqlx repositories over SQLite (default) or PostgreSQL.
 //! - [`api`]: the actix-web HTTP API.
+//! - [`service`]: the steps the API and the CLI share (plan a hub's day
+//!   from storage and store the roster).
 //! - [`cli`]: the `ruyi` command line.
 //! - [`benchmark`]: readers for the Solomon / Gehring & Homberger VRPTW
 //!   instances and best-known tables, kept outside the core.
@@ -32,5 +34,6 @@ pub mod domain;
 pub mod network;
 pub mod optimize;
 pub mod rng;
+pub mod service;
 pub mod storage;
 pub mod travel;

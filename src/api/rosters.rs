@@ -5,10 +5,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::ApiError;
-use crate::dispatch::{self, PlanOptions};
-use crate::domain::{Region, TicketStatus};
-use crate::storage::{Store, TicketFilter};
-use crate::travel::GreatCircle;
+use crate::dispatch::PlanOptions;
+use crate::domain::Region;
+use crate::service::{self, ServiceError};
+use crate::storage::Store;
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
@@ -40,31 +40,15 @@ pub async fn create_roster(
         Some(raw) => parse_date(raw)?,
         None => return Err(ApiError::bad_request("date", "is required (YYYY-MM-DD)")),
     };
-    let tickets = store
-        .tickets(TicketFilter {
-            status: Some(TicketStatus::Open),
-            region: Some(hub),
-        })
-        .await?;
-    let engineers = store.engineers_in_region(hub).await?;
-    tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), "planning");
-    // The solver is CPU work: keep it off the async workers.
-    let planned = tokio::task::spawn_blocking(move || {
-        let travel = GreatCircle::default();
-        dispatch::plan_hub(
-            hub,
-            date,
-            &tickets,
-            &engineers,
-            &travel,
-            &PlanOptions::default(),
-        )
-    })
-    .await
-    .map_err(|error| ApiError::Internal(format!("planning task failed: {error}")))?;
-    let mut roster = planned.map_err(|error| ApiError::Unprocessable(error.to_string()))?;
-    let id = store.save_roster(&roster).await?;
-    roster.id = Some(id);
+    let roster = service::plan_and_store(&store, hub, date, &PlanOptions::default())
+        .await
+        .map_err(|error| match error {
+            ServiceError::Storage(error) => error.into(),
+            ServiceError::Dispatch(error) => ApiError::Unprocessable(error.to_string()),
+            ServiceError::Task(message) | ServiceError::Config(message) => {
+                ApiError::Internal(message)
+            }
+        })?;
     Ok(HttpResponse::Created().json(roster))
 }
 

@@ -1,8 +1,197 @@
+//! `ruyi demo`, the README's main job: a fresh database with the shipped
+//! network and a generated day of tickets, all seven hubs planned, a table
+//! per hub, and the routes written as JSON and GeoJSON.
+
 use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use super::plan::SearchArgs;
+use crate::domain::{Region, Roster, service_offset};
+use crate::network::{Network, generate_tickets};
+use crate::storage::TicketFilter;
+
+/// The SQLite file the demo creates when no `DATABASE_URL` is given; it is
+/// also `ruyi serve`'s default, so the demo's routes can be served next.
+const DEMO_FILE: &str = "ruyi.db";
 
 #[derive(Debug, clap::Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// The day to plan, YYYY-MM-DD (default: today in service time).
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Tickets in the generated national day.
+    #[arg(long, env = "RUYI_DEMO_TICKETS", default_value_t = 1500)]
+    pub tickets: usize,
+    /// The ticket generator's seed.
+    #[arg(long, default_value_t = 7)]
+    pub ticket_seed: u64,
+    #[command(flatten)]
+    pub search: SearchArgs,
+    /// Where the JSON and GeoJSON routes are written.
+    #[arg(long, env = "RUYI_OUT", default_value = "out/demo")]
+    pub out: PathBuf,
+}
 
-pub fn run(_database_url: &str, _args: DemoArgs, _out: &mut dyn Write) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+/// `database_url` is the one given by flag or environment, if any: without
+/// one the demo (re)creates its own SQLite file; with one it insists on a
+/// database without tickets rather than mix the demo into real data.
+pub fn run(database_url: Option<&str>, args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let options = args.search.options()?;
+    if args.tickets == 0 {
+        anyhow::bail!("--tickets must be at least 1");
+    }
+    let date = args.date.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&service_offset())
+            .date_naive()
+    });
+    let url = match database_url {
+        Some(url) => url.to_string(),
+        None => {
+            for file in [DEMO_FILE, "ruyi.db-wal", "ruyi.db-shm", "ruyi.db-journal"] {
+                match std::fs::remove_file(file) {
+                    Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(error).with_context(|| format!("removing the old {file}"));
+                    }
+                    _ => {}
+                }
+            }
+            format!("sqlite://{DEMO_FILE}?mode=rwc")
+        }
+    };
+    super::ensure_dir(&args.out)?;
+    let network = Network::shipped().context("the shipped network is broken")?;
+    let tickets = generate_tickets(&network, date, args.tickets, args.ticket_seed);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let started = Instant::now();
+    let rosters = runtime.block_on(async {
+        let store = super::open_store(&url).await?;
+        let present = store.count_tickets(TicketFilter::default()).await?;
+        if present > 0 {
+            anyhow::bail!(
+                "{} already holds {present} tickets; the demo needs a database without \
+                 tickets (unset DATABASE_URL to let it create {DEMO_FILE})",
+                super::redact(&url)
+            );
+        }
+        store.insert_tickets(&tickets).await?;
+        writeln!(
+            out,
+            "database {}: shipped network ({} cities, {} stations, {} engineers) and {} tickets \
+             for {date} (seed {})",
+            super::redact(&url),
+            network.cities.len(),
+            network.stations.len(),
+            network.engineers.len(),
+            tickets.len(),
+            args.ticket_seed,
+        )?;
+        let progress = indicatif::ProgressBar::new(Region::ALL.len() as u64).with_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} hubs {msg} [{elapsed}]")
+                .expect("static template"),
+        );
+        let mut rosters = Vec::new();
+        for hub in Region::ALL {
+            progress.set_message(format!("planning {hub}"));
+            let roster = crate::service::plan_and_store(&store, hub, date, &options)
+                .await
+                .with_context(|| format!("planning the {hub} hub"))?;
+            rosters.push(roster);
+            progress.inc(1);
+        }
+        progress.finish_and_clear();
+        store.close().await;
+        anyhow::Ok(rosters)
+    })?;
+    write_table(out, &rosters)?;
+    write_files(&args.out, &rosters)?;
+    writeln!(
+        out,
+        "planned {date} in {:.1} s; rosters written to {} (one <hub>.json each, all routes in \
+         routes.geojson)",
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    )?;
+    if let Some(route) = rosters.iter().flat_map(|r| &r.routes).next() {
+        writeln!(
+            out,
+            "next: `ruyi serve`, then GET /api/v1/engineers/{}/route?date={date}",
+            route.engineer_id
+        )?;
+    }
+    Ok(())
+}
+
+fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9} {:>10} {:>8}",
+        "hub", "roster", "tickets", "engineers", "on_time%", "km", "unassigned", "seconds"
+    )?;
+    let mut total = crate::domain::RosterSummary::default();
+    for roster in rosters {
+        let summary = &roster.summary;
+        writeln!(
+            out,
+            "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>8.1}",
+            roster.hub.to_string(),
+            roster.id.unwrap_or_default(),
+            summary.tickets,
+            format!("{}/{}", summary.engineers_used, summary.engineers_available),
+            percent(summary.on_time, summary.assigned),
+            summary.km,
+            summary.tickets - summary.assigned,
+            summary.solve_seconds,
+        )?;
+        total.tickets += summary.tickets;
+        total.assigned += summary.assigned;
+        total.engineers_used += summary.engineers_used;
+        total.engineers_available += summary.engineers_available;
+        total.on_time += summary.on_time;
+        total.km += summary.km;
+        total.solve_seconds += summary.solve_seconds;
+    }
+    writeln!(
+        out,
+        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>8.1}",
+        "all",
+        "",
+        total.tickets,
+        format!("{}/{}", total.engineers_used, total.engineers_available),
+        percent(total.on_time, total.assigned),
+        total.km,
+        total.tickets - total.assigned,
+        total.solve_seconds,
+    )?;
+    Ok(())
+}
+
+/// On-time arrivals as a share of assigned visits.
+fn percent(part: u32, whole: u32) -> String {
+    if whole == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}", 100.0 * f64::from(part) / f64::from(whole))
+    }
+}
+
+fn write_files(dir: &std::path::Path, rosters: &[Roster]) -> anyhow::Result<()> {
+    let mut features = Vec::new();
+    for roster in rosters {
+        let path = dir.join(format!("{}.json", roster.hub));
+        std::fs::write(&path, serde_json::to_vec_pretty(roster)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        if let serde_json::Value::Array(more) = roster.to_geojson()["features"].take() {
+            features.extend(more);
+        }
+    }
+    let path = dir.join("routes.geojson");
+    let collection = serde_json::json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(&path, serde_json::to_vec(&collection)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }

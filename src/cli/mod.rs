@@ -10,7 +10,11 @@ mod serve;
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+
+use crate::network::Network;
+use crate::storage::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,12 +64,55 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .unwrap_or_else(default_database_url);
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Demo(args) => demo::run(&database_url, args, &mut out),
+        Command::Demo(args) => demo::run(cli.database_url.as_deref(), args, &mut out),
         Command::Plan(args) => plan::run(&database_url, args, &mut out),
         Command::Generate(args) => generate::run(args, &mut out),
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
         Command::Bench(command) => bench::run(command, &mut out),
+    }
+}
+
+/// Connects, applies the migrations and, when the network tables are
+/// empty, loads the shipped network: every subcommand that serves or plans
+/// starts from here.
+pub(crate) async fn open_store(database_url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(database_url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(database_url)))?;
+    store.migrate().await.context("applying migrations")?;
+    if store.network_counts().await?.is_empty() {
+        tracing::info!("empty network tables: loading the shipped network");
+        let network = Network::shipped().context("the shipped network is broken")?;
+        store
+            .replace_network(
+                &network.cities,
+                &network.hubs,
+                &network.stations,
+                &network.engineers,
+            )
+            .await
+            .context("loading the shipped network")?;
+    }
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
 

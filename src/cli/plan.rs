@@ -1,8 +1,97 @@
+//! `ruyi plan --hub east --date 2026-11-28`: plans one hub's day from the
+//! database (its open tickets, its region's engineers), checks the plan,
+//! stores the roster and prints its summary.
+
 use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use crate::dispatch::PlanOptions;
+use crate::domain::{Region, Roster};
 
 #[derive(Debug, clap::Args)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    /// The hub: north, northeast, east, south, southwest, northwest or central.
+    #[arg(long)]
+    pub hub: Region,
+    /// The day to plan, YYYY-MM-DD.
+    #[arg(long)]
+    pub date: NaiveDate,
+    #[command(flatten)]
+    pub search: SearchArgs,
+    /// Also write the roster as JSON to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub fn run(_database_url: &str, _args: PlanArgs, _out: &mut dyn Write) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+/// How hard the solver searches; shared by `plan` and `demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SearchArgs {
+    /// Search budget per hub, in seconds (counted as deterministic work).
+    #[arg(long, env = "RUYI_TIME_LIMIT", default_value_t = 2.0)]
+    pub time_limit: f64,
+    /// The solver's seed: same seed and data, same plan.
+    #[arg(long, env = "RUYI_SEED", default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl SearchArgs {
+    pub fn options(&self) -> anyhow::Result<PlanOptions> {
+        if !(self.time_limit.is_finite() && self.time_limit > 0.0) {
+            anyhow::bail!("--time-limit must be a positive number of seconds");
+        }
+        Ok(PlanOptions {
+            seed: self.seed,
+            time_limit: Duration::from_secs_f64(self.time_limit),
+        })
+    }
+}
+
+pub fn run(database_url: &str, args: PlanArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let options = args.search.options()?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let roster = runtime.block_on(async {
+        let store = super::open_store(database_url).await?;
+        let roster = crate::service::plan_and_store(&store, args.hub, args.date, &options)
+            .await
+            .with_context(|| format!("planning the {} hub on {}", args.hub, args.date))?;
+        store.close().await;
+        anyhow::Ok(roster)
+    })?;
+    write_summary(out, &roster)?;
+    if let Some(path) = &args.out {
+        std::fs::write(path, serde_json::to_vec_pretty(&roster)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(out, "wrote the roster to {}", path.display())?;
+    }
+    Ok(())
+}
+
+fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
+    let summary = &roster.summary;
+    writeln!(
+        out,
+        "roster {} for the {} hub on {}: {} of {} tickets assigned to {} of {} engineers, \
+         {} on site by the 12 h deadline, {:.0} km",
+        roster.id.unwrap_or_default(),
+        roster.hub,
+        roster.date,
+        summary.assigned,
+        summary.tickets,
+        summary.engineers_used,
+        summary.engineers_available,
+        summary.on_time,
+        summary.km,
+    )?;
+    for unassigned in &roster.unassigned {
+        writeln!(
+            out,
+            "  unassigned {}: {} ({})",
+            unassigned.ticket_id, unassigned.reason, unassigned.detail
+        )?;
+    }
+    Ok(())
 }

@@ -1,7 +1,6 @@
 use anyhow::Context;
 
 use crate::api::Application;
-use crate::storage::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -18,23 +17,9 @@ pub struct ServeArgs {
 pub fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let store = Store::connect(database_url)
-            .await
-            .context("connecting to the database")?;
-        store.migrate().await.context("applying migrations")?;
-        if store.network_counts().await?.is_empty() {
-            tracing::info!("empty network tables: loading the shipped network");
-            load_shipped_network(&store)
-                .await
-                .context("loading the shipped network")?;
-        }
+        let store = super::open_store(database_url).await?;
         let application = Application::with_store(&args.host, args.port, store)?;
         application.run_until_stopped().await?;
         anyhow::Ok(())
     })
-}
-
-/// The one place that knows where the shipped network comes from.
-async fn load_shipped_network(_store: &Store) -> anyhow::Result<()> {
-    anyhow::bail!("shipped network not available")
 }

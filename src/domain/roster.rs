@@ -71,3 +71,48 @@ pub struct Roster {
     pub unassigned: Vec<UnassignedTicket>,
     pub summary: RosterSummary,
 }
+
+impl Roster {
+    /// The roster as a GeoJSON FeatureCollection, for any map viewer: one
+    /// LineString per engineer (base → visits → base, `[lon, lat]` as
+    /// GeoJSON wants) and one Point per visit with its times and deadlines.
+    pub fn to_geojson(&self) -> serde_json::Value {
+        use serde_json::json;
+        let position = |point: &GeoPoint| json!([point.lon(), point.lat()]);
+        let mut features = Vec::new();
+        for route in &self.routes {
+            let mut line = vec![position(&route.base)];
+            line.extend(route.visits.iter().map(|visit| position(&visit.location)));
+            line.push(position(&route.base));
+            features.push(json!({
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": line},
+                "properties": {
+                    "hub": self.hub,
+                    "date": self.date,
+                    "engineer_id": route.engineer_id,
+                    "leave_at": route.leave_at,
+                    "return_at": route.return_at,
+                    "km": route.km,
+                    "visits": route.visits.len(),
+                },
+            }));
+            features.extend(route.visits.iter().map(|visit| {
+                json!({
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": position(&visit.location)},
+                    "properties": {
+                        "engineer_id": route.engineer_id,
+                        "sequence": visit.sequence,
+                        "ticket_id": visit.ticket_id,
+                        "arrival": visit.arrival,
+                        "on_site_by": visit.on_site_by,
+                        "repaired_by": visit.repaired_by,
+                        "late_minutes": visit.late_minutes,
+                    },
+                })
+            }));
+        }
+        json!({"type": "FeatureCollection", "features": features})
+    }
+}

@@ -193,7 +193,9 @@ impl<'a> Search<'a> {
         let mut iterations = 0u64;
         let start_work = self.work;
         while self.work - start_work < budget {
-            if iterations.is_multiple_of(256) && deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            if iterations.is_multiple_of(256)
+                && deadline.is_some_and(|d| std::time::Instant::now() > d)
+            {
                 tracing::warn!(iterations, "search stopped by the wall-clock safety net");
                 break;
             }

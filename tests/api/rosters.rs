@@ -9,6 +9,7 @@ crate::on_both_databases!(spawn_app;
     create_roster_returns_400_naming_date_when_it_is_missing_or_malformed,
     get_roster_returns_the_stored_roster,
     get_roster_returns_404_when_missing,
+    create_roster_plans_open_tickets_stores_the_roster_and_serves_the_route,
 );
 
 async fn unknown_hub_returns_404(app: TestApp) {
@@ -62,4 +63,86 @@ async fn get_roster_returns_the_stored_roster(app: TestApp) {
 async fn get_roster_returns_404_when_missing(app: TestApp) {
     expect_error(app.get_roster("4242").await, 404, None).await;
     expect_error(app.get_roster("latest").await, 404, None).await;
+}
+
+/// The whole path: tickets in, a checked plan stored, the visited tickets
+/// marked planned (the others stay open with a reason), and the engineer's
+/// route served with times inside the shift.
+async fn create_roster_plans_open_tickets_stores_the_roster_and_serves_the_route(app: TestApp) {
+    let tickets: Vec<_> = ["T1", "T2", "T3"]
+        .iter()
+        .map(|id| ticket(id, Region::East))
+        .collect();
+    app.store.insert_tickets(&tickets).await.unwrap();
+    let response = app.create_roster("east", "date=2026-11-30").await;
+    assert_eq!(response.status().as_u16(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["hub"], "east");
+    assert_eq!(body["summary"]["tickets"], 3);
+    // Ningbo to Hangzhou is about 190 km each way: with 90 minutes on site
+    // per ticket and lunch, one visit fills E001's nine-hour day.
+    assert_eq!(body["summary"]["assigned"], 1, "{body}");
+    let unassigned = body["unassigned"].as_array().unwrap();
+    assert_eq!(unassigned.len(), 2);
+    assert!(
+        unassigned.iter().all(|u| u["reason"] == "no_room"),
+        "{body}"
+    );
+    // Only E001 has the server skill in the east.
+    let routes = body["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 1);
+    assert_eq!(routes[0]["engineer_id"], "E001");
+    let roster_id = body["id"].as_i64().unwrap();
+
+    let stored: Value = app
+        .get_roster(&roster_id.to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["routes"], body["routes"]);
+
+    let open: Value = app
+        .list_tickets("hub=east&status=open")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open["count"], 2, "{open}");
+    let planned: Value = app
+        .list_tickets("hub=east&status=planned")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(planned["count"], 1, "{planned}");
+
+    let response = app.engineer_route("E001", "date=2026-11-30").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let route: Value = response.json().await.unwrap();
+    assert_eq!(route["roster_id"], roster_id);
+    let stops = route["stops"].as_array().unwrap();
+    assert_eq!(stops.len(), 1);
+    let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    // Office hours 08:30–17:30 local on Monday 2026-11-30.
+    let shift_start = time(&Value::from("2026-11-30T08:30:00+08:00"));
+    let shift_end = time(&Value::from("2026-11-30T17:30:00+08:00"));
+    let mut previous = time(&route["leave_at"]);
+    assert!(previous >= shift_start);
+    for (index, stop) in stops.iter().enumerate() {
+        assert_eq!(stop["sequence"], index as u64 + 1);
+        let (arrival, start, departure) = (
+            time(&stop["arrival"]),
+            time(&stop["start"]),
+            time(&stop["departure"]),
+        );
+        assert!(
+            previous <= arrival && arrival <= start && start < departure,
+            "{stop}"
+        );
+        assert_eq!(stop["on_site_by"], "2026-11-30T20:00:00+08:00");
+        assert_eq!(stop["repaired_by"], "2026-12-02T08:00:00+08:00");
+        previous = departure;
+    }
+    assert!(time(&route["return_at"]) <= shift_end);
 }

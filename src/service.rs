@@ -1,0 +1,52 @@
+//! Application services: the steps the API and the CLI both take, joining
+//! storage and dispatch so neither boundary re-implements them.
+
+use chrono::NaiveDate;
+
+use crate::dispatch::{self, DispatchError, PlanOptions};
+use crate::domain::{Region, Roster, TicketStatus};
+use crate::storage::{StorageError, Store, TicketFilter};
+use crate::travel::GreatCircle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The dispatcher refused the input (or its plan failed the checker).
+    #[error(transparent)]
+    Dispatch(#[from] DispatchError),
+    #[error("the planning task failed: {0}")]
+    Task(String),
+    /// The travel model's settings (`RUYI_CIRCUITY`, …) are wrong.
+    #[error("travel model: {0}")]
+    Config(String),
+}
+
+/// Plans a hub's day from what is stored — its open tickets and its
+/// region's engineers — and stores the roster, marking the planned tickets
+/// in the same transaction. The solver runs on a blocking thread so the
+/// async workers stay free.
+pub async fn plan_and_store(
+    store: &Store,
+    hub: Region,
+    date: NaiveDate,
+    options: &PlanOptions,
+) -> Result<Roster, ServiceError> {
+    let tickets = store
+        .tickets(TicketFilter {
+            status: Some(TicketStatus::Open),
+            region: Some(hub),
+        })
+        .await?;
+    let engineers = store.engineers_in_region(hub).await?;
+    tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), "planning");
+    let travel = GreatCircle::from_env().map_err(ServiceError::Config)?;
+    let options = options.clone();
+    let mut roster = tokio::task::spawn_blocking(move || {
+        dispatch::plan_hub(hub, date, &tickets, &engineers, &travel, &options)
+    })
+    .await
+    .map_err(|error| ServiceError::Task(error.to_string()))??;
+    roster.id = Some(store.save_roster(&roster).await?);
+    Ok(roster)
+}
