@@ -73,6 +73,10 @@ impl Default for SolveParams {
 /// on the input and the seed.
 pub const WORK_PER_SECOND: f64 = 20_000_000.0;
 
+/// Work units per squared job count beyond which the search stops anyway;
+/// binds only on problems of a few dozen jobs.
+const SIZE_CAP: u64 = 100_000;
+
 /// Share of the budget given to the set-partitioning MIP's safety limit.
 const RECOMBINE_SHARE: f64 = 0.1;
 
@@ -82,7 +86,10 @@ const RECOMBINE_SHARE: f64 = 0.1;
 pub fn solve(problem: &Problem, params: &SolveParams) -> Solution {
     let started = std::time::Instant::now();
     let seconds = params.time_limit.as_secs_f64();
-    let budget = (seconds * WORK_PER_SECOND) as u64;
+    // Small problems are solved long before a generous budget runs out: cap
+    // the work by size so three tickets don't take the full time limit.
+    let jobs = problem.jobs().len() as u64 + 1;
+    let budget = ((seconds * WORK_PER_SECOND) as u64).min(SIZE_CAP * jobs * jobs);
     // Far past the budget only when the machine is starved: a safety net.
     let safety = started + params.time_limit.mul_f64(3.0) + std::time::Duration::from_secs(1);
     let empty: construction::Plan = vec![Vec::new(); problem.vehicles().len()];

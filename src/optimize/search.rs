@@ -406,6 +406,18 @@ impl<'a> Search<'a> {
             }
             ruined.push(v);
         }
+        if !self.plain {
+            // Rich timing is not monotone: without its first visit a route
+            // may start waiting and overrun the maximum working time. Drop
+            // visits from the front until what is left can be timed.
+            for &v in &ruined {
+                while !state.routes[v].is_empty()
+                    && route_cost(self.problem, v, &state.routes[v]).is_none()
+                {
+                    removed.push(state.routes[v].remove(0));
+                }
+            }
+        }
         for &j in &removed {
             if state.vehicle_of[j].take().is_some() {
                 state.unassigned_cost += self.problem.jobs()[j].unassigned_penalty;
