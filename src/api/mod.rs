@@ -7,6 +7,7 @@
 
 mod engineers;
 mod error;
+mod escalations;
 mod health;
 mod rosters;
 mod tickets;
@@ -70,6 +71,11 @@ impl Application {
                     web::scope("/api/v1")
                         .route("/tickets", web::post().to(tickets::create_ticket))
                         .route("/tickets", web::get().to(tickets::list_tickets))
+                        .route(
+                            "/tickets/{id}/escalation",
+                            web::get().to(escalations::ticket_escalation),
+                        )
+                        .route("/escalations", web::get().to(escalations::list_escalations))
                         .route(
                             "/hubs/{hub}/rosters",
                             web::post().to(rosters::create_roster),

@@ -12,6 +12,8 @@
 //!
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
+pub mod escalation;
+
 use std::collections::HashSet;
 use std::time::Duration;
 

@@ -90,7 +90,7 @@ impl TestApp {
             .expect("count tickets")
     }
 
-    async fn get(&self, path: &str) -> Response {
+    pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(format!("{}{path}", self.address))
             .send()

@@ -5,6 +5,7 @@ mod fixtures;
 mod helpers;
 
 mod engineers;
+mod escalations;
 mod health;
 mod rosters;
 mod tickets;

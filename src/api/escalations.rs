@@ -1,0 +1,106 @@
+//! Escalation state of open tickets: who has been notified, who is next.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+use super::tickets::local;
+use crate::dispatch::escalation::{Escalation, escalation};
+use crate::domain::{Region, Ticket, TicketId, TicketStatus};
+use crate::storage::{Store, TicketFilter};
+
+#[derive(Debug, Deserialize)]
+pub struct EscalationQuery {
+    /// The moment to evaluate at (RFC 3339); default now.
+    pub at: Option<String>,
+    pub hub: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TicketEscalation {
+    pub ticket_id: String,
+    pub hub: Region,
+    pub status: TicketStatus,
+    pub reported_at: DateTime<FixedOffset>,
+    #[serde(flatten)]
+    pub escalation: Escalation,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EscalationList {
+    pub at: DateTime<FixedOffset>,
+    pub count: usize,
+    pub tickets: Vec<TicketEscalation>,
+}
+
+fn parse_at(raw: Option<&str>) -> Result<DateTime<Utc>, ApiError> {
+    match raw {
+        None => Ok(Utc::now()),
+        Some(raw) => DateTime::parse_from_rfc3339(raw)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|error| {
+                ApiError::bad_request("at", format!("{raw:?} is not an RFC 3339 time: {error}"))
+            }),
+    }
+}
+
+fn describe(ticket: &Ticket, at: DateTime<Utc>) -> TicketEscalation {
+    TicketEscalation {
+        ticket_id: ticket.id().to_string(),
+        hub: ticket.region(),
+        status: ticket.status(),
+        reported_at: local(ticket.reported_at()),
+        escalation: escalation(ticket, at),
+    }
+}
+
+/// `GET /api/v1/tickets/{id}/escalation?at=`
+pub async fn ticket_escalation(
+    store: web::Data<Store>,
+    id: web::Path<String>,
+    query: web::Query<EscalationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let at = parse_at(query.at.as_deref())?;
+    let not_found = || ApiError::NotFound(format!("no ticket {id}"));
+    let ticket_id = TicketId::parse(id.as_str()).map_err(|_| not_found())?;
+    let ticket = store.ticket(&ticket_id).await?.ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(describe(&ticket, at)))
+}
+
+/// `GET /api/v1/escalations?hub=&at=`: every open or planned ticket, most
+/// escalated first, so a hub coordinator sees who must already have been
+/// called.
+pub async fn list_escalations(
+    store: web::Data<Store>,
+    query: web::Query<EscalationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let at = parse_at(query.at.as_deref())?;
+    let region = query.hub.as_deref().map(str::parse::<Region>).transpose()?;
+    let mut tickets = Vec::new();
+    for status in [TicketStatus::Open, TicketStatus::Planned] {
+        tickets.extend(
+            store
+                .tickets(TicketFilter {
+                    status: Some(status),
+                    region,
+                })
+                .await?,
+        );
+    }
+    let mut list: Vec<TicketEscalation> = tickets.iter().map(|t| describe(t, at)).collect();
+    list.sort_by(|a, b| {
+        b.escalation
+            .notified
+            .last()
+            .map(|n| n.role)
+            .cmp(&a.escalation.notified.last().map(|n| n.role))
+            .then(a.reported_at.cmp(&b.reported_at))
+            .then(a.ticket_id.cmp(&b.ticket_id))
+    });
+    Ok(HttpResponse::Ok().json(EscalationList {
+        at: local(at),
+        count: list.len(),
+        tickets: list,
+    }))
+}
