@@ -14,6 +14,9 @@ pub enum BenchCommand {
     /// Solve Solomon / Gehring & Homberger VRPTW instances on one thread and
     /// compare with the best-known solutions (distance objective).
     Vrptw(VrptwArgs),
+    /// Plan a generated national day with Ruyi and with a greedy baseline
+    /// (each ticket in report order to the nearest free qualified engineer).
+    Dispatch(super::bench_dispatch::DispatchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +45,7 @@ pub struct VrptwArgs {
 pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match command {
         BenchCommand::Vrptw(args) => vrptw(args, out),
+        BenchCommand::Dispatch(args) => super::bench_dispatch::run(args, out),
     }
 }
 

@@ -2,6 +2,7 @@
 //! to the writer it is given, so tests can run it and read its output.
 
 mod bench;
+mod bench_dispatch;
 mod demo;
 mod generate;
 mod migrate;

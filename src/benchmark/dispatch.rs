@@ -1,0 +1,170 @@
+//! The national-day dispatch benchmark: Ruyi's plan of every hub beside a
+//! greedy baseline — each ticket, in report order, to the nearest qualified
+//! engineer who can still fit it into the day — measured the same way.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+
+use crate::dispatch::{self, DispatchError, HubProblem, PlanOptions};
+use crate::domain::{Engineer, Region, Roster, Ticket};
+use crate::optimize::{self, construction};
+use crate::travel::TravelModel;
+
+/// What a dispatcher compares, for one way of planning a national day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DayFigures {
+    pub tickets: usize,
+    pub assigned: usize,
+    /// Tickets visited by their on-site deadline (12 h, or the contract's).
+    pub on_site_in_time: usize,
+    /// Tickets visited and finished by their repair deadline (48 h).
+    pub repaired_in_time: usize,
+    /// Loaner deliveries planned (none yet: see the dispatch issue).
+    pub loaners: usize,
+    pub km: f64,
+    pub engineers_used: usize,
+    pub seconds: f64,
+}
+
+impl DayFigures {
+    pub fn on_site_share(&self) -> f64 {
+        share(self.on_site_in_time, self.tickets)
+    }
+    pub fn repaired_share(&self) -> f64 {
+        share(self.repaired_in_time, self.tickets)
+    }
+
+    fn add(&mut self, roster: &Roster) {
+        self.tickets += roster.summary.tickets as usize;
+        self.assigned += roster.summary.assigned as usize;
+        self.km += roster.summary.km;
+        self.engineers_used += roster.summary.engineers_used as usize;
+        for visit in roster.routes.iter().flat_map(|r| &r.visits) {
+            self.on_site_in_time += usize::from(visit.arrival <= visit.on_site_by);
+            self.repaired_in_time += usize::from(visit.departure <= visit.repaired_by);
+        }
+    }
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// The baseline's plan: tickets in report order, each appended to the route
+/// of the qualified engineer nearest to where that route now ends, among
+/// those whose day can still take it.
+pub fn greedy_plan(hub_problem: &HubProblem) -> construction::Plan {
+    let problem = &hub_problem.problem;
+    let (jobs, vehicles, matrix) = (problem.jobs(), problem.vehicles(), problem.matrix());
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&j| (hub_problem.tickets[j].reported_at(), j));
+    let mut plan: construction::Plan = vec![Vec::new(); vehicles.len()];
+    for job in order {
+        let mut best: Option<(i64, usize)> = None;
+        for (v, vehicle) in vehicles.iter().enumerate() {
+            if !vehicle.can_serve(&jobs[job]) {
+                continue;
+            }
+            let here = plan[v].last().map_or(vehicle.start, |&j| jobs[j].location);
+            let minutes = matrix.duration(here, jobs[job].location);
+            if best.is_some_and(|(b, _)| minutes >= b) {
+                continue;
+            }
+            plan[v].push(job);
+            if construction::route_cost(problem, v, &plan[v]).is_some() {
+                best = Some((minutes, v));
+            }
+            plan[v].pop();
+        }
+        if let Some((_, v)) = best {
+            plan[v].push(job);
+        }
+    }
+    plan
+}
+
+/// Which planner a figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Planner {
+    Greedy,
+    Ruyi,
+}
+
+/// Plans every hub's share of `tickets` with `planner`; every plan goes
+/// through the independent checker before it counts.
+pub fn plan_day(
+    planner: Planner,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    options: &PlanOptions,
+    mut progress: impl FnMut(Region),
+) -> Result<(DayFigures, Vec<Roster>), DispatchError> {
+    let started = Instant::now();
+    let mut figures = DayFigures::default();
+    let mut rosters = Vec::new();
+    for hub in Region::ALL {
+        progress(hub);
+        let hub_tickets: Vec<Ticket> = tickets
+            .iter()
+            .filter(|t| t.region() == hub)
+            .cloned()
+            .collect();
+        let roster = match planner {
+            Planner::Ruyi => {
+                dispatch::plan_hub(hub, date, &hub_tickets, engineers, travel, options)?
+            }
+            Planner::Greedy => {
+                let hub_problem =
+                    dispatch::build_problem(hub, date, &hub_tickets, engineers, travel)?;
+                let solution =
+                    construction::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));
+                let objective =
+                    optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
+                        DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
+                    })?;
+                dispatch::roster_from(hub, date, &hub_problem, &solution, objective.total())
+            }
+        };
+        figures.add(&roster);
+        rosters.push(roster);
+    }
+    figures.seconds = started.elapsed().as_secs_f64();
+    Ok((figures, rosters))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{Network, generate_tickets};
+    use crate::travel::GreatCircle;
+
+    #[test]
+    fn the_greedy_baseline_is_feasible_and_serves_in_report_order_where_it_can() {
+        let network = Network::shipped().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let tickets = generate_tickets(&network, date, 120, 3);
+        let (figures, rosters) = plan_day(
+            Planner::Greedy,
+            date,
+            &tickets,
+            &network.engineers,
+            &GreatCircle::default(),
+            &PlanOptions::default(),
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(figures.tickets, 120);
+        assert_eq!(rosters.len(), 7);
+        let assigned: usize = rosters.iter().map(|r| r.summary.assigned as usize).sum();
+        assert!(assigned > 60, "greedy assigned only {assigned}");
+        assert!(figures.on_site_in_time <= assigned);
+        assert!(figures.km > 0.0);
+    }
+}

@@ -1,0 +1,119 @@
+//! `ruyi bench dispatch --tickets 3000 --seed 7`: a generated national day
+//! planned by Ruyi and by the greedy baseline, side by side.
+
+use std::io::Write;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use super::plan::SearchArgs;
+use crate::benchmark::dispatch::{DayFigures, Planner, plan_day};
+use crate::network::{Network, generate_tickets};
+use crate::travel::GreatCircle;
+
+#[derive(Debug, clap::Args)]
+pub struct DispatchArgs {
+    /// Tickets in the generated national day.
+    #[arg(long, default_value_t = 3000)]
+    pub tickets: usize,
+    /// The ticket generator's seed: same seed, same day.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The planned day (a Monday by default, so office-hours engineers work).
+    #[arg(long, default_value = "2026-11-30")]
+    pub date: NaiveDate,
+    /// Ruyi's search budget per hub, in seconds (deterministic work).
+    #[arg(long, default_value_t = 2.0)]
+    pub time_limit: f64,
+    /// Ruyi's seed.
+    #[arg(long, default_value_t = 1)]
+    pub solver_seed: u64,
+}
+
+pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let options = SearchArgs {
+        time_limit: args.time_limit,
+        seed: args.solver_seed,
+    }
+    .options()?;
+    let network = Network::shipped().context("the shipped network is broken")?;
+    let tickets = generate_tickets(&network, args.date, args.tickets, args.seed);
+    let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
+    writeln!(
+        out,
+        "national day {}: {} tickets (generator seed {}), {} engineers; Ruyi at {} s per hub, seed {}",
+        args.date,
+        tickets.len(),
+        args.seed,
+        network.engineers.len(),
+        args.time_limit,
+        args.solver_seed
+    )?;
+    writeln!(
+        out,
+        "{:<8} {:>9} {:>9} {:>12} {:>12} {:>8} {:>10} {:>10} {:>8}",
+        "planner",
+        "tickets",
+        "assigned",
+        "on_site_12h",
+        "repair_48h",
+        "loaners",
+        "km",
+        "engineers",
+        "seconds"
+    )?;
+    let progress = indicatif::ProgressBar::new(14).with_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")
+            .expect("static template"),
+    );
+    let mut results = Vec::new();
+    for (name, planner) in [("greedy", Planner::Greedy), ("ruyi", Planner::Ruyi)] {
+        let (figures, _) = plan_day(
+            planner,
+            args.date,
+            &tickets,
+            &network.engineers,
+            &travel,
+            &options,
+            |hub| {
+                progress.set_message(format!("{name}: {hub}"));
+                progress.inc(1);
+            },
+        )
+        .with_context(|| format!("planning the day with {name}"))?;
+        progress.suspend(|| write_row(out, name, &figures))?;
+        results.push(figures);
+    }
+    progress.finish_and_clear();
+    let (greedy, ruyi) = (&results[0], &results[1]);
+    writeln!(
+        out,
+        "ruyi vs greedy: on site in time {:+.1} points, repaired in time {:+.1} points, km x{:.3}; \
+         ruyi beats greedy on on-time share and km at once: {}",
+        100.0 * (ruyi.on_site_share() - greedy.on_site_share()),
+        100.0 * (ruyi.repaired_share() - greedy.repaired_share()),
+        ruyi.km / greedy.km.max(1e-9),
+        if ruyi.on_site_share() > greedy.on_site_share() && ruyi.km < greedy.km {
+            "yes"
+        } else {
+            "no"
+        }
+    )?;
+    Ok(())
+}
+
+fn write_row(out: &mut dyn Write, name: &str, figures: &DayFigures) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<8} {:>9} {:>9} {:>11.1}% {:>11.1}% {:>8} {:>10.0} {:>10} {:>8.1}",
+        name,
+        figures.tickets,
+        figures.assigned,
+        100.0 * figures.on_site_share(),
+        100.0 * figures.repaired_share(),
+        figures.loaners,
+        figures.km,
+        figures.engineers_used,
+        figures.seconds
+    )
+}
