@@ -7,7 +7,9 @@
 //! locations are the distinct engineer homes followed by the ticket sites;
 //! every ticket must be started within the day, and arriving after its
 //! on-site deadline costs per second, more for more severe faults; a
-//! severity-1 ticket needs a senior engineer; office-hours engineers take a
+//! severity-1 ticket needs a senior engineer; a ticket may be served by the
+//! stations within reach of its site (or, where none reaches, by the
+//! nearest ones) and by any hub engineer; office-hours engineers take a
 //! 45-minute lunch starting between 12:00 and 13:30.
 //!
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
@@ -20,8 +22,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::domain::{
-    Certification, Engineer, EngineerRoute, GeoPoint, Region, Roster, RosterSummary, ShiftPattern,
-    Skill, Ticket, TicketStatus, UnassignedTicket, Visit, service_offset,
+    Certification, Engineer, EngineerBase, EngineerRoute, GeoPoint, Region, Roster, RosterSummary,
+    ShiftPattern, Skill, Ticket, TicketStatus, UnassignedTicket, Visit, service_offset,
 };
 use crate::optimize::{
     self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, StopKind,
@@ -44,6 +46,13 @@ pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
 pub const LATENESS_COST_PER_SECOND: i64 = 2;
 /// The office-hours lunch break.
 pub const LUNCH_MINUTES: i64 = 45;
+
+/// A station's engineers serve sites within this straight-line distance of
+/// the station: their own city and the neighbouring ones (about 2.5 h on
+/// the road at the default circuity and speeds).
+pub const STATION_REACH_KM: f64 = 120.0;
+/// A site no station reaches borrows from this many nearest stations.
+pub const BORROW_STATIONS: usize = 2;
 
 const DAY_SECONDS: i64 = 24 * 3600;
 const LUNCH_EARLIEST: i64 = 12 * 3600;
@@ -135,6 +144,57 @@ fn held_bits(engineer: &Engineer) -> u64 {
     bits
 }
 
+/// Who may serve a ticket: numbers the region's stations (a team each,
+/// counting stations whose engineers are all off today, so that a city with
+/// a station does not borrow from afar just because its own people rest)
+/// and gives every working engineer their station's team; hub engineers
+/// have none, so they are everyone's fallback. Returns the teams of the
+/// working engineers and each team's position.
+fn station_teams(working: &[Engineer], off: &[Engineer]) -> (Vec<Option<u32>>, Vec<GeoPoint>) {
+    let mut ids: Vec<&crate::domain::StationId> = Vec::new();
+    let mut positions = Vec::new();
+    let teams: Vec<Option<u32>> = working
+        .iter()
+        .chain(off)
+        .map(|engineer| match engineer.base() {
+            EngineerBase::Station(id) => Some(match ids.iter().position(|known| *known == id) {
+                Some(team) => team as u32,
+                None => {
+                    ids.push(id);
+                    positions.push(engineer.home());
+                    (ids.len() - 1) as u32
+                }
+            }),
+            EngineerBase::Hub(_) => None,
+        })
+        .collect();
+    (teams[..working.len()].to_vec(), positions)
+}
+
+/// The stations whose engineers may serve a site: those within
+/// [`STATION_REACH_KM`], or, where none reaches, the
+/// [`BORROW_STATIONS`] nearest — an area without a station borrows from its
+/// neighbours. Sorted team numbers, as [`Job::teams`] wants.
+pub fn candidate_stations(site: GeoPoint, stations: &[GeoPoint]) -> Vec<u32> {
+    let mut by_distance: Vec<(f64, u32)> = stations
+        .iter()
+        .enumerate()
+        .map(|(team, at)| (site.haversine_meters(at) / 1000.0, team as u32))
+        .collect();
+    by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let within = by_distance
+        .iter()
+        .take_while(|(km, _)| *km <= STATION_REACH_KM)
+        .count();
+    let mut teams: Vec<u32> = by_distance
+        .iter()
+        .take(if within > 0 { within } else { BORROW_STATIONS })
+        .map(|(_, team)| *team)
+        .collect();
+    teams.sort_unstable();
+    teams
+}
+
 /// Builds the routing problem for `hub` on `date` (see the module docs for
 /// the translation). Engineers of other regions and engineers off that day
 /// are left out; a ticket of another region or a closed ticket is an error.
@@ -187,6 +247,7 @@ pub fn build_problem(
     points.extend(tickets.iter().map(|t| t.site()));
     let matrix = travel.matrix(&points);
 
+    let (teams, stations) = station_teams(&working, &off);
     let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
     let day = Window::new(0, DAY_SECONDS)?;
     let jobs: Vec<Job> = tickets
@@ -200,12 +261,13 @@ pub fn build_problem(
                 penalty_per_unit: LATENESS_COST_PER_SECOND * ticket.severity().lateness_weight(),
             });
             job.skills = required_bits(ticket);
+            job.teams = candidate_stations(ticket.site(), &stations);
             job.unassigned_penalty = UNASSIGNED_PENALTY;
             job
         })
         .collect();
     let mut vehicles = Vec::with_capacity(working.len());
-    for (engineer, home) in working.iter().zip(&homes) {
+    for ((engineer, home), team) in working.iter().zip(&homes).zip(teams) {
         let window = engineer
             .shift()
             .window_on(date)
@@ -213,6 +275,7 @@ pub fn build_problem(
         let shift = Window::new(seconds(window.start()), seconds(window.end()))?;
         let mut vehicle = Vehicle::new(*home, Some(*home), shift);
         vehicle.skills = held_bits(engineer);
+        vehicle.team = team;
         vehicle.max_work = Some(engineer.shift().max_work_minutes() as i64 * 60);
         vehicle.cost_per_distance = 1;
         if matches!(engineer.shift(), ShiftPattern::FiveByEight { .. }) {
@@ -328,7 +391,7 @@ pub fn roster_from(
             let ticket = &hub_problem.tickets[left_out.job];
             UnassignedTicket {
                 ticket_id: ticket.id().clone(),
-                reason: left_out.reason.code().to_string(),
+                reason: reason_code(left_out.reason).to_string(),
                 detail: explain(hub, date, ticket, left_out.reason, hub_problem),
             }
         })
@@ -352,6 +415,16 @@ pub fn roster_from(
         routes,
         unassigned,
         summary,
+    }
+}
+
+/// The roster's stable reason codes, in the dispatcher's words.
+fn reason_code(reason: UnassignedReason) -> &'static str {
+    match reason {
+        UnassignedReason::NoVehicleWithSkills => "no_engineer_with_skill",
+        UnassignedReason::Unreachable => "unreachable",
+        UnassignedReason::NoRoom => "no_room",
+        UnassignedReason::ExceedsCapacity => "exceeds_capacity",
     }
 }
 
@@ -390,7 +463,29 @@ fn explain(
                     "a severity-1 fault needs a senior engineer, and no senior engineer of the {hub} region working on {date} holds the {skill} skill"
                 )
             } else {
-                format!("no engineer of the {hub} region working on {date} is qualified for it")
+                // Qualified engineers exist but none of them may serve this
+                // site: name the nearest as the one to borrow from.
+                let nearest = hub_problem
+                    .engineers
+                    .iter()
+                    .filter(holds)
+                    .filter(|e| !needs_senior || senior(e))
+                    .map(|e| (e.home().haversine_meters(&ticket.site()) / 1000.0, e))
+                    .min_by(|a, b| a.0.total_cmp(&b.0));
+                match nearest {
+                    Some((km, engineer)) => format!(
+                        "no qualified engineer of a station within reach works on {date}; \
+                         borrow {} of {} ({km:.0} km away)",
+                        engineer.id(),
+                        match engineer.base() {
+                            EngineerBase::Station(station) => format!("station {station}"),
+                            EngineerBase::Hub(region) => format!("the {region} hub"),
+                        }
+                    ),
+                    None => format!(
+                        "no engineer of the {hub} region working on {date} is qualified for it"
+                    ),
+                }
             }
         }
         UnassignedReason::Unreachable => {
@@ -495,7 +590,7 @@ mod tests {
         assert_eq!(roster.summary.assigned, 1);
         assert_eq!(roster.unassigned.len(), 1);
         assert_eq!(roster.unassigned[0].ticket_id.as_str(), "T1");
-        assert_eq!(roster.unassigned[0].reason, "no_vehicle_with_skills");
+        assert_eq!(roster.unassigned[0].reason, "no_engineer_with_skill");
         assert!(
             roster.unassigned[0].detail.contains("senior"),
             "{}",

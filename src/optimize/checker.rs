@@ -75,6 +75,14 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                             "{here}: vehicle lacks a skill job {job_index} needs"
                         ));
                     }
+                    if let Some(team) = vehicle.team
+                        && !job.teams.is_empty()
+                        && !job.teams.contains(&team)
+                    {
+                        fail(format!(
+                            "{here}: team {team} is not among job {job_index}'s candidates"
+                        ));
+                    }
                     let leg = matrix.duration(location, job.location);
                     distance += matrix.distance(location, job.location);
                     travel_time += leg;

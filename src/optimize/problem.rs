@@ -116,6 +116,10 @@ pub struct Job {
     pub unassigned_penalty: i64,
     /// One amount per capacity dimension of the problem.
     pub demand: Vec<i64>,
+    /// The teams allowed to serve the job (sorted, no repeats); empty means
+    /// any. A vehicle without a team may serve any job — the dispatcher's
+    /// candidate sets: nearby stations' engineers plus the hub's.
+    pub teams: Vec<u32>,
 }
 
 impl Job {
@@ -129,6 +133,7 @@ impl Job {
             skills: 0,
             unassigned_penalty: 1_000_000_000,
             demand: Vec::new(),
+            teams: Vec::new(),
         }
     }
 
@@ -167,6 +172,9 @@ pub struct Vehicle {
     pub fixed_cost: i64,
     pub cost_per_distance: i64,
     pub cost_per_duration: i64,
+    /// The vehicle's team (e.g. its station), matched against
+    /// [`Job::teams`]; `None` serves any job its skills allow.
+    pub team: Option<u32>,
 }
 
 impl Vehicle {
@@ -182,6 +190,7 @@ impl Vehicle {
             fixed_cost: 0,
             cost_per_distance: 1,
             cost_per_duration: 0,
+            team: None,
         }
     }
 
@@ -191,8 +200,14 @@ impl Vehicle {
         self.cost_per_distance * distance + self.cost_per_duration * duration
     }
 
+    /// Skills and candidate set: may this vehicle serve `job` at all?
+    #[inline]
     pub fn can_serve(&self, job: &Job) -> bool {
         job.skills & !self.skills == 0
+            && (job.teams.is_empty()
+                || self
+                    .team
+                    .is_none_or(|team| job.teams.binary_search(&team).is_ok()))
     }
 }
 
@@ -252,6 +267,12 @@ impl Problem {
                 return Err(OptimizeError::invalid(
                     field("windows"),
                     "a window ends before it starts",
+                ));
+            }
+            if job.teams.windows(2).any(|pair| pair[0] >= pair[1]) {
+                return Err(OptimizeError::invalid(
+                    field("teams"),
+                    "teams must be sorted without repeats",
                 ));
             }
             if job.unassigned_penalty < 0 {

@@ -588,16 +588,9 @@ fn rng_range(rng: &mut Rng, low: usize, high: usize) -> usize {
 }
 
 fn same_vehicle(a: &Vehicle, b: &Vehicle) -> bool {
-    a.start == b.start
-        && a.end == b.end
-        && a.shift == b.shift
-        && a.skills == b.skills
-        && a.capacity == b.capacity
-        && a.max_work == b.max_work
-        && a.lunch == b.lunch
-        && a.fixed_cost == b.fixed_cost
-        && a.cost_per_distance == b.cost_per_distance
-        && a.cost_per_duration == b.cost_per_duration
+    // Every field matters (start, shift, skills, team, costs, …): two
+    // vehicles are interchangeable only if they are equal.
+    a == b
 }
 
 /// Distinct routes seen during the search, cheapest sequence per job set and

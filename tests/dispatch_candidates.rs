@@ -1,0 +1,208 @@
+//! Rule "who may serve a ticket": station engineers serve sites within
+//! reach of their station, an area without a station borrows from the
+//! nearest ones, hub engineers are everyone's fallback, skills and the
+//! senior certification for level-1 faults must match — and the plan and
+//! the independent checker respect all of it.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use ruyi::dispatch::{PlanOptions, build_problem, candidate_stations, plan_hub};
+use ruyi::domain::{
+    Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
+    Skill, SlaPolicy, StationId, Ticket, TicketId,
+};
+use ruyi::optimize;
+use ruyi::travel::GreatCircle;
+
+fn point(lat: f64, lon: f64) -> GeoPoint {
+    GeoPoint::new(lat, lon).unwrap()
+}
+
+// Hangzhou, Ningbo (~150 km east) and Wenzhou (~300 km south).
+const HANGZHOU: (f64, f64) = (30.274, 120.155);
+const NINGBO: (f64, f64) = (29.868, 121.544);
+const WENZHOU: (f64, f64) = (27.994, 120.699);
+// Shaoxing, between Hangzhou and Ningbo, with no station of its own.
+const SHAOXING: (f64, f64) = (30.030, 120.580);
+
+fn engineer(id: &str, station: Option<&str>, at: (f64, f64), level: Certification) -> Engineer {
+    engineer_with(id, station, at, level, Skill::Server)
+}
+
+fn engineer_with(
+    id: &str,
+    station: Option<&str>,
+    at: (f64, f64),
+    level: Certification,
+    skill: Skill,
+) -> Engineer {
+    let base = match station {
+        Some(s) => EngineerBase::Station(StationId::parse(s).unwrap()),
+        None => EngineerBase::Hub(Region::East),
+    };
+    Engineer::new(
+        EngineerId::parse(id).unwrap(),
+        format!("Engineer {id}"),
+        base,
+        Region::East,
+        point(at.0, at.1),
+        vec![skill],
+        level,
+        ShiftPattern::OnCall { max_hours: 12 },
+    )
+    .unwrap()
+}
+
+fn ticket(id: &str, at: (f64, f64), severity: u8) -> Ticket {
+    Ticket::new(
+        TicketId::parse(id).unwrap(),
+        format!("Customer {id}"),
+        point(at.0 + 0.01, at.1 + 0.01),
+        330100,
+        Region::East,
+        Severity::new(severity).unwrap(),
+        Skill::Server,
+        Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
+        60,
+        SlaPolicy::default(),
+    )
+    .unwrap()
+}
+
+fn monday() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
+fn options() -> PlanOptions {
+    PlanOptions {
+        seed: 1,
+        time_limit: Duration::from_millis(300),
+    }
+}
+
+#[test]
+fn a_station_serves_its_reach_and_a_city_without_one_borrows_from_the_nearest() {
+    let stations = [
+        point(HANGZHOU.0, HANGZHOU.1),
+        point(NINGBO.0, NINGBO.1),
+        point(WENZHOU.0, WENZHOU.1),
+    ];
+    // In Hangzhou: only the Hangzhou station is within reach.
+    assert_eq!(candidate_stations(point(30.28, 120.16), &stations), vec![0]);
+    // Shaoxing is within reach of both Hangzhou and Ningbo.
+    assert_eq!(
+        candidate_stations(point(SHAOXING.0, SHAOXING.1), &stations),
+        vec![0, 1]
+    );
+    // A county 200 km from every station borrows from the two nearest.
+    let remote = point(28.45, 118.90);
+    let borrowed = candidate_stations(remote, &stations);
+    assert_eq!(borrowed.len(), 2);
+    assert!(!borrowed.contains(&1), "Ningbo is the farthest");
+}
+
+#[test]
+fn an_engineer_out_of_reach_is_never_sent_even_when_free_and_the_hub_is_the_fallback() {
+    let engineers_today = vec![
+        // Hangzhou's station has only a printer engineer, so the Hangzhou
+        // server fault falls to the hub, not to the free Wenzhou engineer.
+        engineer("E1", Some("S3"), WENZHOU, Certification::Senior),
+        engineer("H1", None, HANGZHOU, Certification::Senior),
+        engineer_with(
+            "E2",
+            Some("S1"),
+            HANGZHOU,
+            Certification::Senior,
+            Skill::Printer,
+        ),
+    ];
+    let tickets = vec![ticket("T1", HANGZHOU, 2), ticket("T2", WENZHOU, 2)];
+    let travel = GreatCircle::default();
+    let hub_problem =
+        build_problem(Region::East, monday(), &tickets, &engineers_today, &travel).unwrap();
+    let problem = &hub_problem.problem;
+    let (wenzhou, hub) = (&problem.vehicles()[0], &problem.vehicles()[1]);
+    assert!(
+        !wenzhou.can_serve(&problem.jobs()[0]),
+        "Hangzhou is out of Wenzhou's reach"
+    );
+    assert!(wenzhou.can_serve(&problem.jobs()[1]));
+    assert!(hub.can_serve(&problem.jobs()[0]) && hub.can_serve(&problem.jobs()[1]));
+
+    let roster = plan_hub(
+        Region::East,
+        monday(),
+        &tickets,
+        &engineers_today,
+        &travel,
+        &options(),
+    )
+    .unwrap();
+    assert!(roster.unassigned.is_empty(), "{:?}", roster.unassigned);
+    for route in &roster.routes {
+        for visit in &route.visits {
+            if visit.ticket_id.as_str() == "T1" {
+                assert_eq!(route.engineer_id.as_str(), "H1");
+            }
+        }
+    }
+}
+
+#[test]
+fn without_a_hub_engineer_the_reason_names_the_station_to_borrow_from() {
+    let engineers = vec![
+        engineer("E1", Some("S3"), WENZHOU, Certification::Senior),
+        engineer_with(
+            "E2",
+            Some("S1"),
+            HANGZHOU,
+            Certification::Senior,
+            Skill::Printer,
+        ),
+    ];
+    let tickets = vec![ticket("T1", HANGZHOU, 2)];
+    let roster = plan_hub(
+        Region::East,
+        monday(),
+        &tickets,
+        &engineers,
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(roster.unassigned.len(), 1);
+    let left = &roster.unassigned[0];
+    assert_eq!(left.reason, "no_engineer_with_skill");
+    assert!(
+        left.detail.contains("borrow E1 of station S3"),
+        "{}",
+        left.detail
+    );
+}
+
+#[test]
+fn a_level_1_fault_goes_to_a_senior_engineer_and_the_checker_rejects_otherwise() {
+    let engineers = vec![
+        engineer("E1", Some("S1"), HANGZHOU, Certification::Intermediate),
+        engineer("E2", Some("S1"), HANGZHOU, Certification::Senior),
+    ];
+    let tickets = vec![ticket("T1", HANGZHOU, 1)];
+    let travel = GreatCircle::default();
+    let hub_problem = build_problem(Region::East, monday(), &tickets, &engineers, &travel).unwrap();
+    let problem = &hub_problem.problem;
+    let solution = optimize::solve(
+        problem,
+        &optimize::SolveParams {
+            seed: 1,
+            time_limit: Duration::from_millis(200),
+        },
+    );
+    optimize::check(problem, &solution).unwrap();
+    assert_eq!(solution.routes.len(), 1);
+    assert_eq!(solution.routes[0].vehicle, 1, "the senior engineer");
+    // The same visit on the intermediate engineer fails the checker.
+    let mut wrong = solution.clone();
+    wrong.routes[0].vehicle = 0;
+    assert!(optimize::check(problem, &wrong).is_err());
+}
