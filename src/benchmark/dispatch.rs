@@ -20,7 +20,7 @@ pub struct DayFigures {
     pub on_site_in_time: usize,
     /// Tickets visited and finished by their repair deadline (48 h).
     pub repaired_in_time: usize,
-    /// Loaner deliveries planned (none yet: see the dispatch issue).
+    /// Loaners planned because a repair misses its 48 h limit.
     pub loaners: usize,
     pub km: f64,
     pub engineers_used: usize,
@@ -40,6 +40,7 @@ impl DayFigures {
         self.assigned += roster.summary.assigned as usize;
         self.km += roster.summary.km;
         self.engineers_used += roster.summary.engineers_used as usize;
+        self.loaners += roster.loaners.len();
         for visit in roster.routes.iter().flat_map(|r| &r.visits) {
             self.on_site_in_time += usize::from(visit.arrival <= visit.on_site_by);
             self.repaired_in_time += usize::from(visit.departure <= visit.repaired_by);

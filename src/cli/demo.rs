@@ -129,15 +129,24 @@ pub fn run(database_url: Option<&str>, args: DemoArgs, out: &mut dyn Write) -> a
 fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9} {:>10} {:>8}",
-        "hub", "roster", "tickets", "engineers", "on_time%", "km", "unassigned", "seconds"
+        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9} {:>10} {:>7} {:>8}",
+        "hub",
+        "roster",
+        "tickets",
+        "engineers",
+        "on_time%",
+        "km",
+        "unassigned",
+        "loaners",
+        "seconds"
     )?;
     let mut total = crate::domain::RosterSummary::default();
+    let mut loaners = 0;
     for roster in rosters {
         let summary = &roster.summary;
         writeln!(
             out,
-            "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>8.1}",
+            "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
             roster.hub.to_string(),
             roster.id.unwrap_or_default(),
             summary.tickets,
@@ -145,6 +154,7 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
             percent(summary.on_time, summary.assigned),
             summary.km,
             summary.tickets - summary.assigned,
+            roster.loaners.len(),
             summary.solve_seconds,
         )?;
         total.tickets += summary.tickets;
@@ -154,10 +164,11 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
         total.on_time += summary.on_time;
         total.km += summary.km;
         total.solve_seconds += summary.solve_seconds;
+        loaners += roster.loaners.len();
     }
     writeln!(
         out,
-        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>8.1}",
+        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
         "all",
         "",
         total.tickets,
@@ -165,6 +176,7 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
         percent(total.on_time, total.assigned),
         total.km,
         total.tickets - total.assigned,
+        loaners,
         total.solve_seconds,
     )?;
     Ok(())

@@ -15,6 +15,7 @@
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
 pub mod escalation;
+pub mod loaners;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -396,6 +397,7 @@ pub fn roster_from(
             }
         })
         .collect();
+    let loaners = loaners::plan_loaners(hub_problem, &routes, &unassigned);
     let assigned = routes.iter().map(|r| r.visits.len() as u32).sum();
     let summary = RosterSummary {
         tickets: hub_problem.tickets.len() as u32,
@@ -414,6 +416,7 @@ pub fn roster_from(
         created_at: Utc::now(),
         routes,
         unassigned,
+        loaners,
         summary,
     }
 }

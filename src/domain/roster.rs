@@ -45,6 +45,19 @@ pub struct UnassignedTicket {
     pub detail: String,
 }
 
+/// Backup equipment for a customer whose repair cannot be finished within
+/// the 48 h limit: the service plan's answer to a repair that runs late.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Loaner {
+    pub ticket_id: TicketId,
+    /// The repair deadline the loaner covers for.
+    pub repaired_by: DateTime<Utc>,
+    /// Where the equipment comes from: the nearest station, or the hub.
+    pub source: String,
+    /// Why it is needed and how it goes, in words.
+    pub detail: String,
+}
+
 /// Figures a coordinator reads first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RosterSummary {
@@ -69,6 +82,9 @@ pub struct Roster {
     pub created_at: DateTime<Utc>,
     pub routes: Vec<EngineerRoute>,
     pub unassigned: Vec<UnassignedTicket>,
+    /// Loaners to deliver because a repair will miss its 48 h limit.
+    #[serde(default)]
+    pub loaners: Vec<Loaner>,
     pub summary: RosterSummary,
 }
 

@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{StorageError, Store, in_transaction};
 use crate::domain::{
-    EngineerId, EngineerRoute, GeoPoint, Region, Roster, RosterSummary, TicketId, TicketStatus,
-    UnassignedTicket, Visit,
+    EngineerId, EngineerRoute, GeoPoint, Loaner, Region, Roster, RosterSummary, TicketId,
+    TicketStatus, UnassignedTicket, Visit,
 };
 
 /// An engineer's route as stored, with the roster it belongs to.
@@ -68,6 +68,14 @@ struct VisitRow {
 struct UnassignedRow {
     ticket_id: String,
     reason: String,
+    detail: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LoanerRow {
+    ticket_id: String,
+    repaired_by: DateTime<Utc>,
+    source: String,
     detail: String,
 }
 
@@ -234,6 +242,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            for (position, loaner) in roster.loaners.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO roster_loaners (roster_id, position, ticket_id, repaired_by, \
+                     source, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(roster_id)
+                .bind(position as i64)
+                .bind(loaner.ticket_id.as_str())
+                .bind(loaner.repaired_by)
+                .bind(&loaner.source)
+                .bind(&loaner.detail)
+                .execute(&mut *tx)
+                .await?;
+            }
             roster_id
         });
         tracing::info!(roster = roster_id, hub = %roster.hub, date = %roster.date, "roster saved");
@@ -257,6 +279,8 @@ impl Store {
         );
         let unassigned_sql = "SELECT ticket_id, reason, detail FROM roster_unassigned \
              WHERE roster_id = $1 ORDER BY position";
+        let loaners_sql = "SELECT ticket_id, repaired_by, source, detail FROM roster_loaners \
+             WHERE roster_id = $1 ORDER BY position";
         // Read in one transaction so a concurrent save cannot show half a roster.
         let found = in_transaction!(self, |tx| {
             let roster = sqlx::query_as::<_, RosterRow>(roster_sql)
@@ -278,11 +302,15 @@ impl Store {
                         .bind(id)
                         .fetch_all(&mut *tx)
                         .await?;
-                    Some((roster, routes, visits, unassigned))
+                    let loaners = sqlx::query_as::<_, LoanerRow>(loaners_sql)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    Some((roster, routes, visits, unassigned, loaners))
                 }
             }
         });
-        let Some((row, routes, visits, unassigned)) = found else {
+        let Some((row, routes, visits, unassigned, loaners)) = found else {
             return Ok(None);
         };
         let unassigned = unassigned
@@ -297,6 +325,19 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
+        let loaners = loaners
+            .into_iter()
+            .map(|row| {
+                Ok(Loaner {
+                    ticket_id: TicketId::parse(&row.ticket_id).map_err(|e| {
+                        StorageError::invalid_row("roster_loaners", "ticket_id", e.message)
+                    })?,
+                    repaired_by: row.repaired_by,
+                    source: row.source,
+                    detail: row.detail,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
         Ok(Some(Roster {
             id: Some(row.id),
             hub: row.hub.parse().map_err(|e: crate::domain::DomainError| {
@@ -306,6 +347,7 @@ impl Store {
             created_at: row.created_at,
             routes: attach_visits(routes, visits)?,
             unassigned,
+            loaners,
             summary: RosterSummary {
                 tickets: count("tickets", row.tickets)?,
                 assigned: count("assigned", row.assigned)?,

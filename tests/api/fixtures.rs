@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use ruyi::domain::{
-    Certification, City, Engineer, EngineerBase, EngineerId, EngineerRoute, GeoPoint, Hub, Region,
-    Roster, RosterSummary, Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId, Ticket,
-    TicketId, UnassignedTicket, Visit,
+    Certification, City, Engineer, EngineerBase, EngineerId, EngineerRoute, GeoPoint, Hub, Loaner,
+    Region, Roster, RosterSummary, Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId,
+    Ticket, TicketId, UnassignedTicket, Visit,
 };
 use ruyi::storage::Store;
 
@@ -331,6 +331,15 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
                 ticket_id: ticket.id().clone(),
                 reason: "no_engineer_with_skill".to_string(),
                 detail: "nobody in the region repairs this".to_string(),
+            })
+            .collect(),
+        loaners: unassigned
+            .iter()
+            .map(|ticket| Loaner {
+                ticket_id: ticket.id().clone(),
+                repaired_by: ticket.deadlines().repaired_by,
+                source: "station S001".to_string(),
+                detail: "not visited today: send a loaner by courier".to_string(),
             })
             .collect(),
         summary: RosterSummary {
