@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::dispatch::triage::CallCenter;
 use crate::dispatch::{self, DispatchError, PlanOptions};
 use crate::domain::{Region, Roster, TicketStatus};
 use crate::storage::{StorageError, Store, TicketFilter};
@@ -22,9 +23,10 @@ pub enum ServiceError {
     Config(String),
 }
 
-/// Plans a hub's day from what is stored — its open tickets and its
-/// region's engineers — and stores the roster, marking the planned tickets
-/// in the same transaction. The solver runs on a blocking thread so the
+/// Plans a hub's day from what is stored — its open tickets (first through
+/// the call center's remote attempts) and its region's engineers — and
+/// stores the roster, marking the planned and remotely resolved tickets in
+/// the same transaction. The solver runs on a blocking thread so the
 /// async workers stay free.
 pub async fn plan_and_store(
     store: &Store,
@@ -43,7 +45,15 @@ pub async fn plan_and_store(
     let travel = GreatCircle::from_env().map_err(ServiceError::Config)?;
     let options = options.clone();
     let mut roster = tokio::task::spawn_blocking(move || {
-        dispatch::plan_hub(hub, date, &tickets, &engineers, &travel, &options)
+        dispatch::plan_hub_triaged(
+            hub,
+            date,
+            &tickets,
+            &engineers,
+            &travel,
+            &options,
+            &CallCenter::default(),
+        )
     })
     .await
     .map_err(|error| ServiceError::Task(error.to_string()))??;

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 
+use crate::dispatch::triage::{CallCenter, triage};
 use crate::dispatch::{self, DispatchError, HubProblem, PlanOptions};
-use crate::domain::{Engineer, Region, Roster, Ticket};
+use crate::domain::{Engineer, Region, RemoteOutcome, Roster, Ticket};
 use crate::optimize::{self, construction};
 use crate::travel::TravelModel;
 
@@ -15,6 +16,10 @@ use crate::travel::TravelModel;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DayFigures {
     pub tickets: usize,
+    /// Resolved by the call center without a visit (same for both planners).
+    pub resolved_remotely: usize,
+    /// Tickets that need a visit: the routes' work.
+    pub to_visit: usize,
     pub assigned: usize,
     /// Tickets visited by their on-site deadline (12 h, or the contract's).
     pub on_site_in_time: usize,
@@ -28,15 +33,20 @@ pub struct DayFigures {
 }
 
 impl DayFigures {
+    /// On site in time, among the tickets that need a visit.
     pub fn on_site_share(&self) -> f64 {
-        share(self.on_site_in_time, self.tickets)
+        share(self.on_site_in_time, self.to_visit)
     }
+    /// Repaired in time among all tickets; a remote resolution counts.
     pub fn repaired_share(&self) -> f64 {
-        share(self.repaired_in_time, self.tickets)
+        share(self.repaired_in_time + self.resolved_remotely, self.tickets)
     }
 
     fn add(&mut self, roster: &Roster) {
         self.tickets += roster.summary.tickets as usize;
+        self.resolved_remotely += roster.summary.resolved_remotely as usize;
+        self.to_visit +=
+            roster.summary.tickets as usize - roster.summary.resolved_remotely as usize;
         self.assigned += roster.summary.assigned as usize;
         self.km += roster.summary.km;
         self.engineers_used += roster.summary.engineers_used as usize;
@@ -96,8 +106,9 @@ pub enum Planner {
     Ruyi,
 }
 
-/// Plans every hub's share of `tickets` with `planner`; every plan goes
-/// through the independent checker before it counts.
+/// Plans every hub's share of `tickets` with `planner`, after the same
+/// call-center triage for both; every plan goes through the independent
+/// checker before it counts.
 pub fn plan_day(
     planner: Planner,
     date: NaiveDate,
@@ -117,13 +128,14 @@ pub fn plan_day(
             .filter(|t| t.region() == hub)
             .cloned()
             .collect();
-        let roster = match planner {
+        let triaged = triage(&hub_tickets, &CallCenter::default(), options.seed);
+        let mut roster = match planner {
             Planner::Ruyi => {
-                dispatch::plan_hub(hub, date, &hub_tickets, engineers, travel, options)?
+                dispatch::plan_hub(hub, date, &triaged.dispatch, engineers, travel, options)?
             }
             Planner::Greedy => {
                 let hub_problem =
-                    dispatch::build_problem(hub, date, &hub_tickets, engineers, travel)?;
+                    dispatch::build_problem(hub, date, &triaged.dispatch, engineers, travel)?;
                 let solution =
                     construction::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));
                 let objective =
@@ -133,6 +145,13 @@ pub fn plan_day(
                 dispatch::roster_from(hub, date, &hub_problem, &solution, objective.total())
             }
         };
+        roster.summary.tickets = hub_tickets.len() as u32;
+        roster.summary.resolved_remotely = triaged
+            .attempts
+            .iter()
+            .filter(|a| a.outcome == RemoteOutcome::Resolved)
+            .count() as u32;
+        roster.remote = triaged.attempts;
         figures.add(&roster);
         rosters.push(roster);
     }

@@ -51,9 +51,11 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "{:<8} {:>9} {:>9} {:>12} {:>12} {:>8} {:>10} {:>10} {:>8}",
+        "{:<8} {:>9} {:>7} {:>9} {:>9} {:>12} {:>12} {:>8} {:>10} {:>10} {:>8}",
         "planner",
         "tickets",
+        "remote",
+        "to_visit",
         "assigned",
         "on_site_12h",
         "repair_48h",
@@ -105,9 +107,11 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 fn write_row(out: &mut dyn Write, name: &str, figures: &DayFigures) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<8} {:>9} {:>9} {:>11.1}% {:>11.1}% {:>8} {:>10.0} {:>10} {:>8.1}",
+        "{:<8} {:>9} {:>7} {:>9} {:>9} {:>11.1}% {:>11.1}% {:>8} {:>10.0} {:>10} {:>8.1}",
         name,
         figures.tickets,
+        figures.resolved_remotely,
+        figures.to_visit,
         figures.assigned,
         100.0 * figures.on_site_share(),
         100.0 * figures.repaired_share(),

@@ -129,10 +129,11 @@ pub fn run(database_url: Option<&str>, args: DemoArgs, out: &mut dyn Write) -> a
 fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9} {:>10} {:>7} {:>8}",
+        "{:<10} {:>7} {:>8} {:>7} {:>9} {:>10} {:>9} {:>10} {:>7} {:>8}",
         "hub",
         "roster",
         "tickets",
+        "remote",
         "engineers",
         "on_time%",
         "km",
@@ -146,18 +147,20 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
         let summary = &roster.summary;
         writeln!(
             out,
-            "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
+            "{:<10} {:>7} {:>8} {:>7} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
             roster.hub.to_string(),
             roster.id.unwrap_or_default(),
             summary.tickets,
+            summary.resolved_remotely,
             format!("{}/{}", summary.engineers_used, summary.engineers_available),
             percent(summary.on_time, summary.assigned),
             summary.km,
-            summary.tickets - summary.assigned,
+            summary.tickets - summary.assigned - summary.resolved_remotely,
             roster.loaners.len(),
             summary.solve_seconds,
         )?;
         total.tickets += summary.tickets;
+        total.resolved_remotely += summary.resolved_remotely;
         total.assigned += summary.assigned;
         total.engineers_used += summary.engineers_used;
         total.engineers_available += summary.engineers_available;
@@ -168,14 +171,15 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
+        "{:<10} {:>7} {:>8} {:>7} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
         "all",
         "",
         total.tickets,
+        total.resolved_remotely,
         format!("{}/{}", total.engineers_used, total.engineers_available),
         percent(total.on_time, total.assigned),
         total.km,
-        total.tickets - total.assigned,
+        total.tickets - total.assigned - total.resolved_remotely,
         loaners,
         total.solve_seconds,
     )?;

@@ -23,7 +23,10 @@ pub use geo_point::GeoPoint;
 pub use ids::{EngineerId, StationId, TicketId};
 pub use network::{City, Hub, Station, Tier};
 pub use region::Region;
-pub use roster::{EngineerRoute, Loaner, Roster, RosterSummary, UnassignedTicket, Visit};
+pub use roster::{
+    EngineerRoute, Loaner, RemoteAttempt, RemoteOutcome, Roster, RosterSummary, UnassignedTicket,
+    Visit,
+};
 pub use severity::Severity;
 pub use skill::{Skill, SkillSet};
 pub use sla::{ServiceHours, SlaDeadlines, SlaPolicy};

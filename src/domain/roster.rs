@@ -58,10 +58,46 @@ pub struct Loaner {
     pub detail: String,
 }
 
+/// How a call-center remote attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteOutcome {
+    /// Solved by phone or remote control: no visit needed.
+    Resolved,
+    /// Not solvable remotely: the ticket goes to the routes.
+    Dispatched,
+}
+
+impl RemoteOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            RemoteOutcome::Resolved => "resolved",
+            RemoteOutcome::Dispatched => "dispatched",
+        }
+    }
+}
+
+/// One remote attempt by the call center (tier 1) before dispatch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteAttempt {
+    pub ticket_id: TicketId,
+    /// The agent (0-based) who handled it.
+    pub agent: u32,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub outcome: RemoteOutcome,
+    /// Whether the attempt began within the contract's response limit.
+    pub responded_in_time: bool,
+}
+
 /// Figures a coordinator reads first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RosterSummary {
+    /// Every ticket the roster considered, remote ones included.
     pub tickets: u32,
+    /// Tickets the call center resolved remotely.
+    #[serde(default)]
+    pub resolved_remotely: u32,
     pub assigned: u32,
     pub engineers_available: u32,
     pub engineers_used: u32,
@@ -85,6 +121,10 @@ pub struct Roster {
     /// Loaners to deliver because a repair will miss its 48 h limit.
     #[serde(default)]
     pub loaners: Vec<Loaner>,
+    /// The call center's remote attempts on the hub's tickets; those it
+    /// resolved need no visit and are in no route.
+    #[serde(default)]
+    pub remote: Vec<RemoteAttempt>,
     pub summary: RosterSummary,
 }
 

@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{StorageError, Store, in_transaction};
 use crate::domain::{
-    EngineerId, EngineerRoute, GeoPoint, Loaner, Region, Roster, RosterSummary, TicketId,
-    TicketStatus, UnassignedTicket, Visit,
+    EngineerId, EngineerRoute, GeoPoint, Loaner, Region, RemoteAttempt, RemoteOutcome, Roster,
+    RosterSummary, TicketId, TicketStatus, UnassignedTicket, Visit,
 };
 
 /// An engineer's route as stored, with the roster it belongs to.
@@ -69,6 +69,16 @@ struct UnassignedRow {
     ticket_id: String,
     reason: String,
     detail: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct RemoteRow {
+    ticket_id: String,
+    agent: i64,
+    start_at: DateTime<Utc>,
+    end_at: DateTime<Utc>,
+    outcome: String,
+    responded_in_time: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -242,6 +252,29 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            for (position, attempt) in roster.remote.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO roster_remote (roster_id, position, ticket_id, agent, start_at, \
+                     end_at, outcome, responded_in_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(roster_id)
+                .bind(position as i64)
+                .bind(attempt.ticket_id.as_str())
+                .bind(i64::from(attempt.agent))
+                .bind(attempt.start)
+                .bind(attempt.end)
+                .bind(attempt.outcome.code())
+                .bind(attempt.responded_in_time)
+                .execute(&mut *tx)
+                .await?;
+                if attempt.outcome == RemoteOutcome::Resolved {
+                    sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                        .bind(TicketStatus::Resolved.code())
+                        .bind(attempt.ticket_id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             for (position, loaner) in roster.loaners.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO roster_loaners (roster_id, position, ticket_id, repaired_by, \
@@ -279,6 +312,8 @@ impl Store {
         );
         let unassigned_sql = "SELECT ticket_id, reason, detail FROM roster_unassigned \
              WHERE roster_id = $1 ORDER BY position";
+        let remote_sql = "SELECT ticket_id, agent, start_at, end_at, outcome, responded_in_time \
+             FROM roster_remote WHERE roster_id = $1 ORDER BY position";
         let loaners_sql = "SELECT ticket_id, repaired_by, source, detail FROM roster_loaners \
              WHERE roster_id = $1 ORDER BY position";
         // Read in one transaction so a concurrent save cannot show half a roster.
@@ -306,11 +341,15 @@ impl Store {
                         .bind(id)
                         .fetch_all(&mut *tx)
                         .await?;
-                    Some((roster, routes, visits, unassigned, loaners))
+                    let remote = sqlx::query_as::<_, RemoteRow>(remote_sql)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    Some((roster, routes, visits, unassigned, loaners, remote))
                 }
             }
         });
-        let Some((row, routes, visits, unassigned, loaners)) = found else {
+        let Some((row, routes, visits, unassigned, loaners, remote)) = found else {
             return Ok(None);
         };
         let unassigned = unassigned
@@ -338,6 +377,32 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
+        let remote = remote
+            .into_iter()
+            .map(|row| {
+                let invalid = |column: &'static str, message: String| {
+                    StorageError::invalid_row("roster_remote", column, message)
+                };
+                Ok(RemoteAttempt {
+                    ticket_id: TicketId::parse(&row.ticket_id)
+                        .map_err(|e| invalid("ticket_id", e.message))?,
+                    agent: u32::try_from(row.agent)
+                        .map_err(|_| invalid("agent", format!("{} is out of range", row.agent)))?,
+                    start: row.start_at,
+                    end: row.end_at,
+                    outcome: match row.outcome.as_str() {
+                        "resolved" => RemoteOutcome::Resolved,
+                        "dispatched" => RemoteOutcome::Dispatched,
+                        other => return Err(invalid("outcome", format!("{other:?} is unknown"))),
+                    },
+                    responded_in_time: row.responded_in_time,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        let resolved_remotely = remote
+            .iter()
+            .filter(|a| a.outcome == RemoteOutcome::Resolved)
+            .count() as u32;
         Ok(Some(Roster {
             id: Some(row.id),
             hub: row.hub.parse().map_err(|e: crate::domain::DomainError| {
@@ -348,8 +413,10 @@ impl Store {
             routes: attach_visits(routes, visits)?,
             unassigned,
             loaners,
+            remote,
             summary: RosterSummary {
                 tickets: count("tickets", row.tickets)?,
+                resolved_remotely,
                 assigned: count("assigned", row.assigned)?,
                 engineers_available: count("engineers_available", row.engineers_available)?,
                 engineers_used: count("engineers_used", row.engineers_used)?,

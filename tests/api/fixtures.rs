@@ -258,6 +258,11 @@ pub fn monday() -> NaiveDate {
 
 /// An open ticket in Hangzhou (east) or Beijing (north).
 pub fn ticket(id: &str, region: Region) -> Ticket {
+    ticket_with(id, region, Severity::MAJOR, Skill::Server)
+}
+
+/// The same with a given severity and skill.
+pub fn ticket_with(id: &str, region: Region, severity: Severity, skill: Skill) -> Ticket {
     let (adcode, site) = match region {
         Region::North => (BEIJING, point(39.95, 116.30)),
         _ => (HANGZHOU, point(30.30, 120.10)),
@@ -268,8 +273,8 @@ pub fn ticket(id: &str, region: Region) -> Ticket {
         site,
         adcode,
         region,
-        Severity::MAJOR,
-        Skill::Server,
+        severity,
+        skill,
         monday_morning(),
         90,
         SlaPolicy::default(),
@@ -342,8 +347,10 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
                 detail: "not visited today: send a loaner by courier".to_string(),
             })
             .collect(),
+        remote: Vec::new(),
         summary: RosterSummary {
             tickets: (visited.len() + unassigned.len()) as u32,
+            resolved_remotely: 0,
             assigned: visited.len() as u32,
             engineers_available: 2,
             engineers_used: 1,

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::fixtures::{monday_morning, roster, ticket};
+use crate::fixtures::{monday_morning, roster, ticket, ticket_with};
 use crate::helpers::{TestApp, expect_error, spawn_app};
-use ruyi::domain::Region;
+use ruyi::domain::{Region, Severity, Skill};
 
 crate::on_both_databases!(spawn_app;
     unknown_hub_returns_404,
@@ -10,6 +10,7 @@ crate::on_both_databases!(spawn_app;
     get_roster_returns_the_stored_roster,
     get_roster_returns_404_when_missing,
     create_roster_plans_open_tickets_stores_the_roster_and_serves_the_route,
+    create_roster_tries_requests_remotely_first_and_resolves_what_the_call_center_solves,
 );
 
 async fn unknown_hub_returns_404(app: TestApp) {
@@ -145,4 +146,54 @@ async fn create_roster_plans_open_tickets_stores_the_roster_and_serves_the_route
         previous = departure;
     }
     assert!(time(&route["return_at"]) <= shift_end);
+}
+
+/// Severity-4 requests go to the call center first; what it solves is
+/// resolved without a visit, what it cannot is routed.
+async fn create_roster_tries_requests_remotely_first_and_resolves_what_the_call_center_solves(
+    app: TestApp,
+) {
+    let tickets: Vec<_> = (1..=6)
+        .map(|i| {
+            ticket_with(
+                &format!("R{i}"),
+                Region::East,
+                Severity::REQUEST,
+                Skill::Network,
+            )
+        })
+        .collect();
+    app.store.insert_tickets(&tickets).await.unwrap();
+    let response = app.create_roster("east", "date=2026-11-30").await;
+    assert_eq!(response.status().as_u16(), 201);
+    let body: Value = response.json().await.unwrap();
+    let remote = body["remote"].as_array().unwrap();
+    assert_eq!(remote.len(), 6, "{body}");
+    let resolved = remote.iter().filter(|a| a["outcome"] == "resolved").count();
+    assert!(resolved > 0, "{body}");
+    assert_eq!(body["summary"]["tickets"], 6);
+    assert_eq!(body["summary"]["resolved_remotely"], resolved);
+    let routed: usize = body["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["visits"].as_array().unwrap().len())
+        .sum::<usize>()
+        + body["unassigned"].as_array().unwrap().len();
+    assert_eq!(routed + resolved, 6, "every ticket is resolved or routed");
+    let listed: Value = app
+        .list_tickets("hub=east&status=resolved")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["count"], resolved);
+    let stored: Value = app
+        .get_roster(&body["id"].to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["remote"], body["remote"]);
+    assert_eq!(stored["summary"]["resolved_remotely"], resolved);
 }
