@@ -10,7 +10,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::plan::SearchArgs;
-use crate::domain::{Region, Roster, service_offset};
+use crate::domain::{Region, Roster, RosterSummary, service_offset};
 use crate::network::{Network, generate_tickets};
 use crate::storage::TicketFilter;
 
@@ -141,23 +141,33 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
         "loaners",
         "seconds"
     )?;
-    let mut total = crate::domain::RosterSummary::default();
-    let mut loaners = 0;
-    for roster in rosters {
-        let summary = &roster.summary;
+    let row = |out: &mut dyn Write, hub: &str, id: String, s: &RosterSummary, loaners: usize| {
         writeln!(
             out,
             "{:<10} {:>7} {:>8} {:>7} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
-            roster.hub.to_string(),
-            roster.id.unwrap_or_default(),
-            summary.tickets,
-            summary.resolved_remotely,
-            format!("{}/{}", summary.engineers_used, summary.engineers_available),
-            percent(summary.on_time, summary.assigned),
-            summary.km,
-            summary.tickets - summary.assigned - summary.resolved_remotely,
+            hub,
+            id,
+            s.tickets,
+            s.resolved_remotely,
+            format!("{}/{}", s.engineers_used, s.engineers_available),
+            percent(s.on_time, s.assigned),
+            s.km,
+            s.tickets - s.assigned - s.resolved_remotely,
+            loaners,
+            s.solve_seconds,
+        )
+    };
+    let mut total = RosterSummary::default();
+    let mut loaners = 0;
+    for roster in rosters {
+        let summary = &roster.summary;
+        let id = roster.id.unwrap_or_default().to_string();
+        row(
+            out,
+            &roster.hub.to_string(),
+            id,
+            summary,
             roster.loaners.len(),
-            summary.solve_seconds,
         )?;
         total.tickets += summary.tickets;
         total.resolved_remotely += summary.resolved_remotely;
@@ -169,20 +179,7 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
         total.solve_seconds += summary.solve_seconds;
         loaners += roster.loaners.len();
     }
-    writeln!(
-        out,
-        "{:<10} {:>7} {:>8} {:>7} {:>9} {:>10} {:>9.0} {:>10} {:>7} {:>8.1}",
-        "all",
-        "",
-        total.tickets,
-        total.resolved_remotely,
-        format!("{}/{}", total.engineers_used, total.engineers_available),
-        percent(total.on_time, total.assigned),
-        total.km,
-        total.tickets - total.assigned - total.resolved_remotely,
-        loaners,
-        total.solve_seconds,
-    )?;
+    row(out, "all", String::new(), &total, loaners)?;
     Ok(())
 }
 
