@@ -5,6 +5,7 @@ mod bench;
 mod bench_dispatch;
 mod demo;
 mod generate;
+mod import;
 mod migrate;
 mod plan;
 mod serve;
@@ -42,6 +43,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Generate a seeded day of tickets.
     Generate(generate::GenerateArgs),
+    /// Load a ticket CSV into the database (all or nothing).
+    Import(import::ImportArgs),
     /// Apply the database migrations.
     Migrate,
     /// Serve the HTTP API.
@@ -68,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(cli.database_url.as_deref(), args, &mut out),
         Command::Plan(args) => plan::run(&database_url, args, &mut out),
         Command::Generate(args) => generate::run(args, &mut out),
+        Command::Import(args) => import::run(&database_url, args, &mut out),
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
         Command::Bench(command) => bench::run(command, &mut out),
