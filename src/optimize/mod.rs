@@ -67,17 +67,25 @@ impl Default for SolveParams {
     }
 }
 
-/// Work units (insertion evaluations) per second of `time_limit`, measured
-/// for an optimised build on the machines we benchmark on. The search runs
+/// Work units (insertion evaluations) per second of search, measured for an
+/// optimised build on the machines we benchmark on (about 90 % of the time
+/// limit used on the slowest Solomon types, r1 and rc1). The search runs
 /// this many units rather than watching the clock, so the plan depends only
 /// on the input and the seed.
-pub const WORK_PER_SECOND: f64 = 20_000_000.0;
+pub const WORK_PER_SECOND: f64 = 90_000_000.0;
 
 /// Work units per squared job count beyond which the search stops anyway;
 /// binds only on problems of a few dozen jobs.
 const SIZE_CAP: u64 = 100_000;
 
-/// Share of the budget given to the set-partitioning MIP's safety limit.
+/// Share of the time limit the search may plan to use ...
+const SEARCH_SHARE: f64 = 0.9;
+/// ... less this many seconds kept for set partitioning and the bound.
+const RESERVED_SECONDS: f64 = 0.25;
+
+/// Share of the time limit given to the set-partitioning safety limit (at
+/// least one second: it must not bind on a loaded machine either, or the
+/// answer would depend on the load).
 const RECOMBINE_SHARE: f64 = 0.1;
 
 /// Solves a problem: construction by greedy insertion, then ruin and
@@ -86,16 +94,26 @@ const RECOMBINE_SHARE: f64 = 0.1;
 pub fn solve(problem: &Problem, params: &SolveParams) -> Solution {
     let started = std::time::Instant::now();
     let seconds = params.time_limit.as_secs_f64();
-    // Small problems are solved long before a generous budget runs out: cap
-    // the work by size so three tickets don't take the full time limit.
+    // The search gets the time limit less a share for the rest (safety
+    // margin, set partitioning, bound), converted into work; small problems
+    // are solved long before a generous budget runs out, so the work is also
+    // capped by size and three tickets don't take the full time limit.
+    let search_seconds = (seconds * SEARCH_SHARE - RESERVED_SECONDS).max(seconds * 0.3);
     let jobs = problem.jobs().len() as u64 + 1;
-    let budget = ((seconds * WORK_PER_SECOND) as u64).min(SIZE_CAP * jobs * jobs);
+    let budget = ((search_seconds * WORK_PER_SECOND) as u64).min(SIZE_CAP * jobs * jobs);
     // Far past the budget only when the machine is starved: a safety net.
     let safety = started + params.time_limit.mul_f64(3.0) + std::time::Duration::from_secs(1);
     let empty: construction::Plan = vec![Vec::new(); problem.vehicles().len()];
     let search = search::Search::new(problem);
     let class_of = search.classes().to_vec();
     let outcome = search.run(&empty, params.seed, budget, Some(safety));
+    tracing::debug!(
+        work_units = outcome.work_units,
+        iterations = outcome.iterations,
+        search_seconds = started.elapsed().as_secs_f64(),
+        routes_in_pool = outcome.pool.len(),
+        "search finished"
+    );
     let mut plan = outcome.plan;
     let incumbent = route_costs(problem, &plan);
     if let Some(better) = recombine::best_combination(
@@ -103,11 +121,17 @@ pub fn solve(problem: &Problem, params: &SolveParams) -> Solution {
         &class_of,
         &outcome.pool,
         &plan,
-        (seconds * RECOMBINE_SHARE).max(0.2),
+        (seconds * RECOMBINE_SHARE).max(1.0),
     ) && route_costs(problem, &better).is_some_and(|c| incumbent.is_none_or(|i| c < i))
     {
         plan = better;
     }
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        before = incumbent,
+        after = route_costs(problem, &plan),
+        "set partitioning finished"
+    );
     let mut solution = construction::build_solution(problem, &plan);
     solution.bound = bound::assignment_bound(problem, solution.objective.total());
     solution.stats = SolveStats {
