@@ -2,6 +2,7 @@
 //! to the writer it is given, so tests can run it and read its output.
 
 mod bench;
+mod coverage;
 mod demo;
 mod generate;
 mod migrate;
@@ -45,6 +46,9 @@ pub enum Command {
     Migrate,
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
+    /// Planners' coverage: report, new-station siting, load replay.
+    #[command(subcommand)]
+    Coverage(coverage::CoverageCommand),
     /// Benchmarks (route quality against best-known solutions).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -70,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
         Command::Bench(command) => bench::run(command, &mut out),
+        Command::Coverage(command) => coverage::run(command, &mut out),
     }
 }
 

@@ -11,14 +11,18 @@
 //! within a point or two of the 2 s budget `ruyi plan` uses, and a replay
 //! compares networks, not solver settings.
 //!
-//! Sizing uses a simpler model than the dispatcher so it can be asked
-//! "what if this base had n engineers?" for every n: each ticket goes to
-//! the nearest staffed base of its region; from the 08:00 plan, the base's
-//! engineers take its tickets earliest deadline first, each a round trip,
-//! each engineer working at most an office day. A ticket that no engineer
-//! leaving at 08:00 can reach by its deadline is *unattainable* — more
-//! engineers cannot help it, only earlier dispatch or a nearer station —
-//! so the target is measured on the attainable tickets.
+//! The dispatcher plans once each morning, so its on-time share mostly
+//! measures that cadence: a ticket reported at 15:00 is due at 03:00, before
+//! the 08:00 plan that serves it. Sizing therefore asks a different
+//! question — how many engineers a base needs to hold the target if tickets
+//! are dispatched as they come in — with a model simple enough to ask it for
+//! every staff size: each ticket goes to the nearest staffed base of its
+//! region; after the lead time it goes to the base's engineer who is free
+//! first, who drives out, repairs and drives back; `n` engineers are `n`
+//! crews on duty (7x24 cover is staffed in turns). A ticket that even an
+//! idle crew cannot reach by its deadline is *unattainable*: more engineers
+//! cannot help it, only a nearer station can. The target is measured on the
+//! attainable tickets.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -26,16 +30,16 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::dispatch::{self, LUNCH_MINUTES, PlanOptions, day_origin};
-use crate::domain::{Region, Roster, ShiftPattern, Ticket};
+use crate::dispatch::{self, PlanOptions, day_origin};
+use crate::domain::{Region, Roster, Ticket};
 use crate::network::{Network, generate_tickets};
 use crate::travel::TravelModel;
 
-use super::CoverageError;
+use super::{CoverageError, TimeSpan};
 use super::fleet::{BaseKind, Fleet};
 
 /// The hour the hubs plan the day (the ticket generator's backlog ends
-/// then).
+/// then): a ticket reported after it is served by the next day's plan.
 pub const PLAN_HOUR: i64 = 8;
 /// Sizing stops looking beyond this many engineers at one base.
 pub const MAX_ENGINEERS: usize = 200;
@@ -99,6 +103,8 @@ pub struct ReplayOptions {
     pub seed: u64,
     /// Share of attainable tickets to be on site in time, 0–1.
     pub target: f64,
+    /// From the report to a crew driving off, for sizing.
+    pub lead_time: TimeSpan,
 }
 
 impl Default for ReplayOptions {
@@ -107,6 +113,7 @@ impl Default for ReplayOptions {
             time_limit: Duration::from_millis(50),
             seed: 1,
             target: 0.95,
+            lead_time: TimeSpan::hours(1),
         }
     }
 }
@@ -122,9 +129,12 @@ pub struct RegionReplay {
     pub on_time: u32,
     /// On site by the deadline, of all tickets (left out counts as late).
     pub on_time_share: f64,
-    /// Tickets an engineer leaving at 08:00 could still reach in time.
+    /// Tickets an idle crew of the nearest base could reach in time after
+    /// the lead time.
     pub attainable: u32,
-    /// `on_time / attainable`, capped at 1.
+    /// Attainable tickets the dispatcher got there in time, of all
+    /// attainable tickets.
+    pub attainable_on_time: u32,
     pub on_time_share_of_attainable: f64,
     /// Tickets under a 2-hour (key-customer) contract, and those on time.
     pub key_tickets: u32,
@@ -169,9 +179,12 @@ pub struct ReplayReport {
     pub seconds: f64,
 }
 
-/// One ticket as the sizing model sees it, in seconds from the 08:00 plan.
+/// One ticket as the sizing model sees it, in seconds since the first
+/// day's midnight.
 #[derive(Debug, Clone, Copy)]
 struct Job {
+    /// Report time plus lead time.
+    released: f64,
     travel: f64,
     service: f64,
     deadline: f64,
@@ -179,7 +192,7 @@ struct Job {
 
 impl Job {
     fn attainable(&self) -> bool {
-        self.travel <= self.deadline
+        self.released + self.travel <= self.deadline
     }
 }
 
@@ -220,8 +233,10 @@ pub fn replay(
             ..RegionReplay::default()
         })
         .collect();
-    // jobs[base][day]
-    let mut jobs: Vec<Vec<Vec<Job>>> = vec![vec![Vec::new(); days.len()]; fleet.bases.len()];
+    // jobs[base], in report order once sorted.
+    let mut jobs: Vec<Vec<Job>> = vec![Vec::new(); fleet.bases.len()];
+    let epoch = days.first().map(|day| day_origin(day.date));
+    let lead = f64::from(options.lead_time.seconds());
     for (day_index, day) in days.iter().enumerate() {
         let by_region: Vec<Vec<Ticket>> = Region::ALL
             .into_iter()
@@ -261,7 +276,6 @@ pub fn replay(
                 .map(|handle| handle.join().expect("a planning thread panicked"))
                 .collect()
         });
-        let plan_at = day_origin(day.date) + chrono::Duration::hours(PLAN_HOUR);
         for ((stats, roster), tickets) in regions.iter_mut().zip(rosters).zip(&by_region) {
             let roster = roster?;
             let key: HashSet<&str> = tickets
@@ -280,6 +294,13 @@ pub fn replay(
                 .flat_map(|route| &route.visits)
                 .filter(|visit| visit.late_minutes == 0 && key.contains(visit.ticket_id.as_str()))
                 .count() as u32;
+            let on_time: HashSet<&str> = roster
+                .routes
+                .iter()
+                .flat_map(|route| &route.visits)
+                .filter(|visit| visit.late_minutes == 0)
+                .map(|visit| visit.ticket_id.as_str())
+                .collect();
             for ticket in tickets {
                 let nearest = fleet
                     .bases
@@ -288,15 +309,22 @@ pub fn replay(
                     .filter(|(_, base)| base.is_staffed() && base.region == ticket.region())
                     .map(|(index, base)| (index, travel.leg(base.location, ticket.site()).seconds))
                     .min_by(|a, b| a.1.total_cmp(&b.1));
-                let deadline = (ticket.deadlines().on_site_by - plan_at).num_seconds() as f64;
+                let since = |at: DateTime<Utc>| {
+                    (at - epoch.expect("a day is being replayed")).num_seconds() as f64
+                };
                 let job = Job {
+                    released: since(ticket.reported_at()) + lead,
                     travel: nearest.map_or(f64::INFINITY, |(_, seconds)| seconds),
                     service: f64::from(ticket.service_minutes()) * 60.0,
-                    deadline,
+                    deadline: since(ticket.deadlines().on_site_by),
                 };
-                stats.attainable += u32::from(job.attainable());
+                if job.attainable() {
+                    stats.attainable += 1;
+                    stats.attainable_on_time +=
+                        u32::from(on_time.contains(ticket.id().as_str()));
+                }
                 if let Some((base, _)) = nearest {
-                    jobs[base][day_index].push(job);
+                    jobs[base].push(job);
                 }
             }
         }
@@ -316,6 +344,7 @@ pub fn replay(
         national.assigned += stats.assigned;
         national.on_time += stats.on_time;
         national.attainable += stats.attainable;
+        national.attainable_on_time += stats.attainable_on_time;
         national.key_tickets += stats.key_tickets;
         national.key_on_time += stats.key_on_time;
         national.solve_seconds += stats.solve_seconds;
@@ -326,18 +355,12 @@ pub fn replay(
         .bases
         .iter()
         .zip(&mut jobs)
-        .filter(|(base, jobs)| base.is_staffed() || jobs.iter().any(|day| !day.is_empty()))
+        .filter(|(base, jobs)| base.is_staffed() || !jobs.is_empty())
         .map(|(base, jobs)| {
-            for day in jobs.iter_mut() {
-                // Attainable tickets first, earliest deadline first.
-                day.sort_by(|a, b| {
-                    b.attainable()
-                        .cmp(&a.attainable())
-                        .then(a.deadline.total_cmp(&b.deadline))
-                });
-            }
-            let tickets: usize = jobs.iter().map(Vec::len).sum();
-            let attainable = jobs.iter().flatten().filter(|job| job.attainable()).count();
+            // Dispatched as reported (stable: ties keep the day's order).
+            jobs.sort_by(|a, b| a.released.total_cmp(&b.released));
+            let tickets = jobs.len();
+            let attainable = jobs.iter().filter(|job| job.attainable()).count();
             let needed_on_time = (options.target * attainable as f64 - 1e-9).ceil() as usize;
             let needed = if attainable == 0 {
                 Some(0)
@@ -387,7 +410,7 @@ fn finish(stats: &mut RegionReplay) {
         }
     };
     stats.on_time_share = share(stats.on_time, stats.tickets);
-    stats.on_time_share_of_attainable = share(stats.on_time, stats.attainable);
+    stats.on_time_share_of_attainable = share(stats.attainable_on_time, stats.attainable);
 }
 
 /// The smallest staff in `1..=MAX_ENGINEERS` that passes, by bisection
@@ -408,38 +431,25 @@ fn smallest_staff(passes: impl Fn(usize) -> bool) -> Option<usize> {
     Some(low)
 }
 
-/// A working day's minutes of work for one engineer: the office shift
-/// less lunch.
-fn work_seconds() -> f64 {
-    f64::from(ShiftPattern::office_hours().max_work_minutes() - LUNCH_MINUTES as u32) * 60.0
-}
-
-/// Attainable tickets on time when `staff` engineers work through each
-/// day's list in order, each ticket to the engineer free first.
-fn on_time(days: &[Vec<Job>], staff: usize) -> usize {
+/// Attainable tickets on time when `staff` crews take the base's tickets
+/// in report order, each ticket to the crew free first.
+fn on_time(jobs: &[Job], staff: usize) -> usize {
     if staff == 0 {
         return 0;
     }
-    let day_limit = work_seconds();
     let mut count = 0;
-    let mut free_at = vec![0.0f64; staff];
-    for day in days {
-        free_at.iter_mut().for_each(|t| *t = 0.0);
-        for job in day {
-            let (engineer, start) = free_at
-                .iter()
-                .copied()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .expect("staff > 0");
-            let busy = 2.0 * job.travel + job.service;
-            if start + busy > day_limit {
-                continue;
-            }
-            free_at[engineer] = start + busy;
-            if job.attainable() && start + job.travel <= job.deadline {
-                count += 1;
-            }
+    let mut free_at = vec![f64::NEG_INFINITY; staff];
+    for job in jobs {
+        let (crew, free) = free_at
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("staff > 0");
+        let start = job.released.max(free);
+        free_at[crew] = start + 2.0 * job.travel + job.service;
+        if job.attainable() && start + job.travel <= job.deadline {
+            count += 1;
         }
     }
     count
@@ -449,30 +459,34 @@ fn on_time(days: &[Vec<Job>], staff: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn job(travel_minutes: f64, deadline_minutes: f64) -> Job {
+    fn job(released_minutes: f64, travel_minutes: f64) -> Job {
         Job {
+            released: released_minutes * 60.0,
             travel: travel_minutes * 60.0,
             service: 3600.0,
-            deadline: deadline_minutes * 60.0,
+            deadline: (released_minutes + 120.0) * 60.0,
         }
     }
 
     #[test]
-    fn more_engineers_serve_more_on_time() {
-        // Four tickets 30 min away due within 2 h: one engineer reaches the
-        // first (30 min) and the second (30 + 120 = 150 min, too late).
-        let day = vec![vec![job(30.0, 120.0); 4]];
-        assert_eq!(on_time(&day, 1), 1);
-        assert_eq!(on_time(&day, 2), 2);
-        assert_eq!(on_time(&day, 4), 4);
-        assert_eq!(smallest_staff(|n| on_time(&day, n) >= 4), Some(4));
+    fn more_crews_serve_more_on_time() {
+        // Four tickets at once, 30 min away, due within 2 h: one crew is
+        // back after 2 h, too late for the second.
+        let jobs = vec![job(0.0, 30.0); 4];
+        assert_eq!(on_time(&jobs, 1), 1);
+        assert_eq!(on_time(&jobs, 2), 2);
+        assert_eq!(on_time(&jobs, 4), 4);
+        assert_eq!(smallest_staff(|n| on_time(&jobs, n) >= 4), Some(4));
+        // Spread over the day, one crew serves them all.
+        let spread: Vec<Job> = (0..4).map(|i| job(150.0 * i as f64, 30.0)).collect();
+        assert_eq!(smallest_staff(|n| on_time(&spread, n) >= 4), Some(1));
     }
 
     #[test]
     fn an_unattainable_ticket_is_never_on_time() {
-        let day = vec![vec![job(90.0, 60.0)]];
-        assert!(!day[0][0].attainable());
-        assert_eq!(on_time(&day, 10), 0);
+        let far = vec![job(0.0, 150.0)];
+        assert!(!far[0].attainable());
+        assert_eq!(on_time(&far, 10), 0);
     }
 
     #[test]
