@@ -17,6 +17,10 @@
 //!   engineers) read from `data/`, and the seeded ticket generator.
 //! - [`dispatch`]: service-network rules that turn tickets and engineers into
 //!   an [`optimize::Problem`] and a solution back into a roster.
+//! - [`coverage`]: planners' what-if — reachability within 12 h and 2 h,
+//!   coverage per region and province, load replay through the dispatcher,
+//!   scenario files and new-station siting (a MIP). Depends on `dispatch`,
+//!   `network` and `travel`; never on storage or the API.
 //! - [`storage`]: sqlx repositories over SQLite (default) or PostgreSQL.
 //! - [`api`]: the actix-web HTTP API.
 //! - [`service`]: the steps the API and the CLI share (plan a hub's day
@@ -29,6 +33,7 @@
 pub mod api;
 pub mod benchmark;
 pub mod cli;
+pub mod coverage;
 pub mod dispatch;
 pub mod domain;
 pub mod network;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_dispatch;
+mod coverage;
 mod demo;
 mod generate;
 mod import;
@@ -49,6 +50,9 @@ pub enum Command {
     Migrate,
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
+    /// Planners' coverage: report, new-station siting, load replay.
+    #[command(subcommand)]
+    Coverage(coverage::CoverageCommand),
     /// Benchmarks (route quality against best-known solutions).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
         Command::Bench(command) => bench::run(command, &mut out),
+        Command::Coverage(command) => coverage::run(command, &mut out),
     }
 }
 
