@@ -10,8 +10,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use crate::coverage::render::{self, Marker};
-use crate::coverage::report::AreaShare;
 use crate::coverage::replay::RegionReplay;
+use crate::coverage::report::AreaShare;
 use crate::coverage::siting::{self, SitingOptions};
 use crate::coverage::{
     BaseKind, CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport, Scenario,
@@ -230,8 +230,16 @@ fn report(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     write_areas(out, &before, after.as_ref())?;
     write_uncovered(out, after.as_ref().unwrap_or(&before))?;
     let dir = &args.common.out;
-    write_file(dir, "coverage_cities.csv", &render::cities_csv(&before, after.as_ref()))?;
-    write_file(dir, "coverage_areas.csv", &render::areas_csv(&before, after.as_ref()))?;
+    write_file(
+        dir,
+        "coverage_cities.csv",
+        &render::cities_csv(&before, after.as_ref()),
+    )?;
+    write_file(
+        dir,
+        "coverage_areas.csv",
+        &render::areas_csv(&before, after.as_ref()),
+    )?;
     let note = map_note(&before);
     write_file(
         dir,
@@ -316,7 +324,12 @@ fn write_areas(
         "area", "cities", "w/base", "demand", standard, urgent
     )?;
     if after.is_some() {
-        write!(out, " {:>8} {:>8}", format!("→{standard}"), format!("→{urgent}"))?;
+        write!(
+            out,
+            " {:>8} {:>8}",
+            format!("→{standard}"),
+            format!("→{urgent}")
+        )?;
     }
     writeln!(out)?;
     let row = |out: &mut dyn Write, area: &AreaShare, changed: Option<&AreaShare>| {
@@ -546,7 +559,10 @@ fn siting_share(report: &CoverageReport, within: TimeSpan) -> f64 {
     let covered: f64 = report
         .cities
         .iter()
-        .filter(|c| c.nearest_minutes.is_some_and(|m| m <= within.as_minutes() + 1e-9))
+        .filter(|c| {
+            c.nearest_minutes
+                .is_some_and(|m| m <= within.as_minutes() + 1e-9)
+        })
         .map(|c| c.demand)
         .sum();
     if total > 0.0 { covered / total } else { 0.0 }
@@ -598,13 +614,10 @@ fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 .expect("static template"),
         );
         progress.set_message(format!("replaying ({title})"));
-        let report = crate::coverage::replay(
-            fleet,
-            &days,
-            &setup.travel,
-            &options,
-            &mut |done, _| progress.set_position(done as u64),
-        );
+        let report =
+            crate::coverage::replay(fleet, &days, &setup.travel, &options, &mut |done, _| {
+                progress.set_position(done as u64)
+            });
         progress.finish_and_clear();
         reports.push(report?);
     }
@@ -629,7 +642,11 @@ fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "region", "engineers", "tickets", "on_time", "attainable", "of_attainbl", "key≤2h"
     )?;
     if after.is_some() {
-        write!(out, " {:>9} {:>8} {:>12}", "→engnrs", "→on_time", "→of_attainbl")?;
+        write!(
+            out,
+            " {:>9} {:>8} {:>12}",
+            "→engnrs", "→on_time", "→of_attainbl"
+        )?;
     }
     writeln!(out)?;
     let rows: Vec<(&RegionReplay, Option<&RegionReplay>)> = before
@@ -637,7 +654,10 @@ fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .iter()
         .enumerate()
         .map(|(i, r)| (r, after.map(|a| &a.regions[i])))
-        .chain(std::iter::once((&before.national, after.map(|a| &a.national))))
+        .chain(std::iter::once((
+            &before.national,
+            after.map(|a| &a.national),
+        )))
         .collect();
     for (stats, changed) in rows {
         write!(
@@ -676,7 +696,11 @@ fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             .filter(|b| b.needed.is_none_or(|n| n > b.engineers))
             .collect();
         short.sort_by_key(|b| {
-            std::cmp::Reverse(b.needed.unwrap_or(usize::MAX / 2).saturating_sub(b.engineers))
+            std::cmp::Reverse(
+                b.needed
+                    .unwrap_or(usize::MAX / 2)
+                    .saturating_sub(b.engineers),
+            )
         });
         short
     };
@@ -688,7 +712,11 @@ fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         now,
         needed,
         short.len(),
-        if short.is_empty() { "" } else { ", most short first:" }
+        if short.is_empty() {
+            ""
+        } else {
+            ", most short first:"
+        }
     )?;
     for base in short.iter().take(15) {
         writeln!(
@@ -699,17 +727,30 @@ fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             base.tickets_per_day,
             pct(base.on_time_share_now),
             base.engineers,
-            base.needed
-                .map_or(format!("> {}", crate::coverage::replay::MAX_ENGINEERS), |n| n
-                    .to_string())
+            base.needed.map_or(
+                format!("> {}", crate::coverage::replay::MAX_ENGINEERS),
+                |n| n.to_string()
+            )
         )?;
     }
     let dir = &args.common.out;
-    write_file(dir, "replay_regions.csv", &render::replay_regions_csv(before))?;
+    write_file(
+        dir,
+        "replay_regions.csv",
+        &render::replay_regions_csv(before),
+    )?;
     write_file(dir, "replay_bases.csv", &render::replay_bases_csv(before))?;
     if let Some(after) = after {
-        write_file(dir, "replay_regions_after.csv", &render::replay_regions_csv(after))?;
-        write_file(dir, "replay_bases_after.csv", &render::replay_bases_csv(after))?;
+        write_file(
+            dir,
+            "replay_regions_after.csv",
+            &render::replay_regions_csv(after),
+        )?;
+        write_file(
+            dir,
+            "replay_bases_after.csv",
+            &render::replay_bases_csv(after),
+        )?;
     }
     let fleet = fleets.last().expect("at least today's fleet").1;
     let coverage = CoverageReport::build(

@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use crate::domain::{
-    Certification, City, Engineer, EngineerBase, EngineerId, GeoPoint, Region, ShiftPattern,
-    Skill, StationId,
+    Certification, City, Engineer, EngineerBase, EngineerId, GeoPoint, Region, ShiftPattern, Skill,
+    StationId,
 };
 use crate::network::Network;
 

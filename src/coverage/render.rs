@@ -74,7 +74,8 @@ pub fn svg_map(
         .iter()
         .map(|c| (c.lat, c.lon))
         .chain(markers.iter().map(|m| (m.lat, m.lon)));
-    let (mut lat_min, mut lat_max, mut lon_min, mut lon_max) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
+    let (mut lat_min, mut lat_max, mut lon_min, mut lon_max) =
+        (90.0f64, -90.0f64, 180.0f64, -180.0f64);
     for (lat, lon) in points {
         lat_min = lat_min.min(lat);
         lat_max = lat_max.max(lat);
@@ -130,7 +131,11 @@ pub fn svg_map(
         let minutes = city
             .nearest_minutes
             .map_or("no base reaches it".to_string(), |m| {
-                format!("{:.0} min from {}", m, city.nearest_base.as_deref().unwrap_or("?"))
+                format!(
+                    "{:.0} min from {}",
+                    m,
+                    city.nearest_base.as_deref().unwrap_or("?")
+                )
             });
         let _ = writeln!(
             svg,
@@ -422,7 +427,11 @@ pub fn replay_regions_csv(report: &ReplayReport) -> String {
             "key_on_time",
             "solve_seconds",
         ])?;
-        for stats in report.regions.iter().chain(std::iter::once(&report.national)) {
+        for stats in report
+            .regions
+            .iter()
+            .chain(std::iter::once(&report.national))
+        {
             writer.write_record([
                 stats.region.map_or("all".to_string(), |r| r.to_string()),
                 stats.engineers.to_string(),

@@ -35,8 +35,8 @@ use crate::domain::{Region, Roster, Ticket};
 use crate::network::{Network, generate_tickets};
 use crate::travel::TravelModel;
 
-use super::{CoverageError, TimeSpan};
 use super::fleet::{BaseKind, Fleet};
+use super::{CoverageError, TimeSpan};
 
 /// The hour the hubs plan the day (the ticket generator's backlog ends
 /// then): a ticket reported after it is served by the next day's plan.
@@ -320,8 +320,7 @@ pub fn replay(
                 };
                 if job.attainable() {
                     stats.attainable += 1;
-                    stats.attainable_on_time +=
-                        u32::from(on_time.contains(ticket.id().as_str()));
+                    stats.attainable_on_time += u32::from(on_time.contains(ticket.id().as_str()));
                 }
                 if let Some((base, _)) = nearest {
                     jobs[base].push(job);

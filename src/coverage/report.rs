@@ -283,9 +283,7 @@ impl CoverageReport {
                     lat: city.location.lat(),
                     lon: city.location.lon(),
                     demand: demand.weights[i],
-                    has_base: fleet
-                        .staffed()
-                        .any(|base| base.city_adcode == city.adcode),
+                    has_base: fleet.staffed().any(|base| base.city_adcode == city.adcode),
                     nearest_base: nearest.map(|(b, _)| fleet.bases[b].id.clone()),
                     nearest_minutes: nearest.map(|(_, minutes)| minutes),
                     within_standard: reach.within(i, settings.standard),

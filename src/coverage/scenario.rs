@@ -76,8 +76,8 @@ impl Scenario {
     /// `scenario` for an API body).
     pub fn parse(source: &str, text: &str) -> Result<Self, CoverageError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let mut scenario: Scenario = serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|error| {
+        let mut scenario: Scenario =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
                 let path = error.path().to_string();
                 let inner = error.into_inner();
                 let location = format!("line {} column {}", inner.line(), inner.column());
@@ -88,7 +88,11 @@ impl Scenario {
                     } else {
                         format!("{location} ({path})")
                     },
-                    field: if path == "." { source.to_string() } else { path },
+                    field: if path == "." {
+                        source.to_string()
+                    } else {
+                        path
+                    },
                     message: strip_position(&inner.to_string()),
                 }
             })?;
@@ -188,7 +192,10 @@ impl Scenario {
                 if fewer > now {
                     return Err(error(
                         format!("{path}.change"),
-                        format!("{} holds {now} engineers, cannot take away {fewer}", base.id),
+                        format!(
+                            "{} holds {now} engineers, cannot take away {fewer}",
+                            base.id
+                        ),
                     ));
                 }
                 base.engineers.truncate(now - fewer);

@@ -535,9 +535,7 @@ pub fn site(
             .map(|&j| {
                 cities
                     .iter()
-                    .map(|city| {
-                        lead + travel.leg(cities[j].location, city.location).seconds / 60.0
-                    })
+                    .map(|city| lead + travel.leg(cities[j].location, city.location).seconds / 60.0)
                     .collect()
             })
             .collect(),
@@ -625,7 +623,10 @@ mod tests {
         assert_eq!(solution.chosen, vec![2]);
         assert_eq!(solution.objective, 10.0);
         assert!(solution.proven_optimal, "{solution:?}");
-        assert_eq!(solution.objective, brute_force(&line(), 1, within).objective);
+        assert_eq!(
+            solution.objective,
+            brute_force(&line(), 1, within).objective
+        );
     }
 
     #[test]

@@ -121,7 +121,10 @@ mod tests {
         assert_eq!("1h30m".parse::<TimeSpan>().unwrap(), TimeSpan::minutes(90));
         assert_eq!("1.5h".parse::<TimeSpan>().unwrap(), TimeSpan::minutes(90));
         assert_eq!("0m".parse::<TimeSpan>().unwrap(), TimeSpan::minutes(0));
-        assert_eq!(" 45 min ".parse::<TimeSpan>().unwrap(), TimeSpan::minutes(45));
+        assert_eq!(
+            " 45 min ".parse::<TimeSpan>().unwrap(),
+            TimeSpan::minutes(45)
+        );
     }
 
     #[test]
