@@ -10,6 +10,7 @@ mod error;
 mod escalations;
 mod health;
 mod rosters;
+mod simulations;
 mod tickets;
 
 use std::net::TcpListener;
@@ -81,6 +82,7 @@ impl Application {
                             web::post().to(rosters::create_roster),
                         )
                         .route("/rosters/{id}", web::get().to(rosters::get_roster))
+                        .route("/simulations", web::post().to(simulations::create_simulation))
                         .route(
                             "/engineers/{id}/route",
                             web::get().to(engineers::engineer_route),
