@@ -115,7 +115,10 @@ fn tiny_network_coverage_matches_the_hand_computation() {
     assert!((east.standard_share - 1.0).abs() < 1e-12);
     assert!((east.urgent_share - 1.0 / 6.0).abs() < 1e-12);
     assert!((east.demand_share - 0.6).abs() < 1e-12);
-    let north = &report.regions[Region::ALL.iter().position(|r| *r == Region::North).unwrap()];
+    let north = &report.regions[Region::ALL
+        .iter()
+        .position(|r| *r == Region::North)
+        .unwrap()];
     assert_eq!((north.standard_share, north.urgent_share), (0.0, 0.0));
 
     let zhejiang = report
@@ -175,7 +178,9 @@ fn random_instance(seed: u64, cities: usize, candidates: usize) -> SitingInstanc
     let minutes = |a: (f64, f64), b: (f64, f64)| ((a.0 - b.0).hypot(a.1 - b.1)).round();
     let existing_base = (150.0, 150.0);
     SitingInstance {
-        weights: (0..cities).map(|_| rng.range_f64(1.0, 100.0).round()).collect(),
+        weights: (0..cities)
+            .map(|_| rng.range_f64(1.0, 100.0).round())
+            .collect(),
         existing: points.iter().map(|p| minutes(*p, existing_base)).collect(),
         candidate_minutes: (0..candidates)
             .map(|j| points.iter().map(|p| minutes(*p, points[j])).collect())
@@ -204,9 +209,7 @@ fn the_siting_mip_equals_brute_force_on_small_cases() {
                 );
                 assert!(mip.proven_optimal, "{mip:?}");
                 assert_eq!(mip.chosen.len(), k);
-                assert!(
-                    (instance.evaluate(&mip.chosen, objective) - mip.objective).abs() < 1e-9
-                );
+                assert!((instance.evaluate(&mip.chosen, objective) - mip.objective).abs() < 1e-9);
             }
         }
     }
@@ -228,7 +231,10 @@ fn siting_on_real_geography_equals_brute_force() {
     let nanjing = cities.iter().find(|c| c.adcode == 320100).unwrap();
     let candidates: Vec<&&City> = cities.iter().filter(|c| c.adcode != 320100).collect();
     let instance = SitingInstance {
-        weights: cities.iter().map(|c| c.population.unwrap() as f64).collect(),
+        weights: cities
+            .iter()
+            .map(|c| c.population.unwrap() as f64)
+            .collect(),
         existing: cities.iter().map(|c| minutes(nanjing, c)).collect(),
         candidate_minutes: candidates
             .iter()
@@ -305,7 +311,8 @@ fn coverage_report_with_a_scenario_shows_before_and_after() {
     assert!(stdout.contains("scenario: Kashgar station"), "{stdout}");
     assert!(stdout.contains("→≤12h"), "{stdout}");
     assert!(dir.path().join("out/coverage/coverage_after.svg").exists());
-    let cities = std::fs::read_to_string(dir.path().join("out/coverage/coverage_cities.csv")).unwrap();
+    let cities =
+        std::fs::read_to_string(dir.path().join("out/coverage/coverage_cities.csv")).unwrap();
     let kashgar = cities.lines().find(|l| l.starts_with("653100,")).unwrap();
     assert!(kashgar.ends_with("S901,60.0,true,true"), "{kashgar}");
 }

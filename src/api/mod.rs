@@ -82,7 +82,10 @@ impl Application {
                             web::post().to(rosters::create_roster),
                         )
                         .route("/rosters/{id}", web::get().to(rosters::get_roster))
-                        .route("/simulations", web::post().to(simulations::create_simulation))
+                        .route(
+                            "/simulations",
+                            web::post().to(simulations::create_simulation),
+                        )
                         .route(
                             "/engineers/{id}/route",
                             web::get().to(engineers::engineer_route),

@@ -17,8 +17,8 @@ use super::ApiError;
 use super::tickets::parse_json;
 use crate::coverage::siting::{self, SitingOptions, SitingReport};
 use crate::coverage::{
-    CoverageError, CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport,
-    Scenario, Settings, TimeSpan,
+    CoverageError, CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport, Scenario,
+    Settings, TimeSpan,
 };
 use crate::network::Network;
 use crate::travel::GreatCircle;
@@ -135,8 +135,7 @@ pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiErr
         urgent: request.urgent.unwrap_or(defaults.urgent),
     };
     settings.check()?;
-    let network =
-        Network::shipped().map_err(|error| ApiError::Internal(error.to_string()))?;
+    let network = Network::shipped().map_err(|error| ApiError::Internal(error.to_string()))?;
     let travel = GreatCircle::from_env().map_err(ApiError::Internal)?;
     let demand = Demand::population(&network.cities);
     let fleet = Fleet::from_network(&network);
@@ -179,7 +178,12 @@ pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiErr
             let defaults = SitingOptions::default();
             let within = request.within.unwrap_or(TimeSpan::hours(2));
             let options = SitingOptions {
-                k: check_range("k", request.k.unwrap_or(defaults.k), 1, network.cities.len())?,
+                k: check_range(
+                    "k",
+                    request.k.unwrap_or(defaults.k),
+                    1,
+                    network.cities.len(),
+                )?,
                 objective: match request.objective.unwrap_or(ObjectiveName::MaxCover) {
                     ObjectiveName::MaxCover => Objective::MaxCover { within },
                     ObjectiveName::PMedian => Objective::PMedian,
