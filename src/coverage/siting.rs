@@ -604,7 +604,7 @@ mod tests {
     /// fleet reaches only the first.
     fn line() -> SitingInstance {
         let position = [0.0, 30.0, 60.0, 100.0];
-        let minutes = |from: f64| position.iter().map(|p| (p - from as f64).abs()).collect();
+        let minutes = |from: f64| position.iter().map(|p| (p - from).abs()).collect();
         SitingInstance {
             weights: vec![5.0, 1.0, 2.0, 4.0],
             existing: position.to_vec(),
