@@ -30,10 +30,8 @@
 //!   one dimension is refused.
 //! - `max_tasks`: an extra capacity dimension where every job weighs 1.
 //! - `breaks`: at most one per vehicle (the core's lunch). VROOM takes every
-//!   break of a used vehicle; the core skips a lunch on a day that ends
-//!   before it opens, so [`Model::add_skipped_breaks`] puts it back at the end
-//!   of such a route, which is where VROOM could take it earliest. The
-//!   document is refused when that might not fit the working hours.
+//!   break of a used vehicle, after driving to the next place; the answer is
+//!   re-timed that way ([`super::timing`]).
 //! - `max_travel_time`: accepted when the working hours already bound it;
 //!   `max_distance` is refused (the core has no distance limit).
 
@@ -42,9 +40,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::VroomError;
 use super::input::{Coordinates, Document, JobInput, MatrixSet, TimeWindow, VehicleInput};
 use crate::domain::GeoPoint;
-use crate::optimize::{
-    Break, Job, Problem, Solution, Stop, StopKind, TravelMatrix, Vehicle, Window,
-};
+use crate::optimize::{Break, Job, Problem, TravelMatrix, Vehicle, Window};
 use crate::travel::{GreatCircle, TravelModel};
 
 /// Largest time, duration or matrix entry accepted: about 34 000 years in
@@ -139,62 +135,6 @@ impl Model {
 
     pub fn cost(&self, from: usize, to: usize) -> Option<u64> {
         self.costs.as_ref().map(|c| c[from * self.size + to])
-    }
-
-    /// Puts back the break the core leaves out of a day that ends before the
-    /// break opens: VROOM takes every break of a used vehicle. Appended after
-    /// the last task, the break starts as early as any placement allows, so
-    /// if it does not fit there it fits nowhere; [`build`] refuses documents
-    /// where that could happen.
-    pub fn add_skipped_breaks(&self, solution: &mut Solution) -> Result<(), VroomError> {
-        for route in &mut solution.routes {
-            let vehicle = &self.problem.vehicles()[route.vehicle];
-            let Some(lunch) = &vehicle.lunch else {
-                continue;
-            };
-            let Some(last) = route.stops.last() else {
-                continue;
-            };
-            if route.stops.iter().any(|s| s.kind == StopKind::Break) {
-                continue;
-            }
-            let from = match last.kind {
-                StopKind::Job(job) => self.problem.jobs()[job].location,
-                StopKind::Break => unreachable!("no break on this route"),
-            };
-            let ready = last.departure;
-            let Some(start) = lunch
-                .windows
-                .iter()
-                .find(|w| ready <= w.end)
-                .map(|w| ready.max(w.start))
-            else {
-                return Err(VroomError::CheckFailed(format!(
-                    "vehicle {}: no break window after {ready}",
-                    self.vehicles[route.vehicle].id
-                )));
-            };
-            let departure = start + lunch.duration;
-            let end = match vehicle.end {
-                Some(end) => departure + self.problem.matrix().duration(from, end),
-                None => departure,
-            };
-            if end > vehicle.shift.end {
-                return Err(VroomError::CheckFailed(format!(
-                    "vehicle {}: the break does not fit before the end of its time window",
-                    self.vehicles[route.vehicle].id
-                )));
-            }
-            route.stops.push(Stop {
-                kind: StopKind::Break,
-                arrival: ready,
-                start,
-                departure,
-                lateness: 0,
-            });
-            route.end = end;
-        }
-        Ok(())
     }
 }
 
@@ -451,7 +391,6 @@ pub fn build(document: &Document) -> Result<Model, VroomError> {
         });
     }
 
-    check_break_fits(&jobs, &vehicles, &core_durations, size)?;
     reduce_costs(&mut vehicles, &mut core_channel, &channel);
     set_penalties(
         &mut jobs,
@@ -1121,42 +1060,6 @@ fn set_penalties(
     };
     for (job, info) in jobs.iter_mut().zip(infos) {
         job.unassigned_penalty = (per_job + per_priority * info.priority as i128) as i64;
-    }
-    Ok(())
-}
-
-/// Refuses a break that might not fit after a short day (see
-/// [`Model::add_skipped_breaks`]): the earliest break window plus the break
-/// plus the longest leg home must end within the vehicle's working hours.
-fn check_break_fits(
-    jobs: &[Job],
-    vehicles: &[Vehicle],
-    durations: &[i64],
-    size: usize,
-) -> Result<(), VroomError> {
-    for (index, vehicle) in vehicles.iter().enumerate() {
-        let Some(lunch) = &vehicle.lunch else {
-            continue;
-        };
-        let longest_leg_home = jobs
-            .iter()
-            .filter(|j| vehicle.can_serve(j))
-            .map(|j| {
-                vehicle
-                    .end
-                    .map_or(0, |end| durations[j.location * size + end])
-            })
-            .max();
-        let Some(longest_leg_home) = longest_leg_home else {
-            continue;
-        };
-        let opens = lunch.windows[0].start.max(vehicle.shift.start);
-        if opens + lunch.duration + longest_leg_home > vehicle.shift.end {
-            return Err(VroomError::unsupported(
-                format!("vehicles[{index}].breaks[0].time_windows"),
-                "VROOM takes the break even on a day that ends before it opens; Ruyi guarantees that only when the earliest break window, the break and the longest trip to the vehicle's end fit in its time_window",
-            ));
-        }
     }
     Ok(())
 }

@@ -5,7 +5,9 @@
 //! the core": it reads [`input::Document`], builds an
 //! [`optimize::Problem`](crate::optimize::Problem) ([`build`]), solves and
 //! re-checks it with [`optimize::check`](crate::optimize::check), and writes
-//! the answer back in VROOM's shape ([`output`]). It depends on `optimize`,
+//! the answer back in VROOM's shape ([`output`]), with breaks timed by
+//! VROOM's rule (drive, then break; [`timing`]), which [`timing::check`]
+//! verifies for any VROOM answer. It depends on `optimize`,
 //! `travel` and `domain`, never on the API or the CLI, which both call
 //! [`solve_document`].
 //!
@@ -17,14 +19,13 @@
 pub mod build;
 pub mod input;
 pub mod output;
-pub mod verify;
+pub mod timing;
 
 use std::time::{Duration, Instant};
 
 pub use build::{MatrixSource, Model};
 pub use input::{Document, parse};
 pub use output::SolutionDocument;
-pub use verify::{check_answer, read_answer};
 
 use crate::optimize::{self, SolveParams};
 
@@ -116,15 +117,14 @@ pub fn solve_document(bytes: &[u8], overrides: &Overrides) -> Result<SolutionDoc
     let loading_ms = loading.elapsed().as_millis() as u64;
 
     let solving = Instant::now();
-    let mut solution = optimize::solve(&model.problem, &params);
-    model.add_skipped_breaks(&mut solution)?;
+    let solution = optimize::solve(&model.problem, &params);
     optimize::check(&model.problem, &solution).map_err(|violations| {
         let shown: Vec<String> = violations.iter().take(5).map(|v| v.0.clone()).collect();
         VroomError::CheckFailed(shown.join("; "))
     })?;
     let solving_ms = solving.elapsed().as_millis() as u64;
 
-    Ok(output::render(
+    output::render(
         &model,
         &solution,
         &params,
@@ -133,7 +133,7 @@ pub fn solve_document(bytes: &[u8], overrides: &Overrides) -> Result<SolutionDoc
             solving: solving_ms,
             routing: 0,
         },
-    ))
+    )
 }
 
 /// Longest search budget a document may ask for: one request must not hold

@@ -8,7 +8,9 @@
 
 use serde::Serialize;
 
+use super::VroomError;
 use super::build::{CostBasis, MatrixSource, Model};
+use super::timing::vroom_route;
 use crate::optimize::{Route, Solution, SolveParams, StopKind};
 
 /// Milliseconds spent per phase.
@@ -120,19 +122,20 @@ pub struct RuyiReport {
     pub checked: bool,
 }
 
-/// Writes the answer. The solution must already have passed the checker.
+/// Writes the answer. The solution must already have passed the checker;
+/// breaks are re-timed by VROOM's rule.
 pub fn render(
     model: &Model,
     solution: &Solution,
     params: &SolveParams,
     computing_times: ComputingTimes,
-) -> SolutionDocument {
+) -> Result<SolutionDocument, VroomError> {
     let routes: Vec<RouteOutput> = solution
         .routes
         .iter()
         .filter(|r| !r.stops.is_empty())
-        .map(|r| route(model, r))
-        .collect();
+        .map(|r| vroom_route(model, r).map(|timed| route(model, &timed)))
+        .collect::<Result<_, _>>()?;
     let unassigned: Vec<UnassignedTask> = solution
         .unassigned
         .iter()
@@ -183,7 +186,7 @@ pub fn render(
             ),
         ),
     };
-    SolutionDocument {
+    Ok(SolutionDocument {
         code: 0,
         summary,
         unassigned,
@@ -195,7 +198,7 @@ pub fn render(
             time_limit: params.time_limit.as_secs_f64(),
             checked: true,
         },
-    }
+    })
 }
 
 fn route(model: &Model, route: &Route) -> RouteOutput {
@@ -246,7 +249,7 @@ fn route(model: &Model, route: &Route) -> RouteOutput {
         violations: Vec::new(),
     });
     let (mut setup, mut service, mut waiting, mut priority) = (0, 0, 0, 0);
-    for stop in &route.stops {
+    for (position, stop) in route.stops.iter().enumerate() {
         let waiting_here = seconds(stop.start - stop.arrival);
         waiting += waiting_here;
         match stop.kind {
@@ -276,6 +279,16 @@ fn route(model: &Model, route: &Route) -> RouteOutput {
                 });
             }
             StopKind::Break => {
+                // VROOM drives to the next place first, then takes the break.
+                let next = route.stops[position + 1..]
+                    .iter()
+                    .find_map(|s| match s.kind {
+                        StopKind::Job(j) => Some(problem.jobs()[j].location),
+                        StopKind::Break => None,
+                    })
+                    .or(vehicle.end)
+                    .unwrap_or(odometer.location);
+                odometer.drive(next);
                 service += info.break_service;
                 steps.push(StepOutput {
                     kind: "break",
