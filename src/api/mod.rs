@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod rosters;
 mod tickets;
+mod vroom;
 
 use std::net::TcpListener;
 
@@ -78,7 +79,8 @@ impl Application {
                         .route(
                             "/engineers/{id}/route",
                             web::get().to(engineers::engineer_route),
-                        ),
+                        )
+                        .service(vroom::resource()),
                 )
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
