@@ -7,6 +7,7 @@ mod generate;
 mod migrate;
 mod plan;
 mod serve;
+mod solve;
 
 use std::path::PathBuf;
 
@@ -45,6 +46,9 @@ pub enum Command {
     Migrate,
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
+    /// Solve a problem document in another tool's format (VROOM's JSON) and
+    /// answer in that format; no database needed.
+    Solve(solve::SolveArgs),
     /// Benchmarks (route quality against best-known solutions).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -69,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args, &mut out),
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
+        Command::Solve(args) => solve::run(args, &mut out),
         Command::Bench(command) => bench::run(command, &mut out),
     }
 }
