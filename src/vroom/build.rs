@@ -981,37 +981,27 @@ fn reduce_costs(vehicles: &mut [Vehicle], channel_values: &mut [i64], channel: &
     fn gcd(a: i64, b: i64) -> i64 {
         if b == 0 { a.abs() } else { gcd(b, a % b) }
     }
-    let mut divisor = 0;
-    for vehicle in vehicles.iter() {
-        for value in [
-            vehicle.fixed_cost,
-            vehicle.cost_per_distance,
-            vehicle.cost_per_duration,
-        ] {
-            divisor = gcd(divisor, value);
-        }
-    }
-    if let Channel::LegCosts(_) = channel {
-        // Rates are 1 on the channel: fold the channel's divisor in instead.
-        divisor = vehicles.iter().fold(0, |d, v| gcd(d, v.fixed_cost));
-        for value in channel_values.iter() {
-            divisor = gcd(divisor, *value);
-        }
-        if divisor > 1 {
-            for value in channel_values.iter_mut() {
-                *value /= divisor;
-            }
-            for vehicle in vehicles.iter_mut() {
-                vehicle.fixed_cost /= divisor;
-            }
-        }
+    let fixed = vehicles.iter().fold(0, |d, v| gcd(d, v.fixed_cost));
+    // Leg costs sit in the channel at rate 1; otherwise the rates carry them.
+    let divisor = match channel {
+        Channel::LegCosts(_) => channel_values.iter().fold(fixed, |d, v| gcd(d, *v)),
+        Channel::Distances => vehicles.iter().fold(fixed, |d, v| {
+            gcd(gcd(d, v.cost_per_distance), v.cost_per_duration)
+        }),
+    };
+    if divisor <= 1 {
         return;
     }
-    if divisor > 1 {
-        for vehicle in vehicles.iter_mut() {
-            vehicle.fixed_cost /= divisor;
-            vehicle.cost_per_distance /= divisor;
-            vehicle.cost_per_duration /= divisor;
+    for vehicle in vehicles.iter_mut() {
+        vehicle.fixed_cost /= divisor;
+    }
+    match channel {
+        Channel::LegCosts(_) => channel_values.iter_mut().for_each(|v| *v /= divisor),
+        Channel::Distances => {
+            for vehicle in vehicles.iter_mut() {
+                vehicle.cost_per_distance /= divisor;
+                vehicle.cost_per_duration /= divisor;
+            }
         }
     }
 }
