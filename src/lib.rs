@@ -29,6 +29,9 @@
 //! - [`benchmark`]: readers for the Solomon / Gehring & Homberger VRPTW
 //!   instances and best-known tables, kept outside the core.
 //! - [`rng`]: the seeded random number generator every seeded part uses.
+//! - [`vroom`]: the VROOM adapter — a VROOM problem document in, VROOM's
+//!   solution document out, solved by the core; refuses by name what it
+//!   cannot model exactly.
 
 pub mod api;
 pub mod benchmark;
@@ -42,3 +45,4 @@ pub mod rng;
 pub mod service;
 pub mod storage;
 pub mod travel;
+pub mod vroom;

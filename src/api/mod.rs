@@ -12,6 +12,7 @@ mod health;
 mod rosters;
 mod simulations;
 mod tickets;
+mod vroom;
 
 use std::net::TcpListener;
 
@@ -89,7 +90,8 @@ impl Application {
                         .route(
                             "/engineers/{id}/route",
                             web::get().to(engineers::engineer_route),
-                        ),
+                        )
+                        .service(vroom::resource()),
                 )
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound(

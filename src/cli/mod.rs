@@ -10,6 +10,7 @@ mod import;
 mod migrate;
 mod plan;
 mod serve;
+mod solve;
 
 use std::path::PathBuf;
 
@@ -53,6 +54,9 @@ pub enum Command {
     /// Planners' coverage: report, new-station siting, load replay.
     #[command(subcommand)]
     Coverage(coverage::CoverageCommand),
+    /// Solve a problem document in another tool's format (VROOM's JSON) and
+    /// answer in that format; no database needed.
+    Solve(solve::SolveArgs),
     /// Benchmarks (route quality against best-known solutions).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -78,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&database_url, args, &mut out),
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
+        Command::Solve(args) => solve::run(args, &mut out),
         Command::Bench(command) => bench::run(command, &mut out),
         Command::Coverage(command) => coverage::run(command, &mut out),
     }

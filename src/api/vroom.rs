@@ -1,0 +1,39 @@
+//! `POST /api/v1/vroom`: VROOM's problem document in, VROOM's solution
+//! document out — a drop-in for a VROOM server's solve endpoint, solved by
+//! Ruyi's core (see [`crate::vroom`]).
+
+use actix_web::{HttpResponse, web};
+
+use super::ApiError;
+use crate::vroom::{self, Overrides, VroomError};
+
+/// Largest document accepted: a 1 000-location matrix set is about 20 MB
+/// of JSON, well past actix's 256 kB default.
+const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The route with its own body limit.
+pub fn resource() -> actix_web::Resource {
+    web::resource("/vroom")
+        .app_data(web::PayloadConfig::new(MAX_DOCUMENT_BYTES))
+        .route(web::post().to(solve))
+}
+
+impl From<VroomError> for ApiError {
+    fn from(error: VroomError) -> Self {
+        if error.is_caller_error() {
+            ApiError::bad_request(error.field(), error.message())
+        } else {
+            ApiError::Internal(error.to_string())
+        }
+    }
+}
+
+/// Parsing and solving are CPU work of up to the document's time limit, so
+/// they run on a blocking thread and the workers keep serving.
+pub async fn solve(body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let answer =
+        tokio::task::spawn_blocking(move || vroom::solve_document(&body, &Overrides::default()))
+            .await
+            .map_err(|error| ApiError::Internal(format!("the solver task failed: {error}")))??;
+    Ok(HttpResponse::Ok().json(answer))
+}
