@@ -13,6 +13,10 @@ use ruyi::optimize::{self, SolveParams};
 use ruyi::vroom::{self, Model, Overrides};
 use serde_json::{Value, json};
 
+/// A valid document with one edit that Ruyi must refuse, named by the
+/// field the refusal names.
+type Edit = (&'static str, fn(&mut Value));
+
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -241,7 +245,7 @@ fn the_same_seed_gives_the_same_answer() {
 /// Each key Ruyi cannot model exactly, and the field the 400 names.
 #[test]
 fn unsupported_keys_are_refused_by_name() {
-    let cases: Vec<(&str, fn(&mut Value))> = vec![
+    let cases: Vec<Edit> = vec![
         ("shipments", |d| {
             d["shipments"] = json!([{"pickup": {"id": 1, "location_index": 1},
                                      "delivery": {"id": 1, "location_index": 2}}])
@@ -295,7 +299,7 @@ fn unsupported_keys_are_refused_by_name() {
 
 #[test]
 fn malformed_documents_name_the_json_path() {
-    let cases: Vec<(&str, fn(&mut Value))> = vec![
+    let cases: Vec<Edit> = vec![
         ("jobs[1].time_windows[0]", |d| {
             d["jobs"][1]["time_windows"][0] = json!("morning")
         }),

@@ -769,7 +769,7 @@ fn from_coordinates(document: &Document) -> Result<(Matrices, Places), VroomErro
 fn add_virtual_location(matrices: &mut Matrices) {
     let old = matrices.size;
     let size = old + 1;
-    let grow = |cells: &[u64]| {
+    let grow = |cells: &[u64]| -> Vec<u64> {
         let mut grown = vec![0; size * size];
         for from in 0..old {
             grown[from * size..from * size + old]
@@ -777,7 +777,8 @@ fn add_virtual_location(matrices: &mut Matrices) {
         }
         grown
     };
-    matrices.durations = grow(&matrices.durations);
+    let durations = std::mem::take(&mut matrices.durations);
+    matrices.durations = grow(&durations);
     matrices.distances = matrices.distances.as_deref().map(grow);
     matrices.costs = matrices.costs.as_deref().map(grow);
     matrices.size = size;
