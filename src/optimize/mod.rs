@@ -92,7 +92,45 @@ const RECOMBINE_SHARE: f64 = 0.1;
 /// recreate for the work budget, then set partitioning over the routes met,
 /// and a lower bound where the problem is small enough.
 pub fn solve(problem: &Problem, params: &SolveParams) -> Solution {
-    solve_inner(problem, params, true)
+    let empty: construction::Plan = vec![Vec::new(); problem.vehicles().len()];
+    solve_inner(problem, &empty, params, true)
+}
+
+/// [`solve`] starting from `initial` routes (one job sequence per vehicle)
+/// instead of an empty plan: an assignment made elsewhere (the dispatcher's
+/// MIP) seeds the search, which then inserts what the routes left out and
+/// improves the whole. The search keeps the best plan it meets, so the
+/// answer is never costlier than the start.
+///
+/// A start need not be feasible: each route keeps, in the given order, only
+/// the jobs that leave it feasible, and jobs given twice, unknown jobs and
+/// routes of unknown vehicles are dropped — the search places them again.
+pub fn solve_from(
+    problem: &Problem,
+    initial: &construction::Plan,
+    params: &SolveParams,
+) -> Solution {
+    solve_inner(problem, &feasible_start(problem, initial), params, true)
+}
+
+/// The feasible part of a start plan (see [`solve_from`]).
+fn feasible_start(problem: &Problem, initial: &construction::Plan) -> construction::Plan {
+    let mut placed = vec![false; problem.jobs().len()];
+    let mut plan: construction::Plan = vec![Vec::new(); problem.vehicles().len()];
+    for (vehicle, jobs) in initial.iter().enumerate().take(plan.len()) {
+        for &job in jobs {
+            if job >= placed.len() || placed[job] {
+                continue;
+            }
+            plan[vehicle].push(job);
+            if construction::route_cost(problem, vehicle, &plan[vehicle]).is_some() {
+                placed[job] = true;
+            } else {
+                plan[vehicle].pop();
+            }
+        }
+    }
+    plan
 }
 
 /// [`solve`] without the wall-clock safety net: the answer depends only on
@@ -100,10 +138,16 @@ pub fn solve(problem: &Problem, params: &SolveParams) -> Solution {
 /// as long as the work takes. For benchmarks, whose quality figures must not
 /// drift with the load.
 pub fn solve_by_work_only(problem: &Problem, params: &SolveParams) -> Solution {
-    solve_inner(problem, params, false)
+    let empty: construction::Plan = vec![Vec::new(); problem.vehicles().len()];
+    solve_inner(problem, &empty, params, false)
 }
 
-fn solve_inner(problem: &Problem, params: &SolveParams, safety_net: bool) -> Solution {
+fn solve_inner(
+    problem: &Problem,
+    start: &construction::Plan,
+    params: &SolveParams,
+    safety_net: bool,
+) -> Solution {
     let started = std::time::Instant::now();
     let seconds = params.time_limit.as_secs_f64();
     // The search gets the time limit less a share for the rest (safety
@@ -115,10 +159,9 @@ fn solve_inner(problem: &Problem, params: &SolveParams, safety_net: bool) -> Sol
     let budget = ((search_seconds * WORK_PER_SECOND) as u64).min(SIZE_CAP * jobs * jobs);
     // Far past the budget only when the machine is starved: a safety net.
     let safety = started + params.time_limit.mul_f64(3.0) + std::time::Duration::from_secs(1);
-    let empty: construction::Plan = vec![Vec::new(); problem.vehicles().len()];
     let search = search::Search::new(problem);
     let class_of = search.classes().to_vec();
-    let outcome = search.run(&empty, params.seed, budget, safety_net.then_some(safety));
+    let outcome = search.run(start, params.seed, budget, safety_net.then_some(safety));
     tracing::debug!(
         work_units = outcome.work_units,
         iterations = outcome.iterations,
@@ -178,4 +221,60 @@ fn route_costs(problem: &Problem, plan: &construction::Plan) -> Option<i64> {
                 .map(|(j, _)| j.unassigned_penalty)
                 .sum::<i64>(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Five sites on a line, 10 apart, the depot at 0; two vehicles.
+    fn line() -> Problem {
+        let size = 6;
+        let cells: Vec<i64> = (0..size * size)
+            .map(|i| 10 * ((i / size) as i64 - (i % size) as i64).abs())
+            .collect();
+        let jobs = (1..size).map(|l| Job::at(l, 5)).collect();
+        let vehicles = vec![Vehicle::new(0, Some(0), Window::new(0, 120).unwrap()); 2];
+        Problem::new(
+            TravelMatrix::new(size, cells.clone(), cells).unwrap(),
+            jobs,
+            vehicles,
+        )
+        .unwrap()
+    }
+
+    fn params() -> SolveParams {
+        SolveParams {
+            seed: 3,
+            time_limit: Duration::from_millis(100),
+        }
+    }
+
+    #[test]
+    fn a_start_plan_is_never_made_worse() {
+        let problem = line();
+        // Both vehicles drive to the far end: 100 + 80 in all.
+        let start = vec![vec![0, 2, 4], vec![1, 3]];
+        let start_cost = route_costs(&problem, &start).unwrap();
+        let solution = solve_from(&problem, &start, &params());
+        let objective = check(&problem, &solution).unwrap();
+        assert!(objective.total() <= start_cost);
+        assert!(solution.unassigned.is_empty());
+    }
+
+    #[test]
+    fn an_infeasible_start_keeps_what_fits_and_the_search_places_the_rest() {
+        let problem = line();
+        // Job 4 twice, a job past the end, a third vehicle, and a route
+        // too long for the 120-unit shift.
+        let start = vec![vec![4, 3, 2, 1, 0, 4, 9], vec![4], vec![0]];
+        let kept = feasible_start(&problem, &start);
+        assert_eq!(kept.len(), 2);
+        assert!(route_costs(&problem, &kept).is_some());
+        let placed: usize = kept.iter().map(Vec::len).sum();
+        assert!(placed < 5, "the long route must lose a job: {kept:?}");
+        let solution = solve_from(&problem, &start, &params());
+        check(&problem, &solution).unwrap();
+        assert!(solution.unassigned.is_empty());
+    }
 }
