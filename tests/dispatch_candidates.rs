@@ -78,6 +78,7 @@ fn options() -> PlanOptions {
     PlanOptions {
         seed: 1,
         time_limit: Duration::from_millis(300),
+        ..PlanOptions::default()
     }
 }
 

@@ -70,6 +70,7 @@ fn repairs_that_miss_the_48_hour_limit_get_a_loaner_from_the_nearest_station() {
         &PlanOptions {
             seed: 1,
             time_limit: Duration::from_millis(200),
+            ..PlanOptions::default()
         },
     )
     .unwrap();

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use ruyi::dispatch::{DispatchError, PlanOptions, build_problem, plan_hub};
+use ruyi::dispatch::{
+    DispatchError, PlanOptions, build_horizon, build_problem, plan_hub, solve_hub,
+};
 use ruyi::domain::{Region, Roster, Ticket};
 use ruyi::network::{Network, generate_tickets};
 use ruyi::optimize::{self, SolveParams};
@@ -36,6 +38,7 @@ fn options() -> PlanOptions {
     PlanOptions {
         seed: 3,
         time_limit: Duration::from_millis(500),
+        ..PlanOptions::default()
     }
 }
 
@@ -159,14 +162,16 @@ fn the_rebuilt_problem_gives_the_same_plan_and_passes_the_checker() {
         &options(),
     )
     .unwrap();
-    let built = build_problem(Region::Northwest, monday(), &tickets, &engineers, &travel).unwrap();
-    let solution = optimize::solve(
-        &built.problem,
-        &SolveParams {
-            seed: 3,
-            time_limit: Duration::from_millis(500),
-        },
-    );
+    let built = build_horizon(
+        Region::Northwest,
+        monday(),
+        options().horizon_days,
+        &tickets,
+        &engineers,
+        &travel,
+    )
+    .unwrap();
+    let (solution, _) = solve_hub(&built, &options()).unwrap();
     let objective = optimize::check(&built.problem, &solution).unwrap();
     assert_eq!(objective.total(), roster.summary.objective);
     assert_eq!(
@@ -204,6 +209,7 @@ proptest! {
         let roster = plan_hub(hub, date, &tickets, &engineers, &travel, &PlanOptions {
             seed,
             time_limit: Duration::from_millis(300),
+            ..PlanOptions::default()
         });
         prop_assert!(roster.is_ok(), "{:?}", roster.err());
         let roster = roster.unwrap();

@@ -338,7 +338,25 @@ async fn roster_round_trips_and_marks_its_visited_tickets_planned(store: Store) 
         .insert_tickets(&[t1.clone(), t2.clone(), t3.clone()])
         .await
         .unwrap();
-    let roster = roster(&[&t2, &t1], &[&t3], monday_morning());
+    let mut roster = roster(&[&t2, &t1], &[&t3], monday_morning());
+    // What a two-day plan adds: the MIP's figures, tomorrow's counts and
+    // the stations' spread of working minutes.
+    roster.summary.assignment = Some(ruyi::domain::AssignmentReport {
+        objective: 812.5,
+        bound: 790.25,
+        gap_percent: 2.7384615384615385,
+        status: "ReachedIterationLimit".to_string(),
+        variables: 42,
+        seconds: 0.75,
+    });
+    roster.summary.tomorrow_planned = 3;
+    roster.summary.tomorrow_repair_due = 1;
+    roster.summary.workload_spread_minutes = 95.5;
+    roster.summary.workload_std_minutes = 40.25;
+    roster.workloads = vec![
+        ruyi::domain::StationWorkload::of("station S001".to_string(), &[300.0, 395.5]).unwrap(),
+        ruyi::domain::StationWorkload::of("the east hub".to_string(), &[0.0]).unwrap(),
+    ];
     let id = store.save_roster(&roster).await.unwrap();
     let stored = store.roster(id).await.unwrap().expect("saved roster");
     assert_eq!(

@@ -46,6 +46,7 @@ impl SearchArgs {
         Ok(PlanOptions {
             seed: self.seed,
             time_limit: Duration::from_secs_f64(self.time_limit),
+            ..PlanOptions::default()
         })
     }
 }

@@ -215,9 +215,13 @@ pub fn replay(
         return Err(CoverageError::invalid("time_limit", "must be positive"));
     }
     let started = Instant::now();
+    // The replay carries each day's unplanned tickets over itself, one day
+    // at a time.
     let plan_options = PlanOptions {
         seed: options.seed,
         time_limit: options.time_limit,
+        horizon_days: 1,
+        ..PlanOptions::default()
     };
     let engineers: Vec<_> = Region::ALL
         .into_iter()

@@ -12,8 +12,21 @@
 //! nearest ones) and by any hub engineer; office-hours engineers take a
 //! 45-minute lunch starting between 12:00 and 13:30.
 //!
+//! A day is planned over a horizon of [`PlanOptions::horizon_days`] (today
+//! and tomorrow by default, so the 48 h repair limit is visible): every
+//! engineer gets a vehicle per day they work, tickets may be served on
+//! either day and their deadlines keep counting across midnight. A MIP
+//! ([`assignment`]) assigns tickets to engineers and days, the core builds
+//! and improves the routes from that assignment, [`balance`] evens out each
+//! station's working minutes, and the checker re-verifies the result. Only
+//! the first day is published as the roster's routes; the next day's visits
+//! are a tentative plan, listed as `planned_tomorrow` and counted in the
+//! summary, and their tickets stay open for tomorrow's planning.
+//!
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
+pub mod assignment;
+pub mod balance;
 pub mod escalation;
 pub mod loaners;
 pub mod triage;
@@ -24,8 +37,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::domain::{
-    Certification, Engineer, EngineerBase, EngineerRoute, GeoPoint, Region, Roster, RosterSummary,
-    ShiftPattern, Skill, Ticket, TicketStatus, UnassignedTicket, Visit, service_offset,
+    AssignmentReport, Certification, Engineer, EngineerBase, EngineerRoute, GeoPoint, Region,
+    Roster, RosterSummary, ShiftPattern, Skill, StationWorkload, Ticket, TicketStatus,
+    UnassignedTicket, Visit, service_offset,
 };
 use crate::optimize::{
     self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, StopKind,
@@ -78,16 +92,28 @@ pub enum DispatchError {
     DuplicateTicket(String),
     #[error("the routing problem is invalid: {0}")]
     Problem(#[from] OptimizeError),
+    /// HiGHS could not build or solve the assignment model.
+    #[error("the assignment MIP failed: {0}")]
+    Assignment(String),
     /// Never publish a plan the independent checker rejects.
     #[error("the solver's plan failed the independent check: {}", .0.join("; "))]
     CheckFailed(Vec<String>),
 }
 
-/// How hard to search.
+/// How hard to search, and which planning stages run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanOptions {
     pub seed: u64,
     pub time_limit: Duration,
+    /// Days planned together, the first being the published one: 2 plans
+    /// today and tomorrow; 1 plans today alone.
+    pub horizon_days: u32,
+    /// Assign tickets to engineers and days with the MIP before routing;
+    /// without it the core's insertion assigns them.
+    pub assignment: bool,
+    /// Count the spread of a station's working minutes in the objective
+    /// (see [`balance`]).
+    pub balance: bool,
 }
 
 impl Default for PlanOptions {
@@ -95,9 +121,18 @@ impl Default for PlanOptions {
         Self {
             seed: 1,
             time_limit: Duration::from_secs(2),
+            horizon_days: 2,
+            assignment: true,
+            balance: true,
         }
     }
 }
+
+/// Share of the time limit HiGHS may take on the assignment (a safety net:
+/// its node limit normally stops it first).
+const ASSIGNMENT_SHARE: f64 = 0.5;
+/// The reason code of a ticket served in the next day's tentative plan.
+pub const PLANNED_TOMORROW: &str = "planned_tomorrow";
 
 /// The routing problem for one hub's day, with what is needed to read its
 /// solution back in domain terms.
@@ -108,10 +143,13 @@ pub struct HubProblem {
     pub origin: DateTime<Utc>,
     /// Job `i` is `tickets[i]`.
     pub tickets: Vec<Ticket>,
-    /// Vehicle `v` is `engineers[v]`: the hub region's engineers who work
-    /// on the day.
+    /// Vehicle `v` is `engineers[v]` on day `days[v]`: the hub region's
+    /// engineers on each day of the horizon they work.
     pub engineers: Vec<Engineer>,
-    /// The hub region's engineers who are off that day (for reasons).
+    /// `days[v]`: 0 for the planned (published) day, 1 for the next.
+    pub days: Vec<u32>,
+    /// The hub region's engineers who are off on the planned day (for
+    /// reasons).
     pub engineers_off: Vec<Engineer>,
 }
 
@@ -119,6 +157,31 @@ impl HubProblem {
     /// Seconds since the origin as a time.
     pub fn at(&self, seconds: i64) -> DateTime<Utc> {
         self.origin + chrono::Duration::seconds(seconds)
+    }
+
+    /// Each vehicle's balance group: its station (or the hub, for hub
+    /// engineers) on its day.
+    pub fn balance_groups(&self) -> Vec<Option<usize>> {
+        let mut keys: Vec<(String, u32)> = Vec::new();
+        self.engineers
+            .iter()
+            .zip(&self.days)
+            .map(|(engineer, day)| {
+                let key = (base_name(engineer), *day);
+                Some(keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    keys.len() - 1
+                }))
+            })
+            .collect()
+    }
+}
+
+/// Where an engineer starts from, in the roster's words.
+fn base_name(engineer: &Engineer) -> String {
+    match engineer.base() {
+        EngineerBase::Station(station) => format!("station {station}"),
+        EngineerBase::Hub(region) => format!("the {region} hub"),
     }
 }
 
@@ -223,9 +286,10 @@ fn validate_tickets(hub: Region, tickets: &[Ticket]) -> Result<(), DispatchError
     Ok(())
 }
 
-/// Builds the routing problem for `hub` on `date` (see the module docs for
-/// the translation). Engineers of other regions and engineers off that day
-/// are left out; a ticket of another region or a closed ticket is an error.
+/// Builds the routing problem for `hub` on `date` alone (see the module
+/// docs for the translation). Engineers of other regions and engineers off
+/// that day are left out; a ticket of another region or a closed ticket is
+/// an error.
 pub fn build_problem(
     hub: Region,
     date: NaiveDate,
@@ -233,13 +297,46 @@ pub fn build_problem(
     engineers: &[Engineer],
     travel: &dyn TravelModel,
 ) -> Result<HubProblem, DispatchError> {
+    build_horizon(hub, date, 1, tickets, engineers, travel)
+}
+
+/// [`build_problem`] over `days` days from `date`: a vehicle per engineer
+/// and day they work, tickets servable on any of the days, time counted
+/// from the first day's midnight so deadlines keep counting across days.
+pub fn build_horizon(
+    hub: Region,
+    date: NaiveDate,
+    days: u32,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+) -> Result<HubProblem, DispatchError> {
     validate_tickets(hub, tickets)?;
+    if days == 0 {
+        return Err(DispatchError::Invalid(
+            "the horizon needs at least one day".into(),
+        ));
+    }
     let origin = day_origin(date);
-    let (working, off): (Vec<Engineer>, Vec<Engineer>) = engineers
+    let regional: Vec<&Engineer> = engineers.iter().filter(|e| e.region() == hub).collect();
+    let off: Vec<Engineer> = regional
         .iter()
-        .filter(|e| e.region() == hub)
-        .cloned()
-        .partition(|e| e.shift().window_on(date).is_some());
+        .filter(|e| e.shift().window_on(date).is_none())
+        .map(|e| (*e).clone())
+        .collect();
+    let mut working: Vec<Engineer> = Vec::new();
+    let mut shifts = Vec::new();
+    let mut day_of = Vec::new();
+    for day in 0..days {
+        let on = date + chrono::Days::new(u64::from(day));
+        for engineer in &regional {
+            if let Some(window) = engineer.shift().window_on(on) {
+                working.push((*engineer).clone());
+                shifts.push(window);
+                day_of.push(day);
+            }
+        }
+    }
 
     // Engineers of one station share a home: one matrix row serves them all.
     let mut points: Vec<GeoPoint> = Vec::new();
@@ -259,7 +356,7 @@ pub fn build_problem(
 
     let (teams, stations) = station_teams(&working, &off);
     let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
-    let day = Window::new(0, DAY_SECONDS)?;
+    let day = Window::new(0, DAY_SECONDS * i64::from(days))?;
     let jobs: Vec<Job> = tickets
         .iter()
         .enumerate()
@@ -277,11 +374,7 @@ pub fn build_problem(
         })
         .collect();
     let mut vehicles = Vec::with_capacity(working.len());
-    for ((engineer, home), team) in working.iter().zip(&homes).zip(teams) {
-        let window = engineer
-            .shift()
-            .window_on(date)
-            .expect("only working engineers are kept");
+    for (((engineer, home), team), window) in working.iter().zip(&homes).zip(teams).zip(&shifts) {
         let shift = Window::new(seconds(window.start()), seconds(window.end()))?;
         let mut vehicle = Vehicle::new(*home, Some(*home), shift);
         vehicle.skills = held_bits(engineer);
@@ -289,8 +382,12 @@ pub fn build_problem(
         vehicle.max_work = Some(engineer.shift().max_work_minutes() as i64 * 60);
         vehicle.cost_per_distance = 1;
         if matches!(engineer.shift(), ShiftPattern::FiveByEight { .. }) {
+            let midnight = seconds(window.start()) / DAY_SECONDS * DAY_SECONDS;
             vehicle.lunch = Some(Break {
-                windows: vec![Window::new(LUNCH_EARLIEST, LUNCH_LATEST)?],
+                windows: vec![Window::new(
+                    midnight + LUNCH_EARLIEST,
+                    midnight + LUNCH_LATEST,
+                )?],
                 duration: LUNCH_MINUTES * 60,
             });
         }
@@ -301,12 +398,14 @@ pub fn build_problem(
         origin,
         tickets: tickets.to_vec(),
         engineers: working,
+        days: day_of,
         engineers_off: off,
     })
 }
 
 /// Plans one hub's day. `tickets` are the hub's open tickets, `engineers`
-/// the hub region's engineers (those off shift on `date` are left out here).
+/// the hub region's engineers (those off shift on a day of the horizon are
+/// left out of that day here).
 pub fn plan_hub(
     hub: Region,
     date: NaiveDate,
@@ -315,28 +414,81 @@ pub fn plan_hub(
     travel: &dyn TravelModel,
     options: &PlanOptions,
 ) -> Result<Roster, DispatchError> {
-    let hub_problem = build_problem(hub, date, tickets, engineers, travel)?;
-    let solution = optimize::solve(
-        &hub_problem.problem,
-        &SolveParams {
-            seed: options.seed,
-            time_limit: options.time_limit,
-        },
-    );
+    let hub_problem = build_horizon(hub, date, options.horizon_days, tickets, engineers, travel)?;
+    let (solution, assignment) = solve_hub(&hub_problem, options)?;
     let objective = optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
         DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
     })?;
-    let roster = roster_from(hub, date, &hub_problem, &solution, objective.total());
+    let mut roster = roster_from(hub, date, &hub_problem, &solution, objective.total());
+    roster.summary.assignment = assignment;
     tracing::info!(
         hub = %hub,
         %date,
         tickets = roster.summary.tickets,
         assigned = roster.summary.assigned,
+        tomorrow = roster.summary.tomorrow_planned,
         engineers_used = roster.summary.engineers_used,
         seconds = roster.summary.solve_seconds,
         "planned a hub's day"
     );
     Ok(roster)
+}
+
+/// The planning stages on a built problem: the assignment MIP (if asked)
+/// and the core's routes from it, then the balance descent (if asked).
+/// The caller checks the result. The solution's seconds count every stage.
+pub fn solve_hub(
+    hub_problem: &HubProblem,
+    options: &PlanOptions,
+) -> Result<(Solution, Option<AssignmentReport>), DispatchError> {
+    let started = std::time::Instant::now();
+    let problem = &hub_problem.problem;
+    let params = SolveParams {
+        seed: options.seed,
+        time_limit: options.time_limit,
+    };
+    let groups = hub_problem.balance_groups();
+    let balance_cost = if options.balance {
+        balance::BALANCE_COST_PER_SECOND
+    } else {
+        0.0
+    };
+    let (mut solution, report) = if options.assignment {
+        let assignment = assignment::assign(
+            problem,
+            &groups,
+            &assignment::AssignmentOptions {
+                time_limit: (options.time_limit.as_secs_f64() * ASSIGNMENT_SHARE).max(1.0),
+                balance_cost_per_second: balance_cost,
+            },
+        )?;
+        let start = assignment::initial_routes(problem, &assignment);
+        (
+            optimize::solve_from(problem, &start, &params),
+            Some(assignment.report),
+        )
+    } else {
+        (optimize::solve(problem, &params), None)
+    };
+    if options.balance {
+        let mut plan = balance::plan_of(problem, &solution);
+        balance::rebalance(problem, &mut plan, &groups, balance_cost);
+        let (bound, stats) = (solution.bound.take(), solution.stats.clone());
+        solution = optimize::construction::build_solution(problem, &plan);
+        // The routing bound stays a bound; the gap is against the new total.
+        let total = solution.objective.total() as f64;
+        solution.bound = bound.map(|bound| optimize::LowerBound {
+            gap_percent: if total > 0.0 {
+                100.0 * (total - bound.value) / total
+            } else {
+                0.0
+            },
+            ..bound
+        });
+        solution.stats = stats;
+    }
+    solution.stats.seconds = started.elapsed().as_secs_f64();
+    Ok((solution, report))
 }
 
 /// Plans a hub's day the way the network works: the call center first
@@ -365,7 +517,87 @@ pub fn plan_hub_triaged(
     Ok(roster)
 }
 
-/// Turns a checked solution into the roster engineers and coordinators see.
+/// One vehicle's route in the roster's terms, and how many of its visits
+/// arrive by their on-site deadline.
+fn engineer_route(hub_problem: &HubProblem, route: &optimize::Route) -> (EngineerRoute, u32) {
+    let problem = &hub_problem.problem;
+    let matrix = problem.matrix();
+    let engineer = &hub_problem.engineers[route.vehicle];
+    let mut previous = problem.vehicles()[route.vehicle].start;
+    let mut visits = Vec::new();
+    let mut lunch = None;
+    let mut on_time = 0;
+    for stop in &route.stops {
+        match stop.kind {
+            StopKind::Job(job) => {
+                let ticket = &hub_problem.tickets[job];
+                let location = problem.jobs()[job].location;
+                let deadlines = ticket.deadlines();
+                on_time += u32::from(stop.lateness == 0);
+                visits.push(Visit {
+                    sequence: visits.len() as u32 + 1,
+                    ticket_id: ticket.id().clone(),
+                    location: ticket.site(),
+                    arrival: hub_problem.at(stop.arrival),
+                    start: hub_problem.at(stop.start),
+                    departure: hub_problem.at(stop.departure),
+                    on_site_by: deadlines.on_site_by,
+                    repaired_by: deadlines.repaired_by,
+                    late_minutes: (stop.lateness + 59) / 60,
+                    km_from_previous: matrix.distance(previous, location) as f64 / 1000.0,
+                });
+                previous = location;
+            }
+            StopKind::Break => {
+                lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
+            }
+        }
+    }
+    let route = EngineerRoute {
+        engineer_id: engineer.id().clone(),
+        base: engineer.home(),
+        leave_at: hub_problem.at(route.departure),
+        return_at: hub_problem.at(route.end),
+        km: route.distance as f64 / 1000.0,
+        visits,
+        lunch,
+    };
+    (route, on_time)
+}
+
+/// Working minutes per station on the published day, idle engineers
+/// included, in order of first appearance.
+fn station_workloads(hub_problem: &HubProblem, solution: &Solution) -> Vec<StationWorkload> {
+    let problem = &hub_problem.problem;
+    let minutes: Vec<f64> = balance::plan_of(problem, solution)
+        .iter()
+        .enumerate()
+        .map(|(vehicle, jobs)| {
+            balance::working_seconds(problem, vehicle, jobs).expect("checked routes are feasible")
+                as f64
+                / 60.0
+        })
+        .collect();
+    let mut bases: Vec<(String, Vec<f64>)> = Vec::new();
+    for (v, engineer) in hub_problem.engineers.iter().enumerate() {
+        if hub_problem.days[v] != 0 {
+            continue;
+        }
+        let base = base_name(engineer);
+        match bases.iter_mut().find(|(name, _)| *name == base) {
+            Some((_, group)) => group.push(minutes[v]),
+            None => bases.push((base, vec![minutes[v]])),
+        }
+    }
+    bases
+        .into_iter()
+        .filter_map(|(base, group)| StationWorkload::of(base, &group))
+        .collect()
+}
+
+/// Turns a checked solution into the roster engineers and coordinators
+/// see: the first day's routes; the next day's visits as tickets
+/// `planned_tomorrow` (they stay open).
 pub fn roster_from(
     hub: Region,
     date: NaiveDate,
@@ -373,54 +605,21 @@ pub fn roster_from(
     solution: &Solution,
     objective: i64,
 ) -> Roster {
-    let problem = &hub_problem.problem;
-    let matrix = problem.matrix();
     let mut routes = Vec::new();
+    let mut tomorrow = Vec::new();
     let mut on_time = 0;
     for route in solution.routes.iter().filter(|r| !r.stops.is_empty()) {
-        let engineer = &hub_problem.engineers[route.vehicle];
-        let vehicle = &problem.vehicles()[route.vehicle];
-        let mut previous = vehicle.start;
-        let mut visits = Vec::new();
-        let mut lunch = None;
-        for stop in &route.stops {
-            match stop.kind {
-                StopKind::Job(job) => {
-                    let ticket = &hub_problem.tickets[job];
-                    let location = problem.jobs()[job].location;
-                    let deadlines = ticket.deadlines();
-                    on_time += u32::from(stop.lateness == 0);
-                    visits.push(Visit {
-                        sequence: visits.len() as u32 + 1,
-                        ticket_id: ticket.id().clone(),
-                        location: ticket.site(),
-                        arrival: hub_problem.at(stop.arrival),
-                        start: hub_problem.at(stop.start),
-                        departure: hub_problem.at(stop.departure),
-                        on_site_by: deadlines.on_site_by,
-                        repaired_by: deadlines.repaired_by,
-                        late_minutes: (stop.lateness + 59) / 60,
-                        km_from_previous: matrix.distance(previous, location) as f64 / 1000.0,
-                    });
-                    previous = location;
-                }
-                StopKind::Break => {
-                    lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
-                }
-            }
+        let (engineer_route, in_time) = engineer_route(hub_problem, route);
+        if hub_problem.days[route.vehicle] == 0 {
+            on_time += in_time;
+            routes.push(engineer_route);
+        } else {
+            tomorrow.push(engineer_route);
         }
-        routes.push(EngineerRoute {
-            engineer_id: engineer.id().clone(),
-            base: engineer.home(),
-            leave_at: hub_problem.at(route.departure),
-            return_at: hub_problem.at(route.end),
-            km: route.distance as f64 / 1000.0,
-            visits,
-            lunch,
-        });
     }
     routes.sort_by(|a, b| a.engineer_id.cmp(&b.engineer_id));
-    let unassigned: Vec<UnassignedTicket> = solution
+    tomorrow.sort_by(|a, b| a.engineer_id.cmp(&b.engineer_id));
+    let mut unassigned: Vec<UnassignedTicket> = solution
         .unassigned
         .iter()
         .map(|left_out| {
@@ -432,18 +631,66 @@ pub fn roster_from(
             }
         })
         .collect();
-    let loaners = loaners::plan_loaners(hub_problem, &routes, &unassigned);
+    // Tomorrow's visits count for loaners: a repair planned too late for
+    // its 48 h limit needs one whichever day it is on.
+    let all_routes: Vec<EngineerRoute> = routes.iter().chain(&tomorrow).cloned().collect();
+    let loaners = loaners::plan_loaners(hub_problem, &all_routes, &unassigned);
+    let end_of_tomorrow = hub_problem.at(2 * DAY_SECONDS);
+    let mut tomorrow_planned = 0;
+    let mut tomorrow_repair_due = 0;
+    for route in &tomorrow {
+        for visit in &route.visits {
+            tomorrow_planned += 1;
+            tomorrow_repair_due += u32::from(visit.repaired_by <= end_of_tomorrow);
+            unassigned.push(UnassignedTicket {
+                ticket_id: visit.ticket_id.clone(),
+                reason: PLANNED_TOMORROW.to_string(),
+                detail: format!(
+                    "not served today; tentatively planned for {} with engineer {}, arriving {} \
+                     (on site by {}, repaired by {})",
+                    date + chrono::Days::new(1),
+                    route.engineer_id,
+                    visit
+                        .arrival
+                        .with_timezone(&service_offset())
+                        .format("%H:%M"),
+                    visit
+                        .on_site_by
+                        .with_timezone(&service_offset())
+                        .format("%a %H:%M"),
+                    visit
+                        .repaired_by
+                        .with_timezone(&service_offset())
+                        .format("%a %H:%M"),
+                ),
+            });
+        }
+    }
+    let workloads = station_workloads(hub_problem, solution);
+    let balanced: Vec<&StationWorkload> = workloads.iter().filter(|w| w.engineers > 1).collect();
+    let mean_of = |value: fn(&StationWorkload) -> f64| {
+        if balanced.is_empty() {
+            0.0
+        } else {
+            balanced.iter().map(|w| value(w)).sum::<f64>() / balanced.len() as f64
+        }
+    };
     let assigned = routes.iter().map(|r| r.visits.len() as u32).sum();
     let summary = RosterSummary {
         tickets: hub_problem.tickets.len() as u32,
         resolved_remotely: 0,
         assigned,
-        engineers_available: hub_problem.engineers.len() as u32,
+        engineers_available: hub_problem.days.iter().filter(|d| **d == 0).count() as u32,
         engineers_used: routes.len() as u32,
         on_time,
-        km: solution.distance() as f64 / 1000.0,
+        km: routes.iter().map(|r| r.km).sum(),
         objective,
         solve_seconds: solution.stats.seconds,
+        assignment: None,
+        tomorrow_planned,
+        tomorrow_repair_due,
+        workload_spread_minutes: mean_of(StationWorkload::spread_minutes),
+        workload_std_minutes: mean_of(|w| w.std_minutes),
     };
     Roster {
         id: None,
@@ -454,6 +701,7 @@ pub fn roster_from(
         unassigned,
         loaners,
         remote: Vec::new(),
+        workloads,
         summary,
     }
 }
@@ -603,6 +851,7 @@ mod tests {
         PlanOptions {
             seed: 1,
             time_limit: Duration::from_millis(200),
+            ..PlanOptions::default()
         }
     }
 

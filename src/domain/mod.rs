@@ -24,8 +24,8 @@ pub use ids::{EngineerId, StationId, TicketId};
 pub use network::{City, Hub, Station, Tier};
 pub use region::Region;
 pub use roster::{
-    EngineerRoute, Loaner, RemoteAttempt, RemoteOutcome, Roster, RosterSummary, UnassignedTicket,
-    Visit,
+    AssignmentReport, EngineerRoute, Loaner, RemoteAttempt, RemoteOutcome, Roster, RosterSummary,
+    StationWorkload, UnassignedTicket, Visit,
 };
 pub use severity::Severity;
 pub use skill::{Skill, SkillSet};

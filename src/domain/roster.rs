@@ -90,6 +90,60 @@ pub struct RemoteAttempt {
     pub responded_in_time: bool,
 }
 
+/// How the assignment MIP ended: its objective (estimated cost, in
+/// kilometre-equivalents), the lower bound HiGHS proved, and the gap
+/// between them — how far from the best assignment under the same
+/// estimates the one used can be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentReport {
+    pub objective: f64,
+    pub bound: f64,
+    /// `100 · (objective − bound) / objective`.
+    pub gap_percent: f64,
+    /// HiGHS's model status (`Optimal`, `ReachedIterationLimit`, …).
+    pub status: String,
+    pub variables: u32,
+    pub seconds: f64,
+}
+
+/// The working minutes (leaving the base to coming back, lunch excluded)
+/// of one station's engineers on the published day, engineers without
+/// visits counted as 0: how evenly the station's work is spread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StationWorkload {
+    /// `station S001`, or `the east hub` for hub engineers.
+    pub base: String,
+    pub engineers: u32,
+    pub min_minutes: f64,
+    pub max_minutes: f64,
+    pub mean_minutes: f64,
+    pub std_minutes: f64,
+}
+
+impl StationWorkload {
+    /// The group's working minutes summed up; `None` for an empty group.
+    pub fn of(base: String, minutes: &[f64]) -> Option<Self> {
+        if minutes.is_empty() {
+            return None;
+        }
+        let n = minutes.len() as f64;
+        let mean = minutes.iter().sum::<f64>() / n;
+        let variance = minutes.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / n;
+        Some(Self {
+            base,
+            engineers: minutes.len() as u32,
+            min_minutes: minutes.iter().copied().fold(f64::INFINITY, f64::min),
+            max_minutes: minutes.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            mean_minutes: mean,
+            std_minutes: variance.sqrt(),
+        })
+    }
+
+    pub fn spread_minutes(&self) -> f64 {
+        self.max_minutes - self.min_minutes
+    }
+}
+
 /// Figures a coordinator reads first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RosterSummary {
@@ -106,6 +160,24 @@ pub struct RosterSummary {
     pub km: f64,
     pub objective: i64,
     pub solve_seconds: f64,
+    /// The assignment MIP's objective, bound and gap, when one was solved.
+    #[serde(default)]
+    pub assignment: Option<AssignmentReport>,
+    /// Tickets tentatively planned for the next day (still open: only the
+    /// published day's visits mark tickets planned).
+    #[serde(default)]
+    pub tomorrow_planned: u32,
+    /// Of those, the tickets whose 48 h repair limit falls by the end of
+    /// the next day: the ones tomorrow's plan must not slip.
+    #[serde(default)]
+    pub tomorrow_repair_due: u32,
+    /// Mean over stations (with two engineers or more) of the max − min of
+    /// their engineers' working minutes on the published day.
+    #[serde(default)]
+    pub workload_spread_minutes: f64,
+    /// Mean over the same stations of the standard deviation.
+    #[serde(default)]
+    pub workload_std_minutes: f64,
 }
 
 /// A hub's plan for one day, as stored and published.
@@ -125,6 +197,9 @@ pub struct Roster {
     /// resolved need no visit and are in no route.
     #[serde(default)]
     pub remote: Vec<RemoteAttempt>,
+    /// Working minutes per station on the published day.
+    #[serde(default)]
+    pub workloads: Vec<StationWorkload>,
     pub summary: RosterSummary,
 }
 

@@ -5,8 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{StorageError, Store, in_transaction};
 use crate::domain::{
-    EngineerId, EngineerRoute, GeoPoint, Loaner, Region, RemoteAttempt, RemoteOutcome, Roster,
-    RosterSummary, TicketId, TicketStatus, UnassignedTicket, Visit,
+    AssignmentReport, EngineerId, EngineerRoute, GeoPoint, Loaner, Region, RemoteAttempt,
+    RemoteOutcome, Roster, RosterSummary, StationWorkload, TicketId, TicketStatus,
+    UnassignedTicket, Visit,
 };
 
 /// An engineer's route as stored, with the roster it belongs to.
@@ -32,6 +33,62 @@ struct RosterRow {
     km: f64,
     objective: i64,
     solve_seconds: f64,
+    mip_objective: Option<f64>,
+    mip_bound: Option<f64>,
+    mip_gap_percent: Option<f64>,
+    mip_status: Option<String>,
+    mip_variables: Option<i64>,
+    mip_seconds: Option<f64>,
+    tomorrow_planned: i64,
+    tomorrow_repair_due: i64,
+    workload_spread_minutes: f64,
+    workload_std_minutes: f64,
+}
+
+impl RosterRow {
+    /// The MIP's report: every column set, or none (no MIP ran).
+    fn assignment(&self) -> Result<Option<AssignmentReport>, StorageError> {
+        match (
+            self.mip_objective,
+            self.mip_bound,
+            self.mip_gap_percent,
+            &self.mip_status,
+            self.mip_variables,
+            self.mip_seconds,
+        ) {
+            (None, None, None, None, None, None) => Ok(None),
+            (
+                Some(objective),
+                Some(bound),
+                Some(gap_percent),
+                Some(status),
+                Some(variables),
+                Some(seconds),
+            ) => Ok(Some(AssignmentReport {
+                objective,
+                bound,
+                gap_percent,
+                status: status.clone(),
+                variables: count("mip_variables", variables)?,
+                seconds,
+            })),
+            _ => Err(StorageError::invalid_row(
+                "rosters",
+                "mip_objective",
+                "the MIP columns are set together or not at all".to_string(),
+            )),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct WorkloadRow {
+    base: String,
+    engineers: i64,
+    min_minutes: f64,
+    max_minutes: f64,
+    mean_minutes: f64,
+    std_minutes: f64,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -179,8 +236,11 @@ impl Store {
         let roster_id = in_transaction!(self, |tx| {
             let roster_id: i64 = sqlx::query_scalar(
                 "INSERT INTO rosters (hub, date, created_at, tickets, assigned, \
-                 engineers_available, engineers_used, on_time, km, objective, solve_seconds) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                 engineers_available, engineers_used, on_time, km, objective, solve_seconds, \
+                 mip_objective, mip_bound, mip_gap_percent, mip_status, mip_variables, \
+                 mip_seconds, tomorrow_planned, tomorrow_repair_due, workload_spread_minutes, \
+                 workload_std_minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
             )
             .bind(roster.hub.code())
             .bind(roster.date)
@@ -193,6 +253,16 @@ impl Store {
             .bind(summary.km)
             .bind(summary.objective)
             .bind(summary.solve_seconds)
+            .bind(summary.assignment.as_ref().map(|a| a.objective))
+            .bind(summary.assignment.as_ref().map(|a| a.bound))
+            .bind(summary.assignment.as_ref().map(|a| a.gap_percent))
+            .bind(summary.assignment.as_ref().map(|a| a.status.clone()))
+            .bind(summary.assignment.as_ref().map(|a| i64::from(a.variables)))
+            .bind(summary.assignment.as_ref().map(|a| a.seconds))
+            .bind(i64::from(summary.tomorrow_planned))
+            .bind(i64::from(summary.tomorrow_repair_due))
+            .bind(summary.workload_spread_minutes)
+            .bind(summary.workload_std_minutes)
             .fetch_one(&mut *tx)
             .await?;
             for (position, route) in roster.routes.iter().enumerate() {
@@ -289,6 +359,23 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            for (position, workload) in roster.workloads.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO roster_workloads (roster_id, position, base, engineers, \
+                     min_minutes, max_minutes, mean_minutes, std_minutes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(roster_id)
+                .bind(position as i64)
+                .bind(&workload.base)
+                .bind(i64::from(workload.engineers))
+                .bind(workload.min_minutes)
+                .bind(workload.max_minutes)
+                .bind(workload.mean_minutes)
+                .bind(workload.std_minutes)
+                .execute(&mut *tx)
+                .await?;
+            }
             roster_id
         });
         tracing::info!(roster = roster_id, hub = %roster.hub, date = %roster.date, "roster saved");
@@ -297,7 +384,10 @@ impl Store {
 
     pub async fn roster(&self, id: i64) -> Result<Option<Roster>, StorageError> {
         let roster_sql = "SELECT id, hub, date, created_at, tickets, assigned, engineers_available, \
-             engineers_used, on_time, km, objective, solve_seconds FROM rosters WHERE id = $1";
+             engineers_used, on_time, km, objective, solve_seconds, mip_objective, mip_bound, \
+             mip_gap_percent, mip_status, mip_variables, mip_seconds, tomorrow_planned, \
+             tomorrow_repair_due, workload_spread_minutes, workload_std_minutes \
+             FROM rosters WHERE id = $1";
         let routes_sql = format!(
             "SELECT {ROUTE_COLUMNS} FROM roster_routes WHERE roster_id = $1 ORDER BY position"
         );
@@ -316,6 +406,8 @@ impl Store {
              FROM roster_remote WHERE roster_id = $1 ORDER BY position";
         let loaners_sql = "SELECT ticket_id, repaired_by, source, detail FROM roster_loaners \
              WHERE roster_id = $1 ORDER BY position";
+        let workloads_sql = "SELECT base, engineers, min_minutes, max_minutes, mean_minutes, \
+             std_minutes FROM roster_workloads WHERE roster_id = $1 ORDER BY position";
         // Read in one transaction so a concurrent save cannot show half a roster.
         let found = in_transaction!(self, |tx| {
             let roster = sqlx::query_as::<_, RosterRow>(roster_sql)
@@ -345,11 +437,17 @@ impl Store {
                         .bind(id)
                         .fetch_all(&mut *tx)
                         .await?;
-                    Some((roster, routes, visits, unassigned, loaners, remote))
+                    let workloads = sqlx::query_as::<_, WorkloadRow>(workloads_sql)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    Some((
+                        roster, routes, visits, unassigned, loaners, remote, workloads,
+                    ))
                 }
             }
         });
-        let Some((row, routes, visits, unassigned, loaners, remote)) = found else {
+        let Some((row, routes, visits, unassigned, loaners, remote, workloads)) = found else {
             return Ok(None);
         };
         let unassigned = unassigned
@@ -414,7 +512,31 @@ impl Store {
             unassigned,
             loaners,
             remote,
+            workloads: workloads
+                .into_iter()
+                .map(|w| {
+                    Ok(StationWorkload {
+                        base: w.base,
+                        engineers: u32::try_from(w.engineers).map_err(|_| {
+                            StorageError::invalid_row(
+                                "roster_workloads",
+                                "engineers",
+                                format!("{} is not a count", w.engineers),
+                            )
+                        })?,
+                        min_minutes: w.min_minutes,
+                        max_minutes: w.max_minutes,
+                        mean_minutes: w.mean_minutes,
+                        std_minutes: w.std_minutes,
+                    })
+                })
+                .collect::<Result<Vec<_>, StorageError>>()?,
             summary: RosterSummary {
+                assignment: row.assignment()?,
+                tomorrow_planned: count("tomorrow_planned", row.tomorrow_planned)?,
+                tomorrow_repair_due: count("tomorrow_repair_due", row.tomorrow_repair_due)?,
+                workload_spread_minutes: row.workload_spread_minutes,
+                workload_std_minutes: row.workload_std_minutes,
                 tickets: count("tickets", row.tickets)?,
                 resolved_remotely,
                 assigned: count("assigned", row.assigned)?,

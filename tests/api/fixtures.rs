@@ -348,6 +348,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             })
             .collect(),
         remote: Vec::new(),
+        workloads: Vec::new(),
         summary: RosterSummary {
             tickets: (visited.len() + unassigned.len()) as u32,
             resolved_remotely: 0,
@@ -358,6 +359,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             km: 80.25,
             objective: 1234,
             solve_seconds: 0.5,
+            ..RosterSummary::default()
         },
     }
 }
