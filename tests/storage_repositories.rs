@@ -348,6 +348,7 @@ async fn roster_round_trips_and_marks_its_visited_tickets_planned(store: Store) 
         status: "ReachedIterationLimit".to_string(),
         variables: 42,
         seconds: 0.75,
+        seeded_days: 1,
     });
     roster.summary.tomorrow_planned = 3;
     roster.summary.tomorrow_repair_due = 1;

@@ -7,6 +7,7 @@ ALTER TABLE rosters ADD COLUMN mip_gap_percent DOUBLE PRECISION;
 ALTER TABLE rosters ADD COLUMN mip_status TEXT;
 ALTER TABLE rosters ADD COLUMN mip_variables BIGINT;
 ALTER TABLE rosters ADD COLUMN mip_seconds DOUBLE PRECISION;
+ALTER TABLE rosters ADD COLUMN mip_seeded_days BIGINT;
 ALTER TABLE rosters ADD COLUMN tomorrow_planned BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE rosters ADD COLUMN tomorrow_repair_due BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE rosters ADD COLUMN workload_spread_minutes DOUBLE PRECISION NOT NULL DEFAULT 0;

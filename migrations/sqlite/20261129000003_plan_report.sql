@@ -7,6 +7,7 @@ ALTER TABLE rosters ADD COLUMN mip_gap_percent REAL;
 ALTER TABLE rosters ADD COLUMN mip_status TEXT;
 ALTER TABLE rosters ADD COLUMN mip_variables INTEGER;
 ALTER TABLE rosters ADD COLUMN mip_seconds REAL;
+ALTER TABLE rosters ADD COLUMN mip_seeded_days INTEGER;
 ALTER TABLE rosters ADD COLUMN tomorrow_planned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rosters ADD COLUMN tomorrow_repair_due INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rosters ADD COLUMN workload_spread_minutes REAL NOT NULL DEFAULT 0;

@@ -30,6 +30,20 @@ pub struct DayFigures {
     pub km: f64,
     pub engineers_used: usize,
     pub seconds: f64,
+    /// Tickets tentatively planned for the next day (two-day horizon).
+    pub tomorrow_planned: usize,
+    /// Sums over the hubs of the assignment MIP's objective and proven
+    /// bound (kilometre-equivalents), and the largest gap of a hub, when a
+    /// MIP ran.
+    pub mip_objective: f64,
+    pub mip_bound: f64,
+    pub mip_max_gap_percent: f64,
+    /// Hub-days whose routes came from the MIP's assignment (the rest were
+    /// cheaper from scratch).
+    pub mip_seeded_days: u32,
+    /// Mean over the hubs' stations of the max − min of working minutes.
+    pub workload_spread_minutes: f64,
+    stations_balanced: usize,
 }
 
 impl DayFigures {
@@ -51,6 +65,20 @@ impl DayFigures {
         self.km += roster.summary.km;
         self.engineers_used += roster.summary.engineers_used as usize;
         self.loaners += roster.loaners.len();
+        self.tomorrow_planned += roster.summary.tomorrow_planned as usize;
+        if let Some(mip) = &roster.summary.assignment {
+            self.mip_objective += mip.objective;
+            self.mip_bound += mip.bound;
+            self.mip_max_gap_percent = self.mip_max_gap_percent.max(mip.gap_percent);
+            self.mip_seeded_days += mip.seeded_days;
+        }
+        // A running mean over the stations with two engineers or more.
+        for workload in roster.workloads.iter().filter(|w| w.engineers > 1) {
+            self.stations_balanced += 1;
+            self.workload_spread_minutes += (workload.spread_minutes()
+                - self.workload_spread_minutes)
+                / self.stations_balanced as f64;
+        }
         for visit in roster.routes.iter().flat_map(|r| &r.visits) {
             self.on_site_in_time += usize::from(visit.arrival <= visit.on_site_by);
             self.repaired_in_time += usize::from(visit.departure <= visit.repaired_by);

@@ -8,6 +8,8 @@ use chrono::NaiveDate;
 
 use super::plan::SearchArgs;
 use crate::benchmark::dispatch::{DayFigures, Planner, plan_day};
+use crate::dispatch::PlanOptions;
+use crate::domain::Region;
 use crate::network::{Network, generate_tickets};
 use crate::travel::GreatCircle;
 
@@ -28,26 +30,47 @@ pub struct DispatchArgs {
     /// Ruyi's seed.
     #[arg(long, default_value_t = 1)]
     pub solver_seed: u64,
+    /// Days Ruyi plans together (the first is the one measured).
+    #[arg(long, default_value_t = 2)]
+    pub horizon_days: u32,
+    /// Leave out the assignment MIP: the core's insertion assigns.
+    #[arg(long)]
+    pub no_assignment: bool,
+    /// Leave out the balance of a station's working minutes.
+    #[arg(long)]
+    pub no_balance: bool,
 }
 
 pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let options = SearchArgs {
-        time_limit: args.time_limit,
-        seed: args.solver_seed,
+    if args.horizon_days == 0 {
+        anyhow::bail!("--horizon-days must be at least 1");
     }
-    .options()?;
+    let options = PlanOptions {
+        horizon_days: args.horizon_days,
+        assignment: !args.no_assignment,
+        balance: !args.no_balance,
+        ..SearchArgs {
+            time_limit: args.time_limit,
+            seed: args.solver_seed,
+        }
+        .options()?
+    };
     let network = Network::shipped().context("the shipped network is broken")?;
     let tickets = generate_tickets(&network, args.date, args.tickets, args.seed);
     let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
     writeln!(
         out,
-        "national day {}: {} tickets (generator seed {}), {} engineers; Ruyi at {} s per hub, seed {}",
+        "national day {}: {} tickets (generator seed {}), {} engineers; Ruyi at {} s per hub, \
+         seed {}, {} day(s) planned, assignment MIP {}, balance {}",
         args.date,
         tickets.len(),
         args.seed,
         network.engineers.len(),
         args.time_limit,
-        args.solver_seed
+        args.solver_seed,
+        options.horizon_days,
+        if options.assignment { "on" } else { "off" },
+        if options.balance { "on" } else { "off" },
     )?;
     writeln!(
         out,
@@ -88,6 +111,26 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     progress.finish_and_clear();
     let (greedy, ruyi) = (&results[0], &results[1]);
+    writeln!(
+        out,
+        "ruyi: assignment MIP objective {:.0}, bound {:.0} (gap {:.2} % overall, {:.2} % at \
+         most per hub), routes seeded by it on {} of {} hub-days; {} tickets tentatively \
+         planned for tomorrow; station spread of working \
+         minutes (max - min, mean over stations) {:.0} vs greedy {:.0}",
+        ruyi.mip_objective,
+        ruyi.mip_bound,
+        if ruyi.mip_objective > 0.0 {
+            100.0 * (ruyi.mip_objective - ruyi.mip_bound) / ruyi.mip_objective
+        } else {
+            0.0
+        },
+        ruyi.mip_max_gap_percent,
+        ruyi.mip_seeded_days,
+        Region::ALL.len() as u32 * options.horizon_days,
+        ruyi.tomorrow_planned,
+        ruyi.workload_spread_minutes,
+        greedy.workload_spread_minutes,
+    )?;
     writeln!(
         out,
         "ruyi vs greedy: on site in time {:+.1} points, repaired in time {:+.1} points, km x{:.3}; \

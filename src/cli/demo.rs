@@ -152,6 +152,7 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
             format!("{}/{}", s.engineers_used, s.engineers_available),
             percent(s.on_time, s.assigned),
             s.km,
+            // Tomorrow's tentative visits are not served today either.
             s.tickets - s.assigned - s.resolved_remotely,
             loaners,
             s.solve_seconds,
@@ -180,6 +181,14 @@ fn write_table(out: &mut dyn Write, rosters: &[Roster]) -> anyhow::Result<()> {
         loaners += roster.loaners.len();
     }
     row(out, "all", String::new(), &total, loaners)?;
+    for roster in rosters {
+        writeln!(
+            out,
+            "{}: {}",
+            roster.hub,
+            super::plan::plan_report(&roster.summary)
+        )?;
+    }
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use crate::dispatch::PlanOptions;
-use crate::domain::{Region, Roster};
+use crate::domain::{Region, Roster, RosterSummary};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -87,6 +87,19 @@ fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
         summary.on_time,
         summary.km,
     )?;
+    writeln!(out, "  {}", plan_report(summary))?;
+    for workload in roster.workloads.iter().filter(|w| w.engineers > 1) {
+        writeln!(
+            out,
+            "  {}: {} engineers, {:.0}-{:.0} working minutes (spread {:.0}, std {:.0})",
+            workload.base,
+            workload.engineers,
+            workload.min_minutes,
+            workload.max_minutes,
+            workload.spread_minutes(),
+            workload.std_minutes
+        )?;
+    }
     for unassigned in &roster.unassigned {
         writeln!(
             out,
@@ -95,4 +108,32 @@ fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The two-day plan's figures in one line: the assignment MIP's objective,
+/// proven bound and gap, tomorrow's tentative visits, and the spread of
+/// the stations' working minutes. Shared by `plan` and `demo`.
+pub(crate) fn plan_report(summary: &RosterSummary) -> String {
+    let mip = match &summary.assignment {
+        Some(mip) => format!(
+            "assignment MIP objective {:.1}, bound {:.1}, gap {:.2} % ({}, {} variables, {:.1} s; \
+             routes seeded by it on {} day(s))",
+            mip.objective,
+            mip.bound,
+            mip.gap_percent,
+            mip.status,
+            mip.variables,
+            mip.seconds,
+            mip.seeded_days
+        ),
+        None => "no assignment MIP".to_string(),
+    };
+    format!(
+        "{mip}; {} tickets tentatively planned for tomorrow ({} due for repair by its end); \
+         station spread of working minutes: mean max-min {:.0}, mean std {:.0}",
+        summary.tomorrow_planned,
+        summary.tomorrow_repair_due,
+        summary.workload_spread_minutes,
+        summary.workload_std_minutes
+    )
 }

@@ -22,8 +22,9 @@
 //!   the nearest qualified engineer, which is what a route's distance grows
 //!   with) plus the lateness against the on-site deadline if the engineer
 //!   drove there first thing, weighted by severity as in the routing model.
-//!   A day-2 vehicle starts a day later, so tomorrow is chosen only when
-//!   today is full.
+//!   A later day's vehicle also pays [`DEFERRAL_COST`] per day of delay, so
+//!   tomorrow is chosen only when today is full: what can be done today is
+//!   done today.
 //! - balance ([`super::balance`]): for each group of engineers (a station's
 //!   engineers on one day), `over[v] ≥ load[v] − mean(load of the group)`,
 //!   `over[v] ≥ 0`, and `over` is priced per minute — a convex penalty on
@@ -51,6 +52,9 @@ use crate::optimize::{Problem, Vehicle};
 /// Candidate vehicles kept per ticket, nearest first (with two planned days
 /// that is ten engineers, each on both days).
 pub const MAX_CANDIDATES: usize = 20;
+/// Cost of putting a ticket off by a day, in kilometre-equivalents: far
+/// above any drive, far below leaving it out.
+pub const DEFERRAL_COST: f64 = 10_000.0;
 /// Model cost units per routing cost unit: the routing model counts metres.
 const COST_SCALE: f64 = 1000.0;
 /// A ticket left out costs this much (in kilometre-equivalents) at most, far
@@ -120,7 +124,7 @@ pub fn available_seconds(vehicle: &Vehicle) -> f64 {
 
 /// Every allowed (ticket, vehicle) pair with its estimates, at most
 /// [`MAX_CANDIDATES`] per ticket, nearest first.
-fn candidates(problem: &Problem) -> Vec<Candidate> {
+fn candidates(problem: &Problem, days: &[u32]) -> Vec<Candidate> {
     let (jobs, vehicles, matrix) = (problem.jobs(), problem.vehicles(), problem.matrix());
     let nearest_other: Vec<(i64, i64)> = jobs
         .iter()
@@ -162,7 +166,8 @@ fn candidates(problem: &Problem) -> Vec<Candidate> {
                 job: j,
                 vehicle: v,
                 seconds: (job.service + travel) as f64,
-                cost: (drive + lateness) as f64 / COST_SCALE,
+                cost: (drive + lateness) as f64 / COST_SCALE
+                    + DEFERRAL_COST * f64::from(days.get(v).copied().unwrap_or(0)),
             });
         }
     }
@@ -192,15 +197,17 @@ fn greedy(problem: &Problem, candidates: &[Candidate]) -> Vec<Option<usize>> {
 
 /// Solves the assignment MIP. `groups[v]` is the balance group of vehicle
 /// `v` (its station on its day); vehicles without a group, and groups of
-/// one, are not balanced.
+/// one, are not balanced. `days[v]` is the day vehicle `v` works (0 for the
+/// first).
 pub fn assign(
     problem: &Problem,
     groups: &[Option<usize>],
+    days: &[u32],
     options: &AssignmentOptions,
 ) -> Result<Assignment, DispatchError> {
     let started = Instant::now();
     let (jobs, vehicles) = (problem.jobs(), problem.vehicles());
-    let candidates = candidates(problem);
+    let candidates = candidates(problem, days);
     let mut vars = ProblemVariables::new();
     let mut goal = Expression::from(0.0);
     let mut rows: Vec<good_lp::Constraint> = Vec::new();
@@ -353,6 +360,7 @@ pub fn assign(
             status,
             variables: variables as u32,
             seconds: started.elapsed().as_secs_f64(),
+            seeded_days: 0,
         },
     })
 }

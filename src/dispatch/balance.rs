@@ -18,10 +18,12 @@ use crate::optimize::{Problem, Solution, StopKind};
 
 /// Cost of one second of an engineer's working time above their station's
 /// mean, in routing cost units (metres): an hour above the mean weighs
-/// like 7.2 km of driving. Measured on the national day (`ruyi bench
-/// dispatch`, see the README): it lowers the stations' mean spread at a
-/// few per mille more km.
-pub const BALANCE_COST_PER_SECOND: f64 = 2.0;
+/// like 18 km of driving — about what sending an idle engineer of the
+/// same station out and back across a city costs, so the descent does
+/// move work to them. At 2 (7.2 km an hour) it seldom did: on the national
+/// day (`ruyi bench dispatch`) the stations' mean spread went from 262 to
+/// 256 minutes, at 5 to 243 (see the README for the figures).
+pub const BALANCE_COST_PER_SECOND: f64 = 5.0;
 /// Moves tried per group at most: a bound on the pass's work on big hubs.
 const MAX_MOVES_PER_GROUP: usize = 200;
 

@@ -434,9 +434,15 @@ pub fn plan_hub(
     Ok(roster)
 }
 
-/// The planning stages on a built problem: the assignment MIP (if asked)
-/// and the core's routes from it, then the balance descent (if asked).
-/// The caller checks the result. The solution's seconds count every stage.
+/// The planning stages on a built problem. The assignment MIP (if asked)
+/// assigns tickets to engineers over every day at once, pricing a day's
+/// delay ([`assignment`]); then the days are routed in order, each over
+/// the tickets the earlier days left: today is filled first, as the
+/// dispatcher wants, and tomorrow is the plan for what remains. Each day is
+/// routed by the core twice — from the MIP's routes and from scratch — and
+/// the cheaper plan by the core's objective is kept, so the MIP is used
+/// only on the days where it helps. Then the balance descent (if asked).
+/// The caller checks the result; the solution's seconds count every stage.
 pub fn solve_hub(
     hub_problem: &HubProblem,
     options: &PlanOptions,
@@ -453,41 +459,88 @@ pub fn solve_hub(
     } else {
         0.0
     };
-    let (mut solution, report) = if options.assignment {
+    let mut report = None;
+    let mut seeds = None;
+    if options.assignment {
         let assignment = assignment::assign(
             problem,
             &groups,
+            &hub_problem.days,
             &assignment::AssignmentOptions {
                 time_limit: (options.time_limit.as_secs_f64() * ASSIGNMENT_SHARE).max(1.0),
                 balance_cost_per_second: balance_cost,
             },
         )?;
-        let start = assignment::initial_routes(problem, &assignment);
-        (
-            optimize::solve_from(problem, &start, &params),
-            Some(assignment.report),
-        )
-    } else {
-        (optimize::solve(problem, &params), None)
-    };
-    if options.balance {
-        let mut plan = balance::plan_of(problem, &solution);
-        balance::rebalance(problem, &mut plan, &groups, balance_cost);
-        let (bound, stats) = (solution.bound.take(), solution.stats.clone());
-        solution = optimize::construction::build_solution(problem, &plan);
-        // The routing bound stays a bound; the gap is against the new total.
-        let total = solution.objective.total() as f64;
-        solution.bound = bound.map(|bound| optimize::LowerBound {
-            gap_percent: if total > 0.0 {
-                100.0 * (total - bound.value) / total
-            } else {
-                0.0
-            },
-            ..bound
-        });
-        solution.stats = stats;
+        seeds = Some(assignment::initial_routes(problem, &assignment));
+        report = Some(assignment.report);
     }
-    solution.stats.seconds = started.elapsed().as_secs_f64();
+    let mut plan: optimize::construction::Plan = vec![Vec::new(); problem.vehicles().len()];
+    let mut open: Vec<usize> = (0..problem.jobs().len()).collect();
+    let mut stats = optimize::SolveStats::default();
+    let last_day = hub_problem.days.iter().copied().max().unwrap_or(0);
+    for day in 0..=last_day {
+        let crew: Vec<usize> = (0..problem.vehicles().len())
+            .filter(|&v| hub_problem.days[v] == day)
+            .collect();
+        if crew.is_empty() || open.is_empty() {
+            continue;
+        }
+        let today = Problem::new(
+            problem.matrix().clone(),
+            open.iter().map(|&j| problem.jobs()[j].clone()).collect(),
+            crew.iter()
+                .map(|&v| problem.vehicles()[v].clone())
+                .collect(),
+        )?;
+        let mut solution = optimize::solve(&today, &params);
+        if let Some(seeds) = &seeds {
+            // The MIP's routes of this day's crew, over the tickets still open.
+            let start: optimize::construction::Plan = crew
+                .iter()
+                .map(|&v| {
+                    seeds[v]
+                        .iter()
+                        .filter_map(|job| open.iter().position(|o| o == job))
+                        .collect()
+                })
+                .collect();
+            let seeded = optimize::solve_from(&today, &start, &params);
+            let kept = seeded.objective.total() < solution.objective.total();
+            tracing::debug!(
+                day,
+                from_assignment = seeded.objective.total(),
+                from_scratch = solution.objective.total(),
+                kept,
+                "routes of a day"
+            );
+            if kept {
+                solution = seeded;
+                if let Some(report) = &mut report {
+                    report.seeded_days += 1;
+                }
+            }
+        }
+        stats.iterations += solution.stats.iterations;
+        stats.work_units += solution.stats.work_units;
+        stats.routes_in_pool += solution.stats.routes_in_pool;
+        let mut served = vec![false; open.len()];
+        for (v, jobs) in balance::plan_of(&today, &solution).into_iter().enumerate() {
+            for &job in &jobs {
+                served[job] = true;
+            }
+            plan[crew[v]] = jobs.into_iter().map(|job| open[job]).collect();
+        }
+        open = open
+            .iter()
+            .zip(&served)
+            .filter(|(_, served)| !**served)
+            .map(|(job, _)| *job)
+            .collect();
+    }
+    balance::rebalance(problem, &mut plan, &groups, balance_cost);
+    let mut solution = optimize::construction::build_solution(problem, &plan);
+    stats.seconds = started.elapsed().as_secs_f64();
+    solution.stats = stats;
     Ok((solution, report))
 }
 

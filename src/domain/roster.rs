@@ -104,6 +104,10 @@ pub struct AssignmentReport {
     pub status: String,
     pub variables: u32,
     pub seconds: f64,
+    /// Days whose routes were built from the MIP's assignment: each day is
+    /// routed from it and from scratch, and the cheaper plan is kept.
+    #[serde(default)]
+    pub seeded_days: u32,
 }
 
 /// The working minutes (leaving the base to coming back, lunch excluded)

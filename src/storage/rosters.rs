@@ -39,6 +39,7 @@ struct RosterRow {
     mip_status: Option<String>,
     mip_variables: Option<i64>,
     mip_seconds: Option<f64>,
+    mip_seeded_days: Option<i64>,
     tomorrow_planned: i64,
     tomorrow_repair_due: i64,
     workload_spread_minutes: f64,
@@ -55,8 +56,9 @@ impl RosterRow {
             &self.mip_status,
             self.mip_variables,
             self.mip_seconds,
+            self.mip_seeded_days,
         ) {
-            (None, None, None, None, None, None) => Ok(None),
+            (None, None, None, None, None, None, None) => Ok(None),
             (
                 Some(objective),
                 Some(bound),
@@ -64,6 +66,7 @@ impl RosterRow {
                 Some(status),
                 Some(variables),
                 Some(seconds),
+                Some(seeded_days),
             ) => Ok(Some(AssignmentReport {
                 objective,
                 bound,
@@ -71,6 +74,7 @@ impl RosterRow {
                 status: status.clone(),
                 variables: count("mip_variables", variables)?,
                 seconds,
+                seeded_days: count("mip_seeded_days", seeded_days)?,
             })),
             _ => Err(StorageError::invalid_row(
                 "rosters",
@@ -238,9 +242,10 @@ impl Store {
                 "INSERT INTO rosters (hub, date, created_at, tickets, assigned, \
                  engineers_available, engineers_used, on_time, km, objective, solve_seconds, \
                  mip_objective, mip_bound, mip_gap_percent, mip_status, mip_variables, \
-                 mip_seconds, tomorrow_planned, tomorrow_repair_due, workload_spread_minutes, \
-                 workload_std_minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-                 $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+                 mip_seconds, mip_seeded_days, tomorrow_planned, tomorrow_repair_due, \
+                 workload_spread_minutes, workload_std_minutes) VALUES ($1, $2, $3, $4, $5, $6, \
+                 $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+                 RETURNING id",
             )
             .bind(roster.hub.code())
             .bind(roster.date)
@@ -259,6 +264,12 @@ impl Store {
             .bind(summary.assignment.as_ref().map(|a| a.status.clone()))
             .bind(summary.assignment.as_ref().map(|a| i64::from(a.variables)))
             .bind(summary.assignment.as_ref().map(|a| a.seconds))
+            .bind(
+                summary
+                    .assignment
+                    .as_ref()
+                    .map(|a| i64::from(a.seeded_days)),
+            )
             .bind(i64::from(summary.tomorrow_planned))
             .bind(i64::from(summary.tomorrow_repair_due))
             .bind(summary.workload_spread_minutes)
@@ -385,7 +396,7 @@ impl Store {
     pub async fn roster(&self, id: i64) -> Result<Option<Roster>, StorageError> {
         let roster_sql = "SELECT id, hub, date, created_at, tickets, assigned, engineers_available, \
              engineers_used, on_time, km, objective, solve_seconds, mip_objective, mip_bound, \
-             mip_gap_percent, mip_status, mip_variables, mip_seconds, tomorrow_planned, \
+             mip_gap_percent, mip_status, mip_variables, mip_seconds, mip_seeded_days, tomorrow_planned, \
              tomorrow_repair_due, workload_spread_minutes, workload_std_minutes \
              FROM rosters WHERE id = $1";
         let routes_sql = format!(
