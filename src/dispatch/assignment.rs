@@ -307,6 +307,12 @@ pub fn assign(
         .try_solve()
         .map_err(|status| DispatchError::Assignment(format!("HiGHS returned {status:?}")))?;
     let status = format!("{:?}", solved.status());
+    tracing::debug!(
+        %status,
+        variables,
+        seconds = started.elapsed().as_secs_f64(),
+        "assignment MIP solved"
+    );
     let feasible = solved
         .int_info_value(c"primal_solution_status")
         .is_ok_and(|s| s == SOLUTION_FEASIBLE);
