@@ -438,10 +438,11 @@ pub fn plan_hub(
 /// assigns tickets to engineers over every day at once, pricing a day's
 /// delay ([`assignment`]); then the days are routed in order, each over
 /// the tickets the earlier days left: today is filled first, as the
-/// dispatcher wants, and tomorrow is the plan for what remains. Each day is
+/// dispatcher wants, and tomorrow is the plan for what remains. Today is
 /// routed by the core twice — from the MIP's routes and from scratch — and
-/// the cheaper plan by the core's objective is kept, so the MIP is used
-/// only on the days where it helps. Then the balance descent (if asked).
+/// the cheaper plan by the core's objective is kept, so the MIP's routes
+/// are published only where they help; a later, tentative day is routed
+/// once from them on half the budget. Then the balance descent (if asked).
 /// The caller checks the result; the solution's seconds count every stage.
 pub fn solve_hub(
     hub_problem: &HubProblem,
@@ -474,6 +475,11 @@ pub fn solve_hub(
         seeds = Some(assignment::initial_routes(problem, &assignment));
         report = Some(assignment.report);
     }
+    let tentative = SolveParams {
+        time_limit: options.time_limit / 2,
+        ..params.clone()
+    };
+    let mut seeded_days = 0;
     let mut plan: optimize::construction::Plan = vec![Vec::new(); problem.vehicles().len()];
     let mut open: Vec<usize> = (0..problem.jobs().len()).collect();
     let mut stats = optimize::SolveStats::default();
@@ -492,34 +498,44 @@ pub fn solve_hub(
                 .map(|&v| problem.vehicles()[v].clone())
                 .collect(),
         )?;
-        let mut solution = optimize::solve(&today, &params);
-        if let Some(seeds) = &seeds {
-            // The MIP's routes of this day's crew, over the tickets still open.
-            let start: optimize::construction::Plan = crew
-                .iter()
+        // The MIP's routes of this day's crew, over the tickets still open.
+        let start: Option<optimize::construction::Plan> = seeds.as_ref().map(|seeds| {
+            crew.iter()
                 .map(|&v| {
                     seeds[v]
                         .iter()
                         .filter_map(|job| open.iter().position(|o| o == job))
                         .collect()
                 })
-                .collect();
-            let seeded = optimize::solve_from(&today, &start, &params);
-            let kept = seeded.objective.total() < solution.objective.total();
-            tracing::debug!(
-                day,
-                from_assignment = seeded.objective.total(),
-                from_scratch = solution.objective.total(),
-                kept,
-                "routes of a day"
-            );
-            if kept {
-                solution = seeded;
-                if let Some(report) = &mut report {
-                    report.seeded_days += 1;
+                .collect()
+        });
+        let solution = match (day, start) {
+            (0, Some(start)) => {
+                let scratch = optimize::solve(&today, &params);
+                let seeded = optimize::solve_from(&today, &start, &params);
+                let kept = seeded.objective.total() < scratch.objective.total();
+                tracing::debug!(
+                    from_assignment = seeded.objective.total(),
+                    from_scratch = scratch.objective.total(),
+                    kept,
+                    "routes of the published day"
+                );
+                if kept {
+                    seeded_days += 1;
+                    seeded
+                } else {
+                    scratch
                 }
             }
-        }
+            (0, None) => optimize::solve(&today, &params),
+            // A later day is a tentative plan: routed once, on half the
+            // budget, from the MIP's routes where there are some.
+            (_, Some(start)) => {
+                seeded_days += 1;
+                optimize::solve_from(&today, &start, &tentative)
+            }
+            (_, None) => optimize::solve(&today, &tentative),
+        };
         stats.iterations += solution.stats.iterations;
         stats.work_units += solution.stats.work_units;
         stats.routes_in_pool += solution.stats.routes_in_pool;
@@ -536,6 +552,9 @@ pub fn solve_hub(
             .filter(|(_, served)| !**served)
             .map(|(job, _)| *job)
             .collect();
+    }
+    if let Some(report) = &mut report {
+        report.seeded_days = seeded_days;
     }
     balance::rebalance(problem, &mut plan, &groups, balance_cost);
     let mut solution = optimize::construction::build_solution(problem, &plan);

@@ -104,8 +104,9 @@ pub struct AssignmentReport {
     pub status: String,
     pub variables: u32,
     pub seconds: f64,
-    /// Days whose routes were built from the MIP's assignment: each day is
-    /// routed from it and from scratch, and the cheaper plan is kept.
+    /// Days whose routes were built from the MIP's assignment: today is
+    /// routed from it and from scratch and the cheaper plan kept; a later,
+    /// tentative day is always routed from it.
     #[serde(default)]
     pub seeded_days: u32,
 }
