@@ -63,7 +63,7 @@ const COST_SCALE: f64 = 1000.0;
 const MAX_LEFT_OUT_COST: f64 = 1.0e6;
 /// Branch-and-bound nodes HiGHS may explore: the stop that does not depend
 /// on the machine's load, so the same input gives the same assignment.
-const MAX_NODES: i32 = 2_000;
+const MAX_NODES: i32 = 100;
 /// HiGHS stops once it proves the assignment within this relative gap of
 /// the optimum: the model is an estimate, closer is not worth the time.
 const TARGET_GAP: f64 = 0.002;

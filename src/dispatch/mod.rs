@@ -128,9 +128,11 @@ impl Default for PlanOptions {
     }
 }
 
-/// Share of the time limit HiGHS may take on the assignment (a safety net:
-/// its node limit normally stops it first).
-const ASSIGNMENT_SHARE: f64 = 0.5;
+/// Multiple of the time limit HiGHS may take on the assignment, and the
+/// least it gets: a safety net only — its node limit must stop it first,
+/// or the assignment (and the plan) would depend on the machine's load.
+const ASSIGNMENT_SHARE: f64 = 3.0;
+const ASSIGNMENT_MIN_SECONDS: f64 = 10.0;
 /// The reason code of a ticket served in the next day's tentative plan.
 pub const PLANNED_TOMORROW: &str = "planned_tomorrow";
 
@@ -468,7 +470,8 @@ pub fn solve_hub(
             &groups,
             &hub_problem.days,
             &assignment::AssignmentOptions {
-                time_limit: (options.time_limit.as_secs_f64() * ASSIGNMENT_SHARE).max(1.0),
+                time_limit: (options.time_limit.as_secs_f64() * ASSIGNMENT_SHARE)
+                    .max(ASSIGNMENT_MIN_SECONDS),
                 balance_cost_per_second: balance_cost,
             },
         )?;
