@@ -1,7 +1,7 @@
 //! Exact timing of one route: the reference evaluation that every solver
 //! answer is finally built with. It handles everything the model allows
 //! (several windows per job, soft deadlines, a lunch break placed at its best
-//! position, open routes, maximum working time) in O(n²) for a route of n
+//! position, open routes, maximum working time, travel time and distance) in O(n²) for a route of n
 //! stops, so the search only calls it on short routes or final answers.
 
 use super::{Problem, Route, Stop, StopKind, Vehicle};
@@ -133,7 +133,11 @@ fn forward(
         }
         None => clock,
     };
-    if end > vehicle.shift.end || vehicle.max_work.is_some_and(|m| end - departure > m) {
+    if end > vehicle.shift.end
+        || vehicle.max_work.is_some_and(|m| end - departure > m)
+        || vehicle.max_travel_time.is_some_and(|m| travel_time > m)
+        || vehicle.max_distance.is_some_and(|m| distance > m)
+    {
         return None;
     }
     let lateness_cost = stops
