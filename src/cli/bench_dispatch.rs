@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::plan::SearchArgs;
-use crate::benchmark::dispatch::{DayFigures, Planner, plan_day};
+use crate::benchmark::dispatch::{DayFigures, Planner, plan_day, scaled_workforce};
 use crate::network::{Network, generate_tickets};
 use crate::travel::GreatCircle;
 
@@ -28,6 +28,17 @@ pub struct DispatchArgs {
     /// Ruyi's seed.
     #[arg(long, default_value_t = 1)]
     pub solver_seed: u64,
+    /// Engineers in the national workforce: the shipped ones, repeated
+    /// station by station up to this many for the scale benchmark (default:
+    /// the shipped workforce).
+    #[arg(long)]
+    pub engineers: Option<usize>,
+    /// Hubs planned at once.
+    #[arg(long, default_value_t = 2, env = "RUYI_THREADS")]
+    pub threads: usize,
+    /// Plan with Ruyi only (the scale benchmark times Ruyi alone).
+    #[arg(long)]
+    pub skip_greedy: bool,
 }
 
 pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -39,13 +50,18 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let network = Network::shipped().context("the shipped network is broken")?;
     let tickets = generate_tickets(&network, args.date, args.tickets, args.seed);
     let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
+    let engineers = match args.engineers {
+        Some(count) => scaled_workforce(&network.engineers, count),
+        None => network.engineers.clone(),
+    };
+    anyhow::ensure!(args.threads >= 1, "--threads must be at least 1");
     writeln!(
         out,
         "national day {}: {} tickets (generator seed {}), {} engineers; Ruyi at {} s per hub, seed {}",
         args.date,
         tickets.len(),
         args.seed,
-        network.engineers.len(),
+        engineers.len(),
         args.time_limit,
         args.solver_seed
     )?;
@@ -64,21 +80,27 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "engineers",
         "seconds"
     )?;
-    let progress = indicatif::ProgressBar::new(14).with_style(
+    let planners: &[(&str, Planner)] = if args.skip_greedy {
+        &[("ruyi", Planner::Ruyi)]
+    } else {
+        &[("greedy", Planner::Greedy), ("ruyi", Planner::Ruyi)]
+    };
+    let progress = indicatif::ProgressBar::new(7 * planners.len() as u64).with_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")
             .expect("static template"),
     );
     let mut results = Vec::new();
-    for (name, planner) in [("greedy", Planner::Greedy), ("ruyi", Planner::Ruyi)] {
+    for &(name, planner) in planners {
         let (figures, _) = plan_day(
             planner,
             args.date,
             &tickets,
-            &network.engineers,
+            &engineers,
             &travel,
             &options,
+            args.threads,
             |hub| {
-                progress.set_message(format!("{name}: {hub}"));
+                progress.set_message(format!("{name}: {hub} planned"));
                 progress.inc(1);
             },
         )
@@ -87,6 +109,9 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         results.push(figures);
     }
     progress.finish_and_clear();
+    if args.skip_greedy {
+        return Ok(());
+    }
     let (greedy, ruyi) = (&results[0], &results[1]);
     writeln!(
         out,
