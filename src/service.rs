@@ -43,6 +43,14 @@ pub async fn plan_and_store(
     let engineers = store.engineers_in_region(hub).await?;
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), "planning");
     let travel = GreatCircle::from_env().map_err(ServiceError::Config)?;
+    // Parts are tracked once a stock has been loaded.
+    let on_hand = match store.stock().await? {
+        Some(stock) => Some(dispatch::PartsOnHand {
+            stock,
+            orders: store.pending_orders().await?,
+        }),
+        None => None,
+    };
     let options = options.clone();
     let mut roster = tokio::task::spawn_blocking(move || {
         dispatch::plan_hub_triaged(
@@ -53,6 +61,7 @@ pub async fn plan_and_store(
             &travel,
             &options,
             &CallCenter::default(),
+            on_hand.as_ref(),
         )
     })
     .await

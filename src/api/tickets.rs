@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use crate::domain::{
-    GeoPoint, Region, ServiceHours, Severity, Skill, SlaPolicy, Ticket, TicketStatus,
+    GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy, Ticket, TicketStatus,
     service_offset,
 };
 use crate::storage::{Store, TicketFilter};
@@ -30,6 +30,8 @@ pub struct TicketRequest {
     /// The key-customer contract (on site within 2 h, 7x24).
     #[serde(default)]
     pub key_customer: bool,
+    /// The spare part a swap needs (a catalogue code such as `SRV-PSU`).
+    pub part: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -80,6 +82,8 @@ pub struct TicketResponse {
     pub respond_by: DateTime<FixedOffset>,
     pub on_site_by: DateTime<FixedOffset>,
     pub repaired_by: DateTime<FixedOffset>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 pub(crate) fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -104,6 +108,7 @@ impl From<&Ticket> for TicketResponse {
             respond_by: local(deadlines.respond_by),
             on_site_by: local(deadlines.on_site_by),
             repaired_by: local(deadlines.repaired_by),
+            part: ticket.part().map(|p| p.to_string()),
         }
     }
 }
@@ -176,6 +181,7 @@ pub async fn create_ticket(
         .unwrap_or_else(Utc::now);
     let day = local(reported_at).date_naive();
     let customer = request.customer;
+    let part = request.part.as_deref().map(PartCode::parse).transpose()?;
     let ticket = store
         .insert_new_ticket(day, |id| {
             Ticket::new(
@@ -190,6 +196,7 @@ pub async fn create_ticket(
                 request.service_minutes,
                 sla,
             )
+            .map(|ticket| ticket.with_part(part.clone()))
         })
         .await?;
     Ok(HttpResponse::Created().json(TicketResponse::from(&ticket)))

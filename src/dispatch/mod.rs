@@ -16,6 +16,7 @@
 
 pub mod escalation;
 pub mod loaners;
+pub mod parts;
 pub mod triage;
 
 use std::collections::HashSet;
@@ -36,6 +37,15 @@ use crate::travel::TravelModel;
 /// The skill bit only senior engineers hold; severity-1 tickets require it.
 /// Well above the seven `Skill` bits, so new skills can be added below it.
 pub const SENIOR_BIT: u32 = 10;
+/// Held by every station engineer: a swap whose part was reserved at a
+/// station needs it, so hub engineers (who serve any station's tickets)
+/// cannot take a part that is not on their shelf.
+pub const STATION_STOCK_BIT: u32 = 11;
+/// Held by hub engineers: a swap whose part was reserved at the hub's
+/// warehouse needs it.
+pub const HUB_STOCK_BIT: u32 = 12;
+/// Held by nobody: a ticket waiting for its part gets no visit today.
+pub const AWAITING_PART_BIT: u32 = 13;
 /// Leaving a ticket out costs more than any lateness or driving a day can
 /// add up to, so the solver only leaves out what it cannot serve.
 pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
@@ -113,6 +123,9 @@ pub struct HubProblem {
     pub engineers: Vec<Engineer>,
     /// The hub region's engineers who are off that day (for reasons).
     pub engineers_off: Vec<Engineer>,
+    /// Parts for the swaps among the tickets ([`parts`]); empty when stock
+    /// is not tracked.
+    pub parts: parts::Allocation,
 }
 
 impl HubProblem {
@@ -144,7 +157,10 @@ fn held_bits(engineer: &Engineer) -> u64 {
     if engineer.certification() == Certification::Senior {
         bits |= 1 << SENIOR_BIT;
     }
-    bits
+    bits | match engineer.base() {
+        EngineerBase::Station(_) => 1 << STATION_STOCK_BIT,
+        EngineerBase::Hub(_) => 1 << HUB_STOCK_BIT,
+    }
 }
 
 /// Who may serve a ticket: numbers the region's stations (a team each,
@@ -153,7 +169,14 @@ fn held_bits(engineer: &Engineer) -> u64 {
 /// and gives every working engineer their station's team; hub engineers
 /// have none, so they are everyone's fallback. Returns the teams of the
 /// working engineers and each team's position.
-fn station_teams(working: &[Engineer], off: &[Engineer]) -> (Vec<Option<u32>>, Vec<GeoPoint>) {
+fn station_teams(
+    working: &[Engineer],
+    off: &[Engineer],
+) -> (
+    Vec<Option<u32>>,
+    Vec<GeoPoint>,
+    Vec<crate::domain::StationId>,
+) {
     let mut ids: Vec<&crate::domain::StationId> = Vec::new();
     let mut positions = Vec::new();
     let teams: Vec<Option<u32>> = working
@@ -171,7 +194,8 @@ fn station_teams(working: &[Engineer], off: &[Engineer]) -> (Vec<Option<u32>>, V
             EngineerBase::Hub(_) => None,
         })
         .collect();
-    (teams[..working.len()].to_vec(), positions)
+    let ids = ids.into_iter().cloned().collect();
+    (teams[..working.len()].to_vec(), positions, ids)
 }
 
 /// The stations whose engineers may serve a site: those within
@@ -233,6 +257,27 @@ pub fn build_problem(
     engineers: &[Engineer],
     travel: &dyn TravelModel,
 ) -> Result<HubProblem, DispatchError> {
+    build_problem_with_stock(hub, date, tickets, engineers, travel, None)
+}
+
+/// The stock a plan draws on and the parts already on order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartsOnHand {
+    pub stock: parts::Stock,
+    pub orders: Vec<parts::PendingOrder>,
+}
+
+/// [`build_problem`], with part swaps routed to where their part is
+/// ([`parts`]). Without `on_hand`, stock is not tracked and every part
+/// counts as carried.
+pub fn build_problem_with_stock(
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    on_hand: Option<&PartsOnHand>,
+) -> Result<HubProblem, DispatchError> {
     validate_tickets(hub, tickets)?;
     let origin = day_origin(date);
     let (working, off): (Vec<Engineer>, Vec<Engineer>) = engineers
@@ -257,7 +302,19 @@ pub fn build_problem(
     points.extend(tickets.iter().map(|t| t.site()));
     let matrix = travel.matrix(&points);
 
-    let (teams, stations) = station_teams(&working, &off);
+    let (teams, stations, station_ids) = station_teams(&working, &off);
+    let allocation = match on_hand {
+        None => parts::Allocation {
+            needs: vec![None; tickets.len()],
+            plans: Vec::new(),
+        },
+        Some(on_hand) => {
+            let reach = |ticket: &Ticket| {
+                stock_points_in_reach(ticket, &working, &teams, &stations, &station_ids)
+            };
+            parts::allocate(tickets, &reach, &on_hand.stock, &on_hand.orders, origin)
+        }
+    };
     let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
     let day = Window::new(0, DAY_SECONDS)?;
     let jobs: Vec<Job> = tickets
@@ -273,6 +330,21 @@ pub fn build_problem(
             job.skills = required_bits(ticket);
             job.teams = candidate_stations(ticket.site(), &stations);
             job.unassigned_penalty = UNASSIGNED_PENALTY;
+            match &allocation.needs[index] {
+                None => {}
+                Some(parts::PartNeed::From(parts::StockPoint::Station(id))) => {
+                    let team = station_ids.iter().position(|s| s == id);
+                    job.teams = team.map(|t| vec![t as u32]).unwrap_or_default();
+                    job.skills |= 1 << STATION_STOCK_BIT;
+                }
+                Some(parts::PartNeed::From(parts::StockPoint::Hub(_))) => {
+                    job.skills |= 1 << HUB_STOCK_BIT;
+                }
+                Some(parts::PartNeed::Diagnosis) => {
+                    job.service = job.service.min(i64::from(parts::DIAGNOSIS_MINUTES) * 60);
+                }
+                Some(parts::PartNeed::Awaiting(_)) => job.skills |= 1 << AWAITING_PART_BIT,
+            }
             job
         })
         .collect();
@@ -302,7 +374,47 @@ pub fn build_problem(
         tickets: tickets.to_vec(),
         engineers: working,
         engineers_off: off,
+        parts: allocation,
     })
+}
+
+/// The stock points whose working engineers may serve `ticket`, nearest
+/// first: its candidate stations with a qualified engineer on shift, then
+/// the hub if one of its engineers qualifies.
+fn stock_points_in_reach(
+    ticket: &Ticket,
+    working: &[Engineer],
+    teams: &[Option<u32>],
+    stations: &[GeoPoint],
+    station_ids: &[crate::domain::StationId],
+) -> Vec<parts::StockPoint> {
+    let needed = required_bits(ticket);
+    let qualified = |e: &Engineer| held_bits(e) & needed == needed;
+    let mut candidates: Vec<u32> = candidate_stations(ticket.site(), stations)
+        .into_iter()
+        .filter(|&team| {
+            working
+                .iter()
+                .zip(teams)
+                .any(|(e, t)| *t == Some(team) && qualified(e))
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        let km = |team: &u32| ticket.site().haversine_meters(&stations[*team as usize]);
+        km(a).total_cmp(&km(b)).then(a.cmp(b))
+    });
+    let mut points: Vec<parts::StockPoint> = candidates
+        .into_iter()
+        .map(|team| parts::StockPoint::Station(station_ids[team as usize].clone()))
+        .collect();
+    if working
+        .iter()
+        .zip(teams)
+        .any(|(e, t)| t.is_none() && qualified(e))
+    {
+        points.push(parts::StockPoint::Hub(ticket.region()));
+    }
+    points
 }
 
 /// Plans one hub's day. `tickets` are the hub's open tickets, `engineers`
@@ -315,7 +427,21 @@ pub fn plan_hub(
     travel: &dyn TravelModel,
     options: &PlanOptions,
 ) -> Result<Roster, DispatchError> {
-    let hub_problem = build_problem(hub, date, tickets, engineers, travel)?;
+    plan_hub_with_stock(hub, date, tickets, engineers, travel, options, None)
+}
+
+/// [`plan_hub`], with part swaps drawing on `on_hand` ([`parts`]): the
+/// roster lists the parts it takes and orders.
+pub fn plan_hub_with_stock(
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    options: &PlanOptions,
+    on_hand: Option<&PartsOnHand>,
+) -> Result<Roster, DispatchError> {
+    let hub_problem = build_problem_with_stock(hub, date, tickets, engineers, travel, on_hand)?;
     let solution = optimize::solve(
         &hub_problem.problem,
         &SolveParams {
@@ -343,6 +469,7 @@ pub fn plan_hub(
 /// tries the remote candidates ([`triage`]); what it cannot solve is routed
 /// by [`plan_hub`]. The roster lists the remote attempts and counts every
 /// ticket.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_hub_triaged(
     hub: Region,
     date: NaiveDate,
@@ -351,10 +478,19 @@ pub fn plan_hub_triaged(
     travel: &dyn TravelModel,
     options: &PlanOptions,
     call_center: &triage::CallCenter,
+    on_hand: Option<&PartsOnHand>,
 ) -> Result<Roster, DispatchError> {
     validate_tickets(hub, tickets)?;
     let triaged = triage::triage(tickets, call_center, options.seed);
-    let mut roster = plan_hub(hub, date, &triaged.dispatch, engineers, travel, options)?;
+    let mut roster = plan_hub_with_stock(
+        hub,
+        date,
+        &triaged.dispatch,
+        engineers,
+        travel,
+        options,
+        on_hand,
+    )?;
     roster.summary.tickets = tickets.len() as u32;
     roster.summary.resolved_remotely = triaged
         .attempts
@@ -425,12 +561,42 @@ pub fn roster_from(
         .iter()
         .map(|left_out| {
             let ticket = &hub_problem.tickets[left_out.job];
+            if let Some(parts::PartNeed::Awaiting(arrives_at)) =
+                &hub_problem.parts.needs[left_out.job]
+            {
+                return UnassignedTicket {
+                    ticket_id: ticket.id().clone(),
+                    reason: "awaiting_part".to_string(),
+                    detail: format!(
+                        "its {} is on order and arrives {}; the repair visit is planned then",
+                        ticket.part().map_or("part", |p| p.as_str()),
+                        arrives_at
+                            .with_timezone(&service_offset())
+                            .format("%Y-%m-%d %H:%M")
+                    ),
+                };
+            }
             UnassignedTicket {
                 ticket_id: ticket.id().clone(),
                 reason: reason_code(left_out.reason).to_string(),
                 detail: explain(hub, date, ticket, left_out.reason, hub_problem),
             }
         })
+        .collect();
+    // A reserved part leaves the shelf only if its visit is planned; an
+    // order stands either way (the part is needed whenever the visit is).
+    let visited: HashSet<&crate::domain::TicketId> = routes
+        .iter()
+        .flat_map(|r| r.visits.iter().map(|v| &v.ticket_id))
+        .collect();
+    let part_plans = hub_problem
+        .parts
+        .plans
+        .iter()
+        .filter(|p| {
+            p.action == crate::domain::PartAction::Ordered || visited.contains(&p.ticket_id)
+        })
+        .cloned()
         .collect();
     let loaners = loaners::plan_loaners(hub_problem, &routes, &unassigned);
     let assigned = routes.iter().map(|r| r.visits.len() as u32).sum();
@@ -454,6 +620,7 @@ pub fn roster_from(
         unassigned,
         loaners,
         remote: Vec::new(),
+        parts: part_plans,
         summary,
     }
 }

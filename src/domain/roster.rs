@@ -1,7 +1,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EngineerId, GeoPoint, Region, TicketId};
+use super::{EngineerId, GeoPoint, PartCode, Region, TicketId};
 
 /// One planned visit on an engineer's route, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +55,43 @@ pub struct Loaner {
     /// Where the equipment comes from: the nearest station, or the hub.
     pub source: String,
     /// Why it is needed and how it goes, in words.
+    pub detail: String,
+}
+
+/// What planning did about a part swap's part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartAction {
+    /// Taken from the stock where the serving engineer starts.
+    Reserved,
+    /// None in reach: ordered to `base`; today's visit only diagnoses, the
+    /// repair visit is planned once the part has arrived.
+    Ordered,
+}
+
+impl PartAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            PartAction::Reserved => "reserved",
+            PartAction::Ordered => "ordered",
+        }
+    }
+}
+
+/// A part a roster takes from stock or orders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartPlan {
+    pub ticket_id: TicketId,
+    pub part: PartCode,
+    pub action: PartAction,
+    /// The stock point (`S042`, or `hub:east` for a hub's warehouse) the
+    /// part is taken from, or, when ordered, the one it is delivered to.
+    pub base: String,
+    /// Where the unit comes from: `base` itself when reserved; for an
+    /// order, a hub's warehouse (`hub:east`) or `maker`.
+    pub source: String,
+    /// When an ordered part arrives at `base`.
+    pub arrives_at: Option<DateTime<Utc>>,
     pub detail: String,
 }
 
@@ -125,6 +162,9 @@ pub struct Roster {
     /// resolved need no visit and are in no route.
     #[serde(default)]
     pub remote: Vec<RemoteAttempt>,
+    /// Parts taken from stock for today's swaps, and parts ordered.
+    #[serde(default)]
+    pub parts: Vec<PartPlan>,
     pub summary: RosterSummary,
 }
 

@@ -289,6 +289,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            super::parts::save_roster_parts!(tx, roster_id, &roster.parts);
             roster_id
         });
         tracing::info!(roster = roster_id, hub = %roster.hub, date = %roster.date, "roster saved");
@@ -414,6 +415,7 @@ impl Store {
             unassigned,
             loaners,
             remote,
+            parts: self.roster_parts(row.id).await?,
             summary: RosterSummary {
                 tickets: count("tickets", row.tickets)?,
                 resolved_remotely,

@@ -8,12 +8,12 @@ use crate::domain::{DomainError, Region, Ticket, TicketId, TicketStatus};
 
 const TICKET_COLUMNS: &str = "id, customer, lat, lon, city_adcode, region, severity, skill, \
      reported_at, service_minutes, sla_response_minutes, sla_on_site_minutes, \
-     sla_repair_minutes, sla_hours, status";
+     sla_repair_minutes, sla_hours, status, part";
 
 const INSERT_TICKET: &str = "INSERT INTO tickets (id, customer, lat, lon, city_adcode, region, \
      severity, skill, reported_at, service_minutes, sla_response_minutes, sla_on_site_minutes, \
-     sla_repair_minutes, sla_hours, status) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+     sla_repair_minutes, sla_hours, status, part) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 
 /// Inserts one ticket on `$executor`; a taken id becomes
 /// [`StorageError::DuplicateTicket`] rather than a bare database error.
@@ -37,6 +37,7 @@ macro_rules! insert_ticket {
             .bind(i64::from(sla.repair_minutes()))
             .bind(service_hours_code(sla.hours()))
             .bind(ticket.status().code())
+            .bind(ticket.part().map(|p| p.as_str()))
             .execute($executor)
             .await
             .map_err(|error| duplicate_or(error, ticket.id()))?;

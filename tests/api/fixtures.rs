@@ -348,6 +348,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             })
             .collect(),
         remote: Vec::new(),
+        parts: Vec::new(),
         summary: RosterSummary {
             tickets: (visited.len() + unassigned.len()) as u32,
             resolved_remotely: 0,
