@@ -16,6 +16,7 @@
 
 pub mod escalation;
 pub mod loaners;
+pub mod overtime;
 pub mod parts;
 pub mod triage;
 
@@ -576,10 +577,21 @@ pub fn roster_from(
                     ),
                 };
             }
+            let mut detail = explain(hub, date, ticket, left_out.reason, hub_problem);
+            if left_out.reason == UnassignedReason::NoRoom
+                && let Some((v, seconds)) =
+                    overtime::least_overtime(problem, solution, left_out.job)
+            {
+                detail.push_str(&format!(
+                    "; {} minutes of overtime for {} would take it",
+                    (seconds + 59) / 60,
+                    hub_problem.engineers[v].id()
+                ));
+            }
             UnassignedTicket {
                 ticket_id: ticket.id().clone(),
                 reason: reason_code(left_out.reason).to_string(),
-                detail: explain(hub, date, ticket, left_out.reason, hub_problem),
+                detail,
             }
         })
         .collect();
@@ -803,6 +815,48 @@ mod tests {
             "{}",
             roster.unassigned[0].detail
         );
+    }
+
+    #[test]
+    fn a_full_day_names_the_overtime_that_would_take_the_rest() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Server],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        // Ten hour-long visits a few km apart: more than one office day.
+        let tickets: Vec<Ticket> = (0..10)
+            .map(|i| ticket(&format!("T{i}"), Skill::Server, Severity::MINOR, i as f64))
+            .collect();
+        let roster = plan_hub(
+            Region::East,
+            monday(),
+            &tickets,
+            &engineers,
+            &GreatCircle::default(),
+            &options(),
+        )
+        .unwrap();
+        assert!(!roster.unassigned.is_empty());
+        for left_out in &roster.unassigned {
+            assert_eq!(left_out.reason, "no_room");
+            let minutes: i64 = left_out
+                .detail
+                .split("; ")
+                .nth(1)
+                .and_then(|fix| fix.strip_suffix(" minutes of overtime for E1 would take it"))
+                .unwrap_or_else(|| panic!("no overtime named: {}", left_out.detail))
+                .parse()
+                .unwrap();
+            // What the day lacks for one more hour-long visit a few km
+            // away: something, and no more than the visit and its drive.
+            assert!(
+                (1..=120).contains(&minutes),
+                "{minutes}: {}",
+                left_out.detail
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,22 @@ fn start_in_windows(windows: &[super::Window], arrival: i64) -> Option<i64> {
 /// Times the visits in `jobs` for `vehicle`, or `None` when no schedule
 /// meets the hard limits (windows, shift, maximum work, lunch).
 pub fn schedule(problem: &Problem, vehicle_index: usize, jobs: &[usize]) -> Option<Scheduled> {
-    let vehicle = &problem.vehicles()[vehicle_index];
+    schedule_as(
+        problem,
+        vehicle_index,
+        &problem.vehicles()[vehicle_index],
+        jobs,
+    )
+}
+
+/// [`schedule`] for `vehicle` standing in for vehicle `vehicle_index` —
+/// to ask what-if questions (a longer shift, say) without a new problem.
+pub fn schedule_as(
+    problem: &Problem,
+    vehicle_index: usize,
+    vehicle: &Vehicle,
+    jobs: &[usize],
+) -> Option<Scheduled> {
     if jobs.is_empty() {
         return Some(Scheduled {
             route: Route {
