@@ -15,6 +15,7 @@
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
 pub mod escalation;
+pub mod insertion;
 pub mod loaners;
 pub mod triage;
 
@@ -28,7 +29,7 @@ use crate::domain::{
     ShiftPattern, Skill, Ticket, TicketStatus, UnassignedTicket, Visit, service_offset,
 };
 use crate::optimize::{
-    self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, StopKind,
+    self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, Stop, StopKind,
     UnassignedReason, Vehicle, Window,
 };
 use crate::travel::TravelModel;
@@ -59,7 +60,8 @@ pub const BORROW_STATIONS: usize = 2;
 
 const DAY_SECONDS: i64 = 24 * 3600;
 const LUNCH_EARLIEST: i64 = 12 * 3600;
-const LUNCH_LATEST: i64 = 13 * 3600 + 30 * 60;
+/// The latest start of the office-hours lunch, in seconds from midnight.
+pub const LUNCH_LATEST: i64 = 13 * 3600 + 30 * 60;
 
 /// Why a hub's day could not be planned.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,31 @@ impl HubProblem {
     /// Seconds since the origin as a time.
     pub fn at(&self, seconds: i64) -> DateTime<Utc> {
         self.origin + chrono::Duration::seconds(seconds)
+    }
+
+    /// A time as seconds since the origin.
+    pub fn seconds(&self, at: DateTime<Utc>) -> i64 {
+        (at - self.origin).num_seconds()
+    }
+
+    /// The roster visit for a solver stop at `job`, reached from location
+    /// `previous`.
+    pub fn visit(&self, job: usize, stop: &Stop, sequence: u32, previous: usize) -> Visit {
+        let ticket = &self.tickets[job];
+        let location = self.problem.jobs()[job].location;
+        let deadlines = ticket.deadlines();
+        Visit {
+            sequence,
+            ticket_id: ticket.id().clone(),
+            location: ticket.site(),
+            arrival: self.at(stop.arrival),
+            start: self.at(stop.start),
+            departure: self.at(stop.departure),
+            on_site_by: deadlines.on_site_by,
+            repaired_by: deadlines.repaired_by,
+            late_minutes: (stop.lateness + 59) / 60,
+            km_from_previous: self.problem.matrix().distance(previous, location) as f64 / 1000.0,
+        }
     }
 }
 
@@ -233,6 +260,20 @@ pub fn build_problem(
     engineers: &[Engineer],
     travel: &dyn TravelModel,
 ) -> Result<HubProblem, DispatchError> {
+    build_problem_with_points(hub, date, tickets, engineers, travel, &[]).map(|(built, _)| built)
+}
+
+/// [`build_problem`] with `extra` points appended to the travel matrix after
+/// the ticket sites, for re-planning from where engineers are during the
+/// day. Returns the problem and the location index of `extra[0]`.
+pub fn build_problem_with_points(
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    extra: &[GeoPoint],
+) -> Result<(HubProblem, usize), DispatchError> {
     validate_tickets(hub, tickets)?;
     let origin = day_origin(date);
     let (working, off): (Vec<Engineer>, Vec<Engineer>) = engineers
@@ -255,6 +296,8 @@ pub fn build_problem(
         .collect();
     let first_site = points.len();
     points.extend(tickets.iter().map(|t| t.site()));
+    let first_extra = points.len();
+    points.extend_from_slice(extra);
     let matrix = travel.matrix(&points);
 
     let (teams, stations) = station_teams(&working, &off);
@@ -296,13 +339,14 @@ pub fn build_problem(
         }
         vehicles.push(vehicle);
     }
-    Ok(HubProblem {
+    let built = HubProblem {
         problem: Problem::new(matrix, jobs, vehicles)?,
         origin,
         tickets: tickets.to_vec(),
         engineers: working,
         engineers_off: off,
-    })
+    };
+    Ok((built, first_extra))
 }
 
 /// Plans one hub's day. `tickets` are the hub's open tickets, `engineers`
@@ -374,7 +418,6 @@ pub fn roster_from(
     objective: i64,
 ) -> Roster {
     let problem = &hub_problem.problem;
-    let matrix = problem.matrix();
     let mut routes = Vec::new();
     let mut on_time = 0;
     for route in solution.routes.iter().filter(|r| !r.stops.is_empty()) {
@@ -386,23 +429,10 @@ pub fn roster_from(
         for stop in &route.stops {
             match stop.kind {
                 StopKind::Job(job) => {
-                    let ticket = &hub_problem.tickets[job];
-                    let location = problem.jobs()[job].location;
-                    let deadlines = ticket.deadlines();
                     on_time += u32::from(stop.lateness == 0);
-                    visits.push(Visit {
-                        sequence: visits.len() as u32 + 1,
-                        ticket_id: ticket.id().clone(),
-                        location: ticket.site(),
-                        arrival: hub_problem.at(stop.arrival),
-                        start: hub_problem.at(stop.start),
-                        departure: hub_problem.at(stop.departure),
-                        on_site_by: deadlines.on_site_by,
-                        repaired_by: deadlines.repaired_by,
-                        late_minutes: (stop.lateness + 59) / 60,
-                        km_from_previous: matrix.distance(previous, location) as f64 / 1000.0,
-                    });
-                    previous = location;
+                    let sequence = visits.len() as u32 + 1;
+                    visits.push(hub_problem.visit(job, stop, sequence, previous));
+                    previous = problem.jobs()[job].location;
                 }
                 StopKind::Break => {
                     lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
@@ -459,7 +489,7 @@ pub fn roster_from(
 }
 
 /// The roster's stable reason codes, in the dispatcher's words.
-fn reason_code(reason: UnassignedReason) -> &'static str {
+pub(crate) fn reason_code(reason: UnassignedReason) -> &'static str {
     match reason {
         UnassignedReason::NoVehicleWithSkills => "no_engineer_with_skill",
         UnassignedReason::Unreachable => "unreachable",
@@ -469,7 +499,7 @@ fn reason_code(reason: UnassignedReason) -> &'static str {
 }
 
 /// A sentence a coordinator can act on: who is missing, or why nobody fits.
-fn explain(
+pub(crate) fn explain(
     hub: Region,
     date: NaiveDate,
     ticket: &Ticket,
