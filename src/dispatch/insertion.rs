@@ -50,7 +50,7 @@ use super::{
 };
 use crate::domain::{
     Engineer, EngineerId, EngineerRoute, GeoPoint, Region, Roster, RosterSummary, Ticket, TicketId,
-    UnassignedTicket, Visit,
+    UnassignedTicket, Visit, VisitKind,
 };
 use crate::optimize::schedule::{Scheduled, schedule};
 use crate::optimize::{self, Problem, Route, Stop, StopKind, Window, construction};
@@ -506,8 +506,15 @@ pub fn insert_emergency(
     // Jobs: the visits not yet begun, route by route, then the fault.
     let mut tickets = Vec::new();
     let mut stored_by_engineer: Vec<(&EngineerId, DateTime<Utc>)> = Vec::new();
+    let mut preventive_given_up = 0;
     for (route, restart) in roster.routes.iter().zip(&restarts) {
         for visit in &route.visits[restart.committed..] {
+            if visit.kind == VisitKind::Preventive {
+                // Slack filler: an emergency takes the slack, and the
+                // analysis stays due for another day.
+                preventive_given_up += 1;
+                continue;
+            }
             let ticket = by_id
                 .get(&visit.ticket_id)
                 .ok_or_else(|| InsertionError::MissingTicket(visit.ticket_id.to_string()))?;
@@ -701,12 +708,17 @@ pub fn insert_emergency(
     }
     let mut all_unassigned = roster.unassigned.clone();
     all_unassigned.extend(fault_unassigned);
-    let visits = routes.iter().flat_map(|r| &r.visits);
+    let faults = routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .filter(|v| v.kind == VisitKind::Fault);
     let summary = RosterSummary {
         tickets: roster.summary.tickets + 1,
-        assigned: visits.clone().count() as u32,
+        assigned: faults.clone().count() as u32,
         engineers_used: routes.len() as u32,
-        on_time: visits.filter(|v| v.late_minutes == 0).count() as u32,
+        on_time: faults.filter(|v| v.late_minutes == 0).count() as u32,
+        preventive_placed: roster.summary.preventive_placed - preventive_given_up,
+        preventive_due: roster.summary.preventive_due + preventive_given_up,
         km: routes.iter().map(|r| r.km).sum(),
         // The begun part of the day is unchanged, so the day's objective
         // moves by exactly what the re-plan's did.
@@ -869,6 +881,7 @@ mod tests {
     fn visit(id: &str, km_north: f64, arrival: DateTime<Utc>, minutes: i64) -> Visit {
         Visit {
             sequence: 1,
+            kind: VisitKind::Fault,
             ticket_id: TicketId::parse(id).unwrap(),
             location: point(km_north),
             arrival,

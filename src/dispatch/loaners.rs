@@ -5,7 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::HubProblem;
-use crate::domain::{EngineerBase, EngineerRoute, Loaner, Ticket, UnassignedTicket, Visit};
+use crate::domain::{
+    EngineerBase, EngineerRoute, Loaner, Ticket, UnassignedTicket, Visit, VisitKind,
+};
 
 /// When tomorrow's office day ends, counted from today's local midnight: a
 /// ticket left out today is repaired tomorrow at the earliest, so a repair
@@ -20,7 +22,11 @@ pub fn plan_loaners(
     routes: &[EngineerRoute],
     unassigned: &[UnassignedTicket],
 ) -> Vec<Loaner> {
-    let visits: Vec<&Visit> = routes.iter().flat_map(|r| &r.visits).collect();
+    let visits: Vec<&Visit> = routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .filter(|v| v.kind == VisitKind::Fault)
+        .collect();
     loaners_for(hub_problem, &visits, unassigned)
 }
 

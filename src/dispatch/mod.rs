@@ -17,6 +17,7 @@
 pub mod escalation;
 pub mod insertion;
 pub mod loaners;
+pub mod preventive;
 pub mod triage;
 
 use std::collections::HashSet;
@@ -26,7 +27,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::domain::{
     Certification, Engineer, EngineerBase, EngineerRoute, GeoPoint, Region, Roster, RosterSummary,
-    ShiftPattern, Skill, Ticket, TicketStatus, UnassignedTicket, Visit, service_offset,
+    ShiftPattern, Skill, Ticket, TicketStatus, UnassignedTicket, Visit, VisitKind, service_offset,
 };
 use crate::optimize::{
     self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, Stop, StopKind,
@@ -115,6 +116,9 @@ pub struct HubProblem {
     pub engineers: Vec<Engineer>,
     /// The hub region's engineers who are off that day (for reasons).
     pub engineers_off: Vec<Engineer>,
+    /// Job `tickets.len() + k` is the preventive visit to `preventive[k]`
+    /// (see [`preventive`]); empty for a fault plan alone.
+    pub preventive: Vec<preventive::KeyCustomer>,
 }
 
 impl HubProblem {
@@ -131,13 +135,36 @@ impl HubProblem {
     /// The roster visit for a solver stop at `job`, reached from location
     /// `previous`.
     pub fn visit(&self, job: usize, stop: &Stop, sequence: u32, previous: usize) -> Visit {
-        let ticket = &self.tickets[job];
         let location = self.problem.jobs()[job].location;
-        let deadlines = ticket.deadlines();
+        let (kind, ticket_id, site, deadlines) = match self.tickets.get(job) {
+            Some(ticket) => (
+                VisitKind::Fault,
+                ticket.id().clone(),
+                ticket.site(),
+                ticket.deadlines(),
+            ),
+            None => {
+                // A preventive visit has no SLA clock: any time today will do.
+                let customer = &self.preventive[job - self.tickets.len()];
+                let day_ends = self.at(DAY_SECONDS);
+                let deadlines = crate::domain::SlaDeadlines {
+                    respond_by: day_ends,
+                    on_site_by: day_ends,
+                    repaired_by: day_ends,
+                };
+                (
+                    VisitKind::Preventive,
+                    customer.visit_id.clone(),
+                    customer.site,
+                    deadlines,
+                )
+            }
+        };
         Visit {
             sequence,
-            ticket_id: ticket.id().clone(),
-            location: ticket.site(),
+            kind,
+            ticket_id,
+            location: site,
             arrival: self.at(stop.arrival),
             start: self.at(stop.start),
             departure: self.at(stop.departure),
@@ -345,6 +372,7 @@ pub fn build_problem_with_points(
         tickets: tickets.to_vec(),
         engineers: working,
         engineers_off: off,
+        preventive: Vec::new(),
     };
     Ok((built, first_extra))
 }
@@ -359,6 +387,21 @@ pub fn plan_hub(
     travel: &dyn TravelModel,
     options: &PlanOptions,
 ) -> Result<Roster, DispatchError> {
+    plan_hub_with_preventive(hub, date, tickets, engineers, travel, options, &[])
+}
+
+/// [`plan_hub`], then the due preventive visits fitted into the plan's
+/// slack without making any fault later ([`preventive::fill_slack`]); the
+/// roster marks them and counts what stays due.
+pub fn plan_hub_with_preventive(
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    options: &PlanOptions,
+    due: &[preventive::DueVisit],
+) -> Result<Roster, DispatchError> {
     let hub_problem = build_problem(hub, date, tickets, engineers, travel)?;
     let solution = optimize::solve(
         &hub_problem.problem,
@@ -370,7 +413,20 @@ pub fn plan_hub(
     let objective = optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
         DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
     })?;
-    let roster = roster_from(hub, date, &hub_problem, &solution, objective.total());
+    let roster = if due.is_empty() {
+        roster_from(hub, date, &hub_problem, &solution, objective.total())
+    } else {
+        let mut filled =
+            preventive::fill_slack(hub, date, tickets, engineers, travel, &solution, due)?;
+        filled.solution.stats = solution.stats.clone();
+        roster_from(
+            hub,
+            date,
+            &filled.hub_problem,
+            &filled.solution,
+            filled.objective,
+        )
+    };
     tracing::info!(
         hub = %hub,
         %date,
@@ -378,6 +434,8 @@ pub fn plan_hub(
         assigned = roster.summary.assigned,
         engineers_used = roster.summary.engineers_used,
         seconds = roster.summary.solve_seconds,
+        preventive_placed = roster.summary.preventive_placed,
+        preventive_due = roster.summary.preventive_due,
         "planned a hub's day"
     );
     Ok(roster)
@@ -385,8 +443,10 @@ pub fn plan_hub(
 
 /// Plans a hub's day the way the network works: the call center first
 /// tries the remote candidates ([`triage`]); what it cannot solve is routed
-/// by [`plan_hub`]. The roster lists the remote attempts and counts every
-/// ticket.
+/// by [`plan_hub`], and the due preventive visits fill the slack
+/// ([`plan_hub_with_preventive`]). The roster lists the remote attempts
+/// and counts every ticket.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_hub_triaged(
     hub: Region,
     date: NaiveDate,
@@ -395,10 +455,19 @@ pub fn plan_hub_triaged(
     travel: &dyn TravelModel,
     options: &PlanOptions,
     call_center: &triage::CallCenter,
+    due: &[preventive::DueVisit],
 ) -> Result<Roster, DispatchError> {
     validate_tickets(hub, tickets)?;
     let triaged = triage::triage(tickets, call_center, options.seed);
-    let mut roster = plan_hub(hub, date, &triaged.dispatch, engineers, travel, options)?;
+    let mut roster = plan_hub_with_preventive(
+        hub,
+        date,
+        &triaged.dispatch,
+        engineers,
+        travel,
+        options,
+        due,
+    )?;
     roster.summary.tickets = tickets.len() as u32;
     roster.summary.resolved_remotely = triaged
         .attempts
@@ -429,7 +498,7 @@ pub fn roster_from(
         for stop in &route.stops {
             match stop.kind {
                 StopKind::Job(job) => {
-                    on_time += u32::from(stop.lateness == 0);
+                    on_time += u32::from(stop.lateness == 0 && job < hub_problem.tickets.len());
                     let sequence = visits.len() as u32 + 1;
                     visits.push(hub_problem.visit(job, stop, sequence, previous));
                     previous = problem.jobs()[job].location;
@@ -453,6 +522,8 @@ pub fn roster_from(
     let unassigned: Vec<UnassignedTicket> = solution
         .unassigned
         .iter()
+        // A preventive visit left out is still due, not an unassigned ticket.
+        .filter(|left_out| left_out.job < hub_problem.tickets.len())
         .map(|left_out| {
             let ticket = &hub_problem.tickets[left_out.job];
             UnassignedTicket {
@@ -463,7 +534,12 @@ pub fn roster_from(
         })
         .collect();
     let loaners = loaners::plan_loaners(hub_problem, &routes, &unassigned);
-    let assigned = routes.iter().map(|r| r.visits.len() as u32).sum();
+    let visits = routes.iter().flat_map(|r| &r.visits);
+    let preventive_placed = visits
+        .clone()
+        .filter(|v| v.kind == VisitKind::Preventive)
+        .count() as u32;
+    let assigned = visits.count() as u32 - preventive_placed;
     let summary = RosterSummary {
         tickets: hub_problem.tickets.len() as u32,
         resolved_remotely: 0,
@@ -474,6 +550,8 @@ pub fn roster_from(
         km: solution.distance() as f64 / 1000.0,
         objective,
         solve_seconds: solution.stats.seconds,
+        preventive_placed,
+        preventive_due: hub_problem.preventive.len() as u32 - preventive_placed,
     };
     Roster {
         id: None,

@@ -1,14 +1,16 @@
 //! The roster repository: a hub's day with its routes, visits and the
 //! tickets it could not place.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::rows::service_hours_code;
 use super::tickets::{INSERT_TICKET, duplicate_or, insert_ticket, next_ticket_id};
-use super::{StorageError, Store, in_transaction};
+use super::{StorageError, Store, in_transaction, on_pool};
 use crate::domain::{
     EngineerId, EngineerRoute, GeoPoint, Loaner, Region, RemoteAttempt, RemoteOutcome, Roster,
-    RosterSummary, Ticket, TicketId, TicketStatus, UnassignedTicket, Visit,
+    RosterSummary, Ticket, TicketId, TicketStatus, UnassignedTicket, Visit, VisitKind,
 };
 
 /// An engineer's route as stored, with the roster it belongs to.
@@ -34,6 +36,7 @@ struct RosterRow {
     km: f64,
     objective: i64,
     solve_seconds: f64,
+    preventive_due: i64,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -64,6 +67,7 @@ struct VisitRow {
     repaired_by: DateTime<Utc>,
     late_minutes: i64,
     km_from_previous: f64,
+    kind: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -94,7 +98,7 @@ struct LoanerRow {
 const ROUTE_COLUMNS: &str = "id, roster_id, engineer_id, base_lat, base_lon, leave_at, return_at, \
      km, lunch_start, lunch_end";
 const VISIT_COLUMNS: &str = "route_id, sequence, ticket_id, lat, lon, arrival, start, departure, \
-     on_site_by, repaired_by, late_minutes, km_from_previous";
+     on_site_by, repaired_by, late_minutes, km_from_previous, kind";
 
 fn count(column: &'static str, raw: i64) -> Result<u32, StorageError> {
     u32::try_from(raw)
@@ -149,6 +153,17 @@ impl VisitRow {
             repaired_by: self.repaired_by,
             late_minutes: self.late_minutes,
             km_from_previous: self.km_from_previous,
+            kind: match self.kind.as_str() {
+                "fault" => VisitKind::Fault,
+                "preventive" => VisitKind::Preventive,
+                other => {
+                    return Err(StorageError::invalid_row(
+                        TABLE,
+                        "kind",
+                        format!("{other:?} is not a visit kind"),
+                    ));
+                }
+            },
         })
     }
 }
@@ -180,8 +195,9 @@ macro_rules! write_roster {
         let summary = &roster.summary;
         let roster_id: i64 = sqlx::query_scalar(
             "INSERT INTO rosters (hub, date, created_at, tickets, assigned, \
-             engineers_available, engineers_used, on_time, km, objective, solve_seconds) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             engineers_available, engineers_used, on_time, km, objective, solve_seconds, \
+             preventive_due) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(roster.hub.code())
         .bind(roster.date)
@@ -194,6 +210,7 @@ macro_rules! write_roster {
         .bind(summary.km)
         .bind(summary.objective)
         .bind(summary.solve_seconds)
+        .bind(i64::from(summary.preventive_due))
         .fetch_one(&mut *$tx)
         .await?;
         for (position, route) in roster.routes.iter().enumerate() {
@@ -217,7 +234,7 @@ macro_rules! write_roster {
             for visit in &route.visits {
                 sqlx::query(&format!(
                     "INSERT INTO roster_visits ({VISIT_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                 ))
                 .bind(route_id)
                 .bind(i64::from(visit.sequence))
@@ -231,6 +248,7 @@ macro_rules! write_roster {
                 .bind(visit.repaired_by)
                 .bind(visit.late_minutes)
                 .bind(visit.km_from_previous)
+                .bind(visit.kind.code())
                 .execute(&mut *$tx)
                 .await?;
                 sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
@@ -334,7 +352,8 @@ impl Store {
 
     pub async fn roster(&self, id: i64) -> Result<Option<Roster>, StorageError> {
         let roster_sql = "SELECT id, hub, date, created_at, tickets, assigned, engineers_available, \
-             engineers_used, on_time, km, objective, solve_seconds FROM rosters WHERE id = $1";
+             engineers_used, on_time, km, objective, solve_seconds, preventive_due FROM rosters \
+             WHERE id = $1";
         let routes_sql = format!(
             "SELECT {ROUTE_COLUMNS} FROM roster_routes WHERE roster_id = $1 ORDER BY position"
         );
@@ -436,6 +455,12 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
+        let routes = attach_visits(routes, visits)?;
+        let preventive_placed = routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .filter(|v| v.kind == VisitKind::Preventive)
+            .count() as u32;
         let resolved_remotely = remote
             .iter()
             .filter(|a| a.outcome == RemoteOutcome::Resolved)
@@ -447,7 +472,7 @@ impl Store {
             })?,
             date: row.date,
             created_at: row.created_at,
-            routes: attach_visits(routes, visits)?,
+            routes,
             unassigned,
             loaners,
             remote,
@@ -461,8 +486,33 @@ impl Store {
                 km: row.km,
                 objective: row.objective,
                 solve_seconds: row.solve_seconds,
+                preventive_placed,
+                preventive_due: count("preventive_due", row.preventive_due)?,
             },
         }))
+    }
+
+    /// The last day before `date` on which each key customer had a
+    /// preventive visit on a stored roster, by visit id.
+    pub async fn preventive_visits_before(
+        &self,
+        date: NaiveDate,
+    ) -> Result<HashMap<TicketId, NaiveDate>, StorageError> {
+        let sql = "SELECT v.ticket_id, MAX(ro.date) FROM roster_visits v \
+             JOIN roster_routes r ON r.id = v.route_id JOIN rosters ro ON ro.id = r.roster_id \
+             WHERE v.kind = 'preventive' AND ro.date < $1 GROUP BY v.ticket_id";
+        let rows: Vec<(String, NaiveDate)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(date)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter()
+            .map(|(id, day)| {
+                let id = TicketId::parse(&id).map_err(|e| {
+                    StorageError::invalid_row("roster_visits", "ticket_id", e.message)
+                })?;
+                Ok((id, day))
+            })
+            .collect()
     }
 
     /// An engineer's route on `date`, from the newest roster for that date
@@ -561,6 +611,7 @@ mod tests {
             repaired_by: at,
             late_minutes: 0,
             km_from_previous: 1.0,
+            kind: "fault".to_string(),
         }
     }
 
