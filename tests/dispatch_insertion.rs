@@ -10,10 +10,11 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::insertion::{
     CHANGE_TOLERANCE_SECONDS, Insertion, InsertionRequest, insert_emergency,
 };
-use ruyi::dispatch::{PlanOptions, build_problem, plan_hub};
+use ruyi::dispatch::preventive::{DueVisit, KeyCustomer};
+use ruyi::dispatch::{PlanOptions, build_problem, plan_hub, plan_hub_with_preventive};
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Roster, Severity,
-    ShiftPattern, Skill, SlaPolicy, Ticket, TicketId,
+    ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, VisitKind,
 };
 use ruyi::optimize::{self, Objective, Route, Solution, SolveStats, Stop, StopKind, Unassigned};
 use ruyi::travel::GreatCircle;
@@ -109,6 +110,13 @@ fn emergency() -> Ticket {
     fault("X1", Skill::Server, SlaPolicy::key_customer())
 }
 
+fn options() -> PlanOptions {
+    PlanOptions {
+        seed: 5,
+        time_limit: Duration::from_millis(300),
+    }
+}
+
 fn planned_day() -> Roster {
     plan_hub(
         Region::East,
@@ -116,10 +124,7 @@ fn planned_day() -> Roster {
         &day_tickets(),
         &engineers(),
         &GreatCircle::default(),
-        &PlanOptions {
-            seed: 5,
-            time_limit: Duration::from_millis(300),
-        },
+        &options(),
     )
     .unwrap()
 }
@@ -144,7 +149,7 @@ fn insert(roster: &Roster, max_changes: usize, pinned: &[TicketId]) -> Insertion
 /// Rebuilds the whole day (every ticket, engineers from home at the shift
 /// start) and hands the roster's routes to the independent checker: the
 /// begun part and the re-planned part must join up into one feasible day.
-fn check_whole_day(roster: &Roster) {
+fn check_whole_day(roster: &Roster, team: &[Engineer]) {
     let mut tickets = day_tickets();
     tickets.push(emergency());
     let visited: Vec<&TicketId> = roster
@@ -160,7 +165,7 @@ fn check_whole_day(roster: &Roster) {
         })
         .collect();
     let travel = GreatCircle::default();
-    let built = build_problem(Region::East, monday(), &tickets, &engineers(), &travel).unwrap();
+    let built = build_problem(Region::East, monday(), &tickets, team, &travel).unwrap();
     let problem = &built.problem;
     let job_of: HashMap<&TicketId, usize> = tickets
         .iter()
@@ -186,7 +191,9 @@ fn check_whole_day(roster: &Roster) {
         let mut stops = Vec::new();
         let mut location = problem.vehicles()[vehicle].start;
         let (mut distance, mut travel_time) = (0, 0);
-        for visit in &route.visits {
+        // Preventive visits are no tickets: the day without them must
+        // still hold together (legs only get shorter).
+        for visit in route.visits.iter().filter(|v| v.kind == VisitKind::Fault) {
             if let Some((start, end)) = route.lunch
                 && stops.iter().all(|s: &Stop| s.kind != StopKind::Break)
                 && start < visit.start
@@ -306,7 +313,7 @@ fn assert_changes_counted(before: &Roster, insertion: &Insertion, max_changes: u
 #[test]
 fn the_fault_goes_to_the_senior_engineer_and_every_route_passes_the_checker() {
     let before = planned_day();
-    check_whole_day(&before);
+    check_whole_day(&before, &engineers());
     for max_changes in [0, 1, 2, 5] {
         let insertion = insert(&before, max_changes, &[]);
         let placement = insertion.placement.as_ref().expect("the fault is served");
@@ -319,7 +326,7 @@ fn the_fault_goes_to_the_senior_engineer_and_every_route_passes_the_checker() {
         );
         assert_begun_visits_kept(&before, &insertion.roster, local(10, 15));
         assert_changes_counted(&before, &insertion, max_changes);
-        check_whole_day(&insertion.roster);
+        check_whole_day(&insertion.roster, &engineers());
     }
 }
 
@@ -400,7 +407,7 @@ fn pinned_visits_stay_with_their_engineer_in_order() {
             .iter()
             .all(|c| !pinned.contains(&c.ticket_id) || c.to_engineer.as_str() == "E1")
     );
-    check_whole_day(&insertion.roster);
+    check_whole_day(&insertion.roster, &engineers());
 }
 
 /// Nobody in the east repairs storage: the fault is stored on the roster
@@ -466,4 +473,89 @@ fn requests_are_refused_naming_the_field() {
         .unwrap_err();
         assert_eq!(error.field(), Some(field), "{error}");
     }
+}
+
+/// Analyses placed in the morning's slack give way to the emergency when
+/// they have not begun, and stay due; begun ones are kept.
+#[test]
+fn analyses_not_yet_begun_give_way_and_stay_due() {
+    // E4 does systems analyses and has no fault to repair today.
+    let mut team = engineers();
+    team.push(engineer(
+        "E4",
+        vec![Skill::Systems],
+        Certification::Intermediate,
+    ));
+    let due: Vec<DueVisit> = [("K1", 3.0), ("K2", -4.0)]
+        .iter()
+        .map(|(name, km_north)| DueVisit {
+            customer: KeyCustomer {
+                visit_id: TicketId::parse(format!("PM-{name}")).unwrap(),
+                name: format!("Key account {name}"),
+                site: GeoPoint::new(30.274 + km_north / 111.32, 120.16).unwrap(),
+                region: Region::East,
+                last_analysis: NaiveDate::from_ymd_opt(2026, 9, 20).unwrap(),
+            },
+            overdue_days: 10,
+        })
+        .collect();
+    let tickets = day_tickets();
+    let travel = GreatCircle::default();
+    let before = plan_hub_with_preventive(
+        Region::East,
+        monday(),
+        &tickets,
+        &team,
+        &travel,
+        &options(),
+        &due,
+    )
+    .unwrap();
+    let analyses = |roster: &Roster, begun_by: Option<DateTime<Utc>>| -> Vec<TicketId> {
+        roster
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .filter(|v| v.kind == VisitKind::Preventive)
+            .filter(|v| begun_by.is_none_or(|at| v.start <= at))
+            .map(|v| v.ticket_id.clone())
+            .collect()
+    };
+    let placed = analyses(&before, None);
+    assert_eq!(placed.len() as u32, before.summary.preventive_placed);
+    assert_eq!(placed.len(), 2, "E4's day has room for both");
+    let insertion = insert_emergency(
+        &InsertionRequest {
+            roster: &before,
+            tickets: &tickets,
+            emergency: &emergency(),
+            engineers: &team,
+            at: local(10, 15),
+            max_changes: 2,
+            pinned: &[],
+        },
+        &travel,
+    )
+    .unwrap();
+    let after = &insertion.roster;
+    let kept = analyses(after, None);
+    assert_eq!(kept, analyses(&before, Some(local(10, 15))));
+    let given_up = (placed.len() - kept.len()) as u32;
+    assert_eq!(
+        given_up, 1,
+        "the morning's analysis has begun, the next not"
+    );
+    assert_eq!(after.summary.preventive_placed, kept.len() as u32);
+    assert_eq!(
+        after.summary.preventive_due,
+        before.summary.preventive_due + given_up
+    );
+    assert_eq!(after.summary.assigned, before.summary.assigned + 1);
+    assert!(
+        insertion
+            .changes
+            .iter()
+            .all(|c| !c.ticket_id.as_str().starts_with("PM-"))
+    );
+    check_whole_day(after, &team);
 }
