@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::insertion::{
-    CHANGE_TOLERANCE_SECONDS, Insertion, InsertionRequest, insert_emergency,
+    CHANGE_TOLERANCE_SECONDS, DEFERRED, Insertion, InsertionRequest, insert_emergency,
 };
 use ruyi::dispatch::preventive::{DueVisit, KeyCustomer};
 use ruyi::dispatch::{PlanOptions, build_problem, plan_hub, plan_hub_with_preventive};
@@ -53,6 +53,16 @@ fn engineers() -> Vec<Engineer> {
 }
 
 fn ticket(id: &str, severity: Severity, km_north: f64, km_east: f64) -> Ticket {
+    ticket_lasting(id, severity, km_north, km_east, 75)
+}
+
+fn ticket_lasting(
+    id: &str,
+    severity: Severity,
+    km_north: f64,
+    km_east: f64,
+    minutes: u32,
+) -> Ticket {
     Ticket::new(
         TicketId::parse(id).unwrap(),
         format!("Customer {id}"),
@@ -62,7 +72,7 @@ fn ticket(id: &str, severity: Severity, km_north: f64, km_east: f64) -> Ticket {
         severity,
         Skill::Server,
         local(6, 0),
-        75,
+        minutes,
         SlaPolicy::default(),
     )
     .unwrap()
@@ -130,13 +140,23 @@ fn planned_day() -> Roster {
 }
 
 fn insert(roster: &Roster, max_changes: usize, pinned: &[TicketId]) -> Insertion {
-    let tickets = day_tickets();
+    insert_into(roster, &day_tickets(), &engineers(), max_changes, pinned)
+}
+
+/// The emergency into `roster` at 10:15.
+fn insert_into(
+    roster: &Roster,
+    tickets: &[Ticket],
+    team: &[Engineer],
+    max_changes: usize,
+    pinned: &[TicketId],
+) -> Insertion {
     insert_emergency(
         &InsertionRequest {
             roster,
-            tickets: &tickets,
+            tickets,
             emergency: &emergency(),
-            engineers: &engineers(),
+            engineers: team,
             at: local(10, 15),
             max_changes,
             pinned,
@@ -149,8 +169,8 @@ fn insert(roster: &Roster, max_changes: usize, pinned: &[TicketId]) -> Insertion
 /// Rebuilds the whole day (every ticket, engineers from home at the shift
 /// start) and hands the roster's routes to the independent checker: the
 /// begun part and the re-planned part must join up into one feasible day.
-fn check_whole_day(roster: &Roster, team: &[Engineer]) {
-    let mut tickets = day_tickets();
+fn check_whole_day(roster: &Roster, day: &[Ticket], team: &[Engineer]) {
+    let mut tickets = day.to_vec();
     tickets.push(emergency());
     let visited: Vec<&TicketId> = roster
         .routes
@@ -294,26 +314,29 @@ fn assert_changes_counted(before: &Roster, insertion: &Insertion, max_changes: u
     let new = placements(&insertion.roster);
     let changed: Vec<&TicketId> = old
         .iter()
-        .filter(|(id, (engineer, _, arrival))| {
-            let (now_with, _, now_at) = &new[*id];
-            now_with != engineer
-                || (*now_at - *arrival).num_seconds().abs() > CHANGE_TOLERANCE_SECONDS
+        .filter(|(id, (engineer, _, arrival))| match new.get(*id) {
+            Some((now_with, _, now_at)) => {
+                now_with != engineer
+                    || (*now_at - *arrival).num_seconds().abs() > CHANGE_TOLERANCE_SECONDS
+            }
+            None => true,
         })
         .map(|(id, _)| id)
         .collect();
     assert_eq!(changed.len(), insertion.changes.len(), "{changed:?}");
     assert!(changed.len() <= max_changes);
     for change in &insertion.changes {
-        assert_eq!(new[&change.ticket_id].0, change.to_engineer);
+        let now = new.get(&change.ticket_id);
+        assert_eq!(now.map(|n| &n.0), change.to_engineer.as_ref());
+        assert_eq!(now.map(|n| n.2), change.new_arrival);
         assert_eq!(old[&change.ticket_id].0, change.from_engineer);
-        assert_eq!(new[&change.ticket_id].2, change.new_arrival);
     }
 }
 
 #[test]
 fn the_fault_goes_to_the_senior_engineer_and_every_route_passes_the_checker() {
     let before = planned_day();
-    check_whole_day(&before, &engineers());
+    check_whole_day(&before, &day_tickets(), &engineers());
     for max_changes in [0, 1, 2, 5] {
         let insertion = insert(&before, max_changes, &[]);
         let placement = insertion.placement.as_ref().expect("the fault is served");
@@ -326,7 +349,7 @@ fn the_fault_goes_to_the_senior_engineer_and_every_route_passes_the_checker() {
         );
         assert_begun_visits_kept(&before, &insertion.roster, local(10, 15));
         assert_changes_counted(&before, &insertion, max_changes);
-        check_whole_day(&insertion.roster, &engineers());
+        check_whole_day(&insertion.roster, &day_tickets(), &engineers());
     }
 }
 
@@ -405,9 +428,10 @@ fn pinned_visits_stay_with_their_engineer_in_order() {
         insertion
             .changes
             .iter()
-            .all(|c| !pinned.contains(&c.ticket_id) || c.to_engineer.as_str() == "E1")
+            .all(|c| !pinned.contains(&c.ticket_id)
+                || c.to_engineer.as_ref().is_some_and(|e| e.as_str() == "E1"))
     );
-    check_whole_day(&insertion.roster, &engineers());
+    check_whole_day(&insertion.roster, &day_tickets(), &engineers());
 }
 
 /// Nobody in the east repairs storage: the fault is stored on the roster
@@ -524,19 +548,7 @@ fn analyses_not_yet_begun_give_way_and_stay_due() {
     let placed = analyses(&before, None);
     assert_eq!(placed.len() as u32, before.summary.preventive_placed);
     assert_eq!(placed.len(), 2, "E4's day has room for both");
-    let insertion = insert_emergency(
-        &InsertionRequest {
-            roster: &before,
-            tickets: &tickets,
-            emergency: &emergency(),
-            engineers: &team,
-            at: local(10, 15),
-            max_changes: 2,
-            pinned: &[],
-        },
-        &travel,
-    )
-    .unwrap();
+    let insertion = insert_into(&before, &tickets, &team, 2, &[]);
     let after = &insertion.roster;
     let kept = analyses(after, None);
     assert_eq!(kept, analyses(&before, Some(local(10, 15))));
@@ -557,5 +569,51 @@ fn analyses_not_yet_begun_give_way_and_stay_due() {
             .iter()
             .all(|c| !c.ticket_id.as_str().starts_with("PM-"))
     );
-    check_whole_day(after, &team);
+    check_whole_day(after, &tickets, &team);
+}
+
+/// A full day: nothing fits without a visit giving way. With no change
+/// allowed the fault is left out saying why; with one, a severity-3 visit
+/// after it waits for another day and is listed so.
+#[test]
+fn when_the_day_is_full_a_visit_that_can_wait_gives_way_within_the_budget() {
+    let team = vec![engineer("E1", vec![Skill::Server], Certification::Senior)];
+    let tickets: Vec<Ticket> = (0..5)
+        .map(|i| ticket_lasting(&format!("F{i}"), Severity::MINOR, i as f64 - 2.0, 3.0, 110))
+        .collect();
+    let before = plan_hub(
+        Region::East,
+        monday(),
+        &tickets,
+        &team,
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    assert!(!before.unassigned.is_empty(), "the day is full");
+    let strict = insert_into(&before, &tickets, &team, 0, &[]);
+    assert!(strict.placement.is_none());
+    assert_eq!(strict.unassigned.as_ref().unwrap().reason, "no_room");
+    assert!(strict.changes.is_empty());
+
+    let loose = insert_into(&before, &tickets, &team, 1, &[]);
+    let placement = loose
+        .placement
+        .as_ref()
+        .expect("served once a visit gives way");
+    assert_eq!(placement.engineer_id.as_str(), "E1");
+    assert_eq!(loose.changes.len(), 1);
+    let deferred = &loose.changes[0];
+    assert_eq!(deferred.to_engineer, None);
+    assert!(
+        loose
+            .roster
+            .unassigned
+            .iter()
+            .any(|u| u.ticket_id == deferred.ticket_id && u.reason == DEFERRED)
+    );
+    assert_eq!(loose.roster.summary.assigned, before.summary.assigned);
+    assert_begun_visits_kept(&before, &loose.roster, local(10, 15));
+    assert_changes_counted(&before, &loose, 1);
+    check_whole_day(&loose.roster, &tickets, &team);
 }

@@ -50,6 +50,7 @@ on_both_databases!(setup;
     engineer_route_comes_from_the_newest_roster_of_the_date,
     an_invalid_stored_ticket_is_an_error_naming_table_and_column,
     preventive_visits_round_trip_and_count_as_done_on_later_days,
+    a_revision_that_leaves_a_planned_ticket_out_opens_it_again,
 );
 
 async fn migrations_can_run_twice(store: Store) {
@@ -485,4 +486,29 @@ async fn preventive_visits_round_trip_and_count_as_done_on_later_days(store: Sto
         done.into_iter().collect::<Vec<_>>(),
         vec![(TicketId::parse("PM-S001").unwrap(), monday())]
     );
+}
+
+/// An emergency revision can defer a planned visit: the ticket is open
+/// again, so the next day's plan takes it.
+async fn a_revision_that_leaves_a_planned_ticket_out_opens_it_again(store: Store) {
+    let (t1, t2) = (ticket("T1", Region::East), ticket("T2", Region::East));
+    store
+        .insert_tickets(&[t1.clone(), t2.clone()])
+        .await
+        .unwrap();
+    store
+        .save_roster(&roster(&[&t1, &t2], &[], monday_morning()))
+        .await
+        .unwrap();
+    store
+        .save_roster(&roster(&[&t1], &[&t2], monday_morning()))
+        .await
+        .unwrap();
+    let status = |id: &str| {
+        let store = store.clone();
+        let id = TicketId::parse(id).unwrap();
+        async move { store.ticket(&id).await.unwrap().unwrap().status() }
+    };
+    assert_eq!(status("T1").await, TicketStatus::Planned);
+    assert_eq!(status("T2").await, TicketStatus::Open);
 }

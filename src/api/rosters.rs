@@ -95,9 +95,10 @@ pub struct PlacementResponse {
 pub struct ChangeResponse {
     pub ticket_id: TicketId,
     pub from_engineer: EngineerId,
-    pub to_engineer: EngineerId,
+    /// `null`: the visit gave way to the fault (it is listed unassigned).
+    pub to_engineer: Option<EngineerId>,
     pub old_arrival: DateTime<FixedOffset>,
-    pub new_arrival: DateTime<FixedOffset>,
+    pub new_arrival: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,7 +219,7 @@ pub async fn insert_into_roster(
                 from_engineer: c.from_engineer,
                 to_engineer: c.to_engineer,
                 old_arrival: local(c.old_arrival),
-                new_arrival: local(c.new_arrival),
+                new_arrival: c.new_arrival.map(local),
             })
             .collect(),
         routes,

@@ -65,6 +65,9 @@ pub const CHANGE_TOLERANCE_SECONDS: i64 = 60;
 /// more visits than allowed.
 pub const TOO_MANY_CHANGES: &str = "too_many_changes";
 
+/// The reason code for a visit that gave way to the fault.
+pub const DEFERRED: &str = "deferred_for_emergency";
+
 /// What to insert where, and the limits.
 #[derive(Debug, Clone, Copy)]
 pub struct InsertionRequest<'a> {
@@ -134,14 +137,15 @@ impl InsertionError {
     }
 }
 
-/// A visit that changed: another engineer, or another arrival.
+/// A visit that changed: another engineer, another arrival, or none today.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub ticket_id: TicketId,
     pub from_engineer: EngineerId,
-    pub to_engineer: EngineerId,
+    /// `None`: the visit gave way to the fault and waits for another day.
+    pub to_engineer: Option<EngineerId>,
     pub old_arrival: DateTime<Utc>,
-    pub new_arrival: DateTime<Utc>,
+    pub new_arrival: Option<DateTime<Utc>>,
 }
 
 /// Who serves the fault, and when.
@@ -218,6 +222,8 @@ struct Replan<'a> {
     /// Per job: the vehicle and arrival (seconds) of the stored roster.
     stored: &'a [(usize, i64)],
     pinned: &'a [bool],
+    /// Less severe than the fault: may give way when nothing else helps.
+    deferrable: &'a [bool],
 }
 
 /// A route timed, with its cost and the changes on it.
@@ -264,42 +270,60 @@ impl Replan<'_> {
 struct Day {
     plan: Vec<Vec<usize>>,
     timed: Vec<Timed>,
+    /// Visits that gave way to the fault and wait for another day.
+    deferred: Vec<usize>,
 }
 
-/// New sequences for some vehicles, timed.
+/// New sequences for some vehicles, timed, and visits deferred.
 #[derive(Debug, Clone)]
-struct Edit(Vec<(usize, Vec<usize>, Timed)>);
+struct Edit {
+    routes: Vec<(usize, Vec<usize>, Timed)>,
+    deferred: Vec<usize>,
+}
+
+impl Edit {
+    fn routes(routes: Vec<(usize, Vec<usize>, Timed)>) -> Self {
+        Edit {
+            routes,
+            deferred: Vec::new(),
+        }
+    }
+}
 
 impl Day {
     fn cost(&self) -> i64 {
-        self.timed.iter().map(|t| t.cost).sum()
+        self.timed.iter().map(|t| t.cost).sum::<i64>()
+            + super::UNASSIGNED_PENALTY * self.deferred.len() as i64
     }
 
     fn changes(&self) -> usize {
-        self.timed.iter().map(|t| t.changes).sum()
+        self.timed.iter().map(|t| t.changes).sum::<usize>() + self.deferred.len()
     }
 
     fn cost_with(&self, edit: &Edit) -> i64 {
-        edit.0
+        edit.routes
             .iter()
             .fold(self.cost(), |cost, (vehicle, _, timed)| {
                 cost - self.timed[*vehicle].cost + timed.cost
             })
+            + super::UNASSIGNED_PENALTY * edit.deferred.len() as i64
     }
 
     fn changes_with(&self, edit: &Edit) -> usize {
-        edit.0
+        edit.routes
             .iter()
             .fold(self.changes(), |changes, (vehicle, _, timed)| {
                 changes - self.timed[*vehicle].changes + timed.changes
             })
+            + edit.deferred.len()
     }
 
     fn apply(&mut self, edit: Edit) {
-        for (vehicle, jobs, timed) in edit.0 {
+        for (vehicle, jobs, timed) in edit.routes {
             self.plan[vehicle] = jobs;
             self.timed[vehicle] = timed;
         }
+        self.deferred.extend(edit.deferred);
     }
 
     /// The cheapest way to move `job` into another vehicle's sequence than
@@ -333,7 +357,7 @@ impl Day {
 
 /// Where the fault arrives in an edit: (lateness, arrival).
 fn fault_stop(replan: &Replan, edit: &Edit) -> (i64, i64) {
-    edit.0
+    edit.routes
         .iter()
         .flat_map(|(_, _, timed)| &timed.scheduled.route.stops)
         .find(|stop| stop.kind == StopKind::Job(replan.emergency))
@@ -345,7 +369,9 @@ fn fault_stop(replan: &Replan, edit: &Edit) -> (i64, i64) {
 /// changes any feasible placement needs (to explain a refusal). A position
 /// that makes the day too long for its engineer is tried again with one
 /// visit after it moved to another engineer, when the budget allows and no
-/// placement in time was found.
+/// placement in time was found. Only when the fault fits nowhere at all
+/// does a less severe visit after it give way and wait for another day:
+/// a system down comes before a visit that can wait.
 fn best_placement(replan: &Replan, day: &Day, max_changes: usize) -> (Option<Edit>, Option<usize>) {
     let mut best: Option<((i64, i64, i64), Edit)> = None;
     let mut fewest_changes: Option<usize> = None;
@@ -370,7 +396,7 @@ fn best_placement(replan: &Replan, day: &Day, max_changes: usize) -> (Option<Edi
             let mut jobs = day.plan[vehicle].clone();
             jobs.insert(position, replan.emergency);
             match replan.time(vehicle, &jobs) {
-                Some(timed) => consider(Edit(vec![(vehicle, jobs, timed)]), &mut best),
+                Some(timed) => consider(Edit::routes(vec![(vehicle, jobs, timed)]), &mut best),
                 None => too_long.push((vehicle, position, jobs)),
             }
         }
@@ -379,7 +405,8 @@ fn best_placement(replan: &Replan, day: &Day, max_changes: usize) -> (Option<Edi
         .as_ref()
         .is_some_and(|((lateness, ..), _)| *lateness == 0);
     if max_changes > 0 && !in_time {
-        for (vehicle, position, jobs) in too_long {
+        for (vehicle, position, jobs) in &too_long {
+            let (vehicle, position) = (*vehicle, *position);
             for index in position + 1..jobs.len() {
                 let job = jobs[index];
                 if replan.pinned[job] {
@@ -391,7 +418,29 @@ fn best_placement(replan: &Replan, day: &Day, max_changes: usize) -> (Option<Edi
                     continue;
                 };
                 if let Some(taken) = day.cheapest_move(replan, job, vehicle) {
-                    consider(Edit(vec![(vehicle, without, timed), taken]), &mut best);
+                    consider(
+                        Edit::routes(vec![(vehicle, without, timed), taken]),
+                        &mut best,
+                    );
+                }
+            }
+        }
+    }
+    if max_changes > 0 && best.is_none() {
+        for (vehicle, position, jobs) in too_long {
+            for index in position + 1..jobs.len() {
+                let job = jobs[index];
+                if replan.pinned[job] || !replan.deferrable[job] {
+                    continue;
+                }
+                let mut without = jobs.clone();
+                without.remove(index);
+                if let Some(timed) = replan.time(vehicle, &without) {
+                    let edit = Edit {
+                        routes: vec![(vehicle, without, timed)],
+                        deferred: vec![job],
+                    };
+                    consider(edit, &mut best);
                 }
             }
         }
@@ -425,7 +474,7 @@ fn relieve(replan: &Replan, day: &mut Day, vehicle: usize, max_changes: usize) {
             let Some(taken) = day.cheapest_move(replan, job, vehicle) else {
                 continue;
             };
-            let edit = Edit(vec![(vehicle, without, relieved), taken]);
+            let edit = Edit::routes(vec![(vehicle, without, relieved), taken]);
             let (new_cost, new_changes) = (day.cost_with(&edit), day.changes_with(&edit));
             if new_changes <= max_changes
                 && new_cost < cost
@@ -605,11 +654,16 @@ pub fn insert_emergency(
         .iter()
         .map(|t| pinned_ids.contains(t.id()))
         .collect();
+    let deferrable: Vec<bool> = tickets
+        .iter()
+        .map(|t| t.severity() > request.emergency.severity())
+        .collect();
     let replan = Replan {
         problem: &replan_problem.problem,
         emergency,
         stored: &stored,
         pinned: &pinned,
+        deferrable: &deferrable,
     };
 
     // The day as it stands, re-timed from where everyone is.
@@ -623,12 +677,16 @@ pub fn insert_emergency(
             InsertionError::CannotContinue(replan_problem.engineers[vehicle].id().to_string())
         })?);
     }
-    let mut day = Day { plan, timed };
+    let mut day = Day {
+        plan,
+        timed,
+        deferred: Vec::new(),
+    };
     let standing_cost = day.cost();
 
     let (placement, fewest_changes) = best_placement(&replan, &day, request.max_changes);
     if let Some(edit) = placement {
-        let vehicle = edit.0[0].0;
+        let vehicle = edit.routes[0].0;
         day.apply(edit);
         relieve(&replan, &mut day, vehicle, request.max_changes);
     }
@@ -662,7 +720,7 @@ pub fn insert_emergency(
         });
 
     let routes = assemble_routes(roster, &restarts, &replan_problem, &solution.routes);
-    let changes = changes(&replan_problem, &replan, &solution.routes);
+    let changes = changes(&replan_problem, &replan, &solution.routes, &day.deferred);
     let placement = solution.routes.iter().find_map(|route| {
         route.stops.iter().find_map(|stop| {
             (stop.kind == StopKind::Job(emergency)).then(|| Placement {
@@ -699,7 +757,23 @@ pub fn insert_emergency(
                 .any(|t| t.id() == &v.ticket_id)
         })
         .collect();
-    let fault_unassigned: Vec<UnassignedTicket> = unassigned.iter().cloned().collect();
+    let mut fault_unassigned: Vec<UnassignedTicket> = unassigned.iter().cloned().collect();
+    fault_unassigned.extend(day.deferred.iter().map(|&job| UnassignedTicket {
+        ticket_id: replan_problem.tickets[job].id().clone(),
+        reason: DEFERRED.to_string(),
+        detail: match &placement {
+            Some(placed) => format!(
+                "gave way to severity-1 fault {} ({} on site at {}); plan it another day",
+                request.emergency.id(),
+                placed.engineer_id,
+                placed.arrival.with_timezone(&crate::domain::service_offset()).format("%H:%M"),
+            ),
+            None => format!(
+                "gave way to severity-1 fault {}; plan it another day",
+                request.emergency.id()
+            ),
+        },
+    }));
     let mut loaners = roster.loaners.clone();
     for loaner in loaners::loaners_for(&replan_problem, &replanned_visits, &fault_unassigned) {
         if !loaners.iter().any(|l| l.ticket_id == loaner.ticket_id) {
@@ -743,7 +817,12 @@ pub fn insert_emergency(
 }
 
 /// The visits that changed (see [`CHANGE_TOLERANCE_SECONDS`]), by ticket id.
-fn changes(replan_problem: &HubProblem, replan: &Replan, routes: &[Route]) -> Vec<Change> {
+fn changes(
+    replan_problem: &HubProblem,
+    replan: &Replan,
+    routes: &[Route],
+    deferred: &[usize],
+) -> Vec<Change> {
     let mut changes: Vec<Change> = routes
         .iter()
         .flat_map(|route| route.stops.iter().map(move |stop| (route.vehicle, stop)))
@@ -754,14 +833,24 @@ fn changes(replan_problem: &HubProblem, replan: &Replan, routes: &[Route]) -> Ve
                     .then(|| Change {
                         ticket_id: replan_problem.tickets[job].id().clone(),
                         from_engineer: replan_problem.engineers[was_with].id().clone(),
-                        to_engineer: replan_problem.engineers[vehicle].id().clone(),
+                        to_engineer: Some(replan_problem.engineers[vehicle].id().clone()),
                         old_arrival: replan_problem.at(was_at),
-                        new_arrival: replan_problem.at(stop.arrival),
+                        new_arrival: Some(replan_problem.at(stop.arrival)),
                     })
             }
             _ => None,
         })
         .collect();
+    changes.extend(deferred.iter().map(|&job| {
+        let (was_with, was_at) = replan.stored[job];
+        Change {
+            ticket_id: replan_problem.tickets[job].id().clone(),
+            from_engineer: replan_problem.engineers[was_with].id().clone(),
+            to_engineer: None,
+            old_arrival: replan_problem.at(was_at),
+            new_arrival: None,
+        }
+    }));
     changes.sort_by(|a, b| a.ticket_id.cmp(&b.ticket_id));
     changes
 }

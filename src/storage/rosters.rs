@@ -270,6 +270,13 @@ macro_rules! write_roster {
             .bind(&unassigned.detail)
             .execute(&mut *$tx)
             .await?;
+            // A visit that gave way on a revision of the day is open again.
+            sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3")
+                .bind(TicketStatus::Open.code())
+                .bind(unassigned.ticket_id.as_str())
+                .bind(TicketStatus::Planned.code())
+                .execute(&mut *$tx)
+                .await?;
         }
         for (position, attempt) in roster.remote.iter().enumerate() {
             sqlx::query(
