@@ -12,6 +12,11 @@
 //! nearest ones) and by any hub engineer; office-hours engineers take a
 //! 45-minute lunch starting between 12:00 and 13:30.
 //!
+//! Rules around the plan, one module each: [`triage`] (the call center's
+//! remote attempts), [`loaners`], [`escalation`], [`preventive`] (key
+//! customers' analyses in the plan's slack) and [`insertion`] (a severity-1
+//! fault into a published day).
+//!
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
 pub mod escalation;
