@@ -240,6 +240,7 @@ async fn two_plans_cannot_take_the_same_last_unit(store: Store) {
         &GreatCircle::default(),
         &options(),
         &CallCenter::default(),
+        &[],
         Some(&PartsOnHand {
             stock,
             orders: Vec::new(),

@@ -1,13 +1,13 @@
 //! Ticket intake and listing.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use crate::domain::{
-    GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy, Ticket, TicketStatus,
-    service_offset,
+    City, DomainError, GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy,
+    Ticket, TicketId, TicketStatus, service_offset,
 };
 use crate::storage::{Store, TicketFilter};
 
@@ -147,57 +147,96 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
     Ok(value)
 }
 
+/// An intake form checked against the domain and the city table, waiting
+/// only for its id (the service time is checked when the ticket is built).
+pub(crate) struct TicketDraft {
+    customer: String,
+    site: GeoPoint,
+    city: City,
+    severity: Severity,
+    skill: Skill,
+    reported_at: DateTime<Utc>,
+    service_minutes: u32,
+    sla: SlaPolicy,
+    part: Option<PartCode>,
+}
+
+impl TicketDraft {
+    /// Checks the form; a missing report time is `reported_at`.
+    pub(crate) async fn check(
+        store: &Store,
+        request: TicketRequest,
+        reported_at: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let severity = Severity::new(request.severity)?;
+        let skill: Skill = request.skill.parse()?;
+        let city = store.city(request.city_adcode).await?.ok_or_else(|| {
+            ApiError::bad_request(
+                "city_adcode",
+                format!("{} is not a known city adcode", request.city_adcode),
+            )
+        })?;
+        let site = match request.site {
+            Some(site) => GeoPoint::new(site.lat, site.lon).map_err(|e| e.within("site"))?,
+            None => city.location,
+        };
+        let sla = match request.sla {
+            Some(sla) => SlaPolicy::new(
+                sla.response_minutes,
+                sla.on_site_minutes,
+                sla.repair_minutes,
+                sla.hours,
+            )?,
+            None if request.key_customer => SlaPolicy::key_customer(),
+            None => SlaPolicy::default(),
+        };
+        let part = request.part.as_deref().map(PartCode::parse).transpose()?;
+        Ok(TicketDraft {
+            part,
+            customer: request.customer,
+            site,
+            city,
+            severity,
+            skill,
+            reported_at: request
+                .reported_at
+                .map_or(reported_at, |at| at.with_timezone(&Utc)),
+            service_minutes: request.service_minutes,
+            sla,
+        })
+    }
+
+    /// The local day of the report, which numbers the ticket.
+    pub(crate) fn day(&self) -> NaiveDate {
+        local(self.reported_at).date_naive()
+    }
+
+    pub(crate) fn build(self, id: TicketId) -> Result<Ticket, DomainError> {
+        Ticket::new(
+            id,
+            self.customer,
+            self.site,
+            self.city.adcode,
+            self.city.region,
+            self.severity,
+            self.skill,
+            self.reported_at,
+            self.service_minutes,
+            self.sla,
+        )
+        .map(|ticket| ticket.with_part(self.part))
+    }
+}
+
 /// `POST /api/v1/tickets`
 pub async fn create_ticket(
     store: web::Data<Store>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let request: TicketRequest = parse_json(&body)?;
-    let severity = Severity::new(request.severity)?;
-    let skill: Skill = request.skill.parse()?;
-    let city = store.city(request.city_adcode).await?.ok_or_else(|| {
-        ApiError::bad_request(
-            "city_adcode",
-            format!("{} is not a known city adcode", request.city_adcode),
-        )
-    })?;
-    let site = match request.site {
-        Some(site) => GeoPoint::new(site.lat, site.lon).map_err(|e| e.within("site"))?,
-        None => city.location,
-    };
-    let sla = match request.sla {
-        Some(sla) => SlaPolicy::new(
-            sla.response_minutes,
-            sla.on_site_minutes,
-            sla.repair_minutes,
-            sla.hours,
-        )?,
-        None if request.key_customer => SlaPolicy::key_customer(),
-        None => SlaPolicy::default(),
-    };
-    let reported_at = request
-        .reported_at
-        .map(|at| at.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
-    let day = local(reported_at).date_naive();
-    let customer = request.customer;
-    let part = request.part.as_deref().map(PartCode::parse).transpose()?;
+    let draft = TicketDraft::check(&store, request, Utc::now()).await?;
     let ticket = store
-        .insert_new_ticket(day, |id| {
-            Ticket::new(
-                id,
-                customer,
-                site,
-                city.adcode,
-                city.region,
-                severity,
-                skill,
-                reported_at,
-                request.service_minutes,
-                sla,
-            )
-            .map(|ticket| ticket.with_part(part.clone()))
-        })
+        .insert_new_ticket(draft.day(), |id| draft.build(id))
         .await?;
     Ok(HttpResponse::Created().json(TicketResponse::from(&ticket)))
 }

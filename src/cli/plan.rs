@@ -86,6 +86,13 @@ fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
         summary.on_time,
         summary.km,
     )?;
+    if summary.preventive_placed + summary.preventive_due > 0 {
+        writeln!(
+            out,
+            "  key customers' system analyses: {} placed in slack, {} still due",
+            summary.preventive_placed, summary.preventive_due,
+        )?;
+    }
     for unassigned in &roster.unassigned {
         writeln!(
             out,

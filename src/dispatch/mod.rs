@@ -12,12 +12,19 @@
 //! nearest ones) and by any hub engineer; office-hours engineers take a
 //! 45-minute lunch starting between 12:00 and 13:30.
 //!
+//! Rules around the plan, one module each: [`triage`] (the call center's
+//! remote attempts), [`loaners`], [`escalation`], [`preventive`] (key
+//! customers' analyses in the plan's slack) and [`insertion`] (a severity-1
+//! fault into a published day).
+//!
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
 pub mod escalation;
+pub mod insertion;
 pub mod loaners;
 pub mod overtime;
 pub mod parts;
+pub mod preventive;
 pub mod triage;
 
 use std::collections::HashSet;
@@ -27,10 +34,10 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::domain::{
     Certification, Engineer, EngineerBase, EngineerRoute, GeoPoint, Region, Roster, RosterSummary,
-    ShiftPattern, Skill, Ticket, TicketStatus, UnassignedTicket, Visit, service_offset,
+    ShiftPattern, Skill, Ticket, TicketStatus, UnassignedTicket, Visit, VisitKind, service_offset,
 };
 use crate::optimize::{
-    self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, StopKind,
+    self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, Stop, StopKind,
     UnassignedReason, Vehicle, Window,
 };
 use crate::travel::TravelModel;
@@ -70,7 +77,8 @@ pub const BORROW_STATIONS: usize = 2;
 
 const DAY_SECONDS: i64 = 24 * 3600;
 const LUNCH_EARLIEST: i64 = 12 * 3600;
-const LUNCH_LATEST: i64 = 13 * 3600 + 30 * 60;
+/// The latest start of the office-hours lunch, in seconds from midnight.
+pub const LUNCH_LATEST: i64 = 13 * 3600 + 30 * 60;
 
 /// Why a hub's day could not be planned.
 #[derive(Debug, thiserror::Error)]
@@ -127,12 +135,63 @@ pub struct HubProblem {
     /// Parts for the swaps among the tickets ([`parts`]); empty when stock
     /// is not tracked.
     pub parts: parts::Allocation,
+    /// Job `tickets.len() + k` is the preventive visit to `preventive[k]`
+    /// (see [`preventive`]); empty for a fault plan alone.
+    pub preventive: Vec<preventive::KeyCustomer>,
 }
 
 impl HubProblem {
     /// Seconds since the origin as a time.
     pub fn at(&self, seconds: i64) -> DateTime<Utc> {
         self.origin + chrono::Duration::seconds(seconds)
+    }
+
+    /// A time as seconds since the origin.
+    pub fn seconds(&self, at: DateTime<Utc>) -> i64 {
+        (at - self.origin).num_seconds()
+    }
+
+    /// The roster visit for a solver stop at `job`, reached from location
+    /// `previous`.
+    pub fn visit(&self, job: usize, stop: &Stop, sequence: u32, previous: usize) -> Visit {
+        let location = self.problem.jobs()[job].location;
+        let (kind, ticket_id, site, deadlines) = match self.tickets.get(job) {
+            Some(ticket) => (
+                VisitKind::Fault,
+                ticket.id().clone(),
+                ticket.site(),
+                ticket.deadlines(),
+            ),
+            None => {
+                // A preventive visit has no SLA clock: any time today will do.
+                let customer = &self.preventive[job - self.tickets.len()];
+                let day_ends = self.at(DAY_SECONDS);
+                let deadlines = crate::domain::SlaDeadlines {
+                    respond_by: day_ends,
+                    on_site_by: day_ends,
+                    repaired_by: day_ends,
+                };
+                (
+                    VisitKind::Preventive,
+                    customer.visit_id.clone(),
+                    customer.site,
+                    deadlines,
+                )
+            }
+        };
+        Visit {
+            sequence,
+            kind,
+            ticket_id,
+            location: site,
+            arrival: self.at(stop.arrival),
+            start: self.at(stop.start),
+            departure: self.at(stop.departure),
+            on_site_by: deadlines.on_site_by,
+            repaired_by: deadlines.repaired_by,
+            late_minutes: (stop.lateness + 59) / 60,
+            km_from_previous: self.problem.matrix().distance(previous, location) as f64 / 1000.0,
+        }
     }
 }
 
@@ -258,7 +317,8 @@ pub fn build_problem(
     engineers: &[Engineer],
     travel: &dyn TravelModel,
 ) -> Result<HubProblem, DispatchError> {
-    build_problem_with_stock(hub, date, tickets, engineers, travel, None)
+    build_problem_with_points(hub, date, tickets, engineers, travel, &[], None)
+        .map(|(built, _)| built)
 }
 
 /// The stock a plan draws on and the parts already on order.
@@ -279,6 +339,23 @@ pub fn build_problem_with_stock(
     travel: &dyn TravelModel,
     on_hand: Option<&PartsOnHand>,
 ) -> Result<HubProblem, DispatchError> {
+    build_problem_with_points(hub, date, tickets, engineers, travel, &[], on_hand)
+        .map(|(built, _)| built)
+}
+
+/// [`build_problem_with_stock`] with `extra` points appended to the travel
+/// matrix after the ticket sites, for re-planning from where engineers are
+/// during the day. Returns the problem and the location index of
+/// `extra[0]`.
+pub fn build_problem_with_points(
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    extra: &[GeoPoint],
+    on_hand: Option<&PartsOnHand>,
+) -> Result<(HubProblem, usize), DispatchError> {
     validate_tickets(hub, tickets)?;
     let origin = day_origin(date);
     let (working, off): (Vec<Engineer>, Vec<Engineer>) = engineers
@@ -301,6 +378,8 @@ pub fn build_problem_with_stock(
         .collect();
     let first_site = points.len();
     points.extend(tickets.iter().map(|t| t.site()));
+    let first_extra = points.len();
+    points.extend_from_slice(extra);
     let matrix = travel.matrix(&points);
 
     let (teams, stations, station_ids) = station_teams(&working, &off);
@@ -369,14 +448,16 @@ pub fn build_problem_with_stock(
         }
         vehicles.push(vehicle);
     }
-    Ok(HubProblem {
+    let built = HubProblem {
         problem: Problem::new(matrix, jobs, vehicles)?,
         origin,
         tickets: tickets.to_vec(),
         engineers: working,
         engineers_off: off,
         parts: allocation,
-    })
+        preventive: Vec::new(),
+    };
+    Ok((built, first_extra))
 }
 
 /// The stock points whose working engineers may serve `ticket`, nearest
@@ -428,18 +509,22 @@ pub fn plan_hub(
     travel: &dyn TravelModel,
     options: &PlanOptions,
 ) -> Result<Roster, DispatchError> {
-    plan_hub_with_stock(hub, date, tickets, engineers, travel, options, None)
+    plan_hub_with_preventive(hub, date, tickets, engineers, travel, options, &[], None)
 }
 
-/// [`plan_hub`], with part swaps drawing on `on_hand` ([`parts`]): the
-/// roster lists the parts it takes and orders.
-pub fn plan_hub_with_stock(
+/// [`plan_hub`], with part swaps drawing on `on_hand` ([`parts`]), then the
+/// due preventive visits fitted into the plan's slack without making any
+/// fault later ([`preventive::fill_slack`]); the roster lists the parts it
+/// takes and orders, marks the preventive visits and counts what stays due.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_hub_with_preventive(
     hub: Region,
     date: NaiveDate,
     tickets: &[Ticket],
     engineers: &[Engineer],
     travel: &dyn TravelModel,
     options: &PlanOptions,
+    due: &[preventive::DueVisit],
     on_hand: Option<&PartsOnHand>,
 ) -> Result<Roster, DispatchError> {
     let hub_problem = build_problem_with_stock(hub, date, tickets, engineers, travel, on_hand)?;
@@ -453,7 +538,21 @@ pub fn plan_hub_with_stock(
     let objective = optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
         DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
     })?;
-    let roster = roster_from(hub, date, &hub_problem, &solution, objective.total());
+    let roster = if due.is_empty() {
+        roster_from(hub, date, &hub_problem, &solution, objective.total())
+    } else {
+        let mut filled = preventive::fill_slack(
+            hub, date, tickets, engineers, travel, &solution, due, on_hand,
+        )?;
+        filled.solution.stats = solution.stats.clone();
+        roster_from(
+            hub,
+            date,
+            &filled.hub_problem,
+            &filled.solution,
+            filled.objective,
+        )
+    };
     tracing::info!(
         hub = %hub,
         %date,
@@ -461,6 +560,8 @@ pub fn plan_hub_with_stock(
         assigned = roster.summary.assigned,
         engineers_used = roster.summary.engineers_used,
         seconds = roster.summary.solve_seconds,
+        preventive_placed = roster.summary.preventive_placed,
+        preventive_due = roster.summary.preventive_due,
         "planned a hub's day"
     );
     Ok(roster)
@@ -468,8 +569,9 @@ pub fn plan_hub_with_stock(
 
 /// Plans a hub's day the way the network works: the call center first
 /// tries the remote candidates ([`triage`]); what it cannot solve is routed
-/// by [`plan_hub`]. The roster lists the remote attempts and counts every
-/// ticket.
+/// by [`plan_hub`], and the due preventive visits fill the slack
+/// ([`plan_hub_with_preventive`]). The roster lists the remote attempts
+/// and counts every ticket.
 #[allow(clippy::too_many_arguments)]
 pub fn plan_hub_triaged(
     hub: Region,
@@ -479,17 +581,19 @@ pub fn plan_hub_triaged(
     travel: &dyn TravelModel,
     options: &PlanOptions,
     call_center: &triage::CallCenter,
+    due: &[preventive::DueVisit],
     on_hand: Option<&PartsOnHand>,
 ) -> Result<Roster, DispatchError> {
     validate_tickets(hub, tickets)?;
     let triaged = triage::triage(tickets, call_center, options.seed);
-    let mut roster = plan_hub_with_stock(
+    let mut roster = plan_hub_with_preventive(
         hub,
         date,
         &triaged.dispatch,
         engineers,
         travel,
         options,
+        due,
         on_hand,
     )?;
     roster.summary.tickets = tickets.len() as u32;
@@ -511,7 +615,6 @@ pub fn roster_from(
     objective: i64,
 ) -> Roster {
     let problem = &hub_problem.problem;
-    let matrix = problem.matrix();
     let mut routes = Vec::new();
     let mut on_time = 0;
     for route in solution.routes.iter().filter(|r| !r.stops.is_empty()) {
@@ -523,23 +626,10 @@ pub fn roster_from(
         for stop in &route.stops {
             match stop.kind {
                 StopKind::Job(job) => {
-                    let ticket = &hub_problem.tickets[job];
-                    let location = problem.jobs()[job].location;
-                    let deadlines = ticket.deadlines();
-                    on_time += u32::from(stop.lateness == 0);
-                    visits.push(Visit {
-                        sequence: visits.len() as u32 + 1,
-                        ticket_id: ticket.id().clone(),
-                        location: ticket.site(),
-                        arrival: hub_problem.at(stop.arrival),
-                        start: hub_problem.at(stop.start),
-                        departure: hub_problem.at(stop.departure),
-                        on_site_by: deadlines.on_site_by,
-                        repaired_by: deadlines.repaired_by,
-                        late_minutes: (stop.lateness + 59) / 60,
-                        km_from_previous: matrix.distance(previous, location) as f64 / 1000.0,
-                    });
-                    previous = location;
+                    on_time += u32::from(stop.lateness == 0 && job < hub_problem.tickets.len());
+                    let sequence = visits.len() as u32 + 1;
+                    visits.push(hub_problem.visit(job, stop, sequence, previous));
+                    previous = problem.jobs()[job].location;
                 }
                 StopKind::Break => {
                     lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
@@ -560,10 +650,12 @@ pub fn roster_from(
     let unassigned: Vec<UnassignedTicket> = solution
         .unassigned
         .iter()
+        // A preventive visit left out is still due, not an unassigned ticket.
+        .filter(|left_out| left_out.job < hub_problem.tickets.len())
         .map(|left_out| {
             let ticket = &hub_problem.tickets[left_out.job];
-            if let Some(parts::PartNeed::Awaiting(arrives_at)) =
-                &hub_problem.parts.needs[left_out.job]
+            if let Some(Some(parts::PartNeed::Awaiting(arrives_at))) =
+                hub_problem.parts.needs.get(left_out.job)
             {
                 return UnassignedTicket {
                     ticket_id: ticket.id().clone(),
@@ -611,7 +703,12 @@ pub fn roster_from(
         .cloned()
         .collect();
     let loaners = loaners::plan_loaners(hub_problem, &routes, &unassigned);
-    let assigned = routes.iter().map(|r| r.visits.len() as u32).sum();
+    let visits = routes.iter().flat_map(|r| &r.visits);
+    let preventive_placed = visits
+        .clone()
+        .filter(|v| v.kind == VisitKind::Preventive)
+        .count() as u32;
+    let assigned = visits.count() as u32 - preventive_placed;
     let summary = RosterSummary {
         tickets: hub_problem.tickets.len() as u32,
         resolved_remotely: 0,
@@ -622,6 +719,8 @@ pub fn roster_from(
         km: solution.distance() as f64 / 1000.0,
         objective,
         solve_seconds: solution.stats.seconds,
+        preventive_placed,
+        preventive_due: hub_problem.preventive.len() as u32 - preventive_placed,
     };
     Roster {
         id: None,
@@ -638,7 +737,7 @@ pub fn roster_from(
 }
 
 /// The roster's stable reason codes, in the dispatcher's words.
-fn reason_code(reason: UnassignedReason) -> &'static str {
+pub(crate) fn reason_code(reason: UnassignedReason) -> &'static str {
     match reason {
         UnassignedReason::NoVehicleWithSkills => "no_engineer_with_skill",
         UnassignedReason::Unreachable => "unreachable",
@@ -648,7 +747,7 @@ fn reason_code(reason: UnassignedReason) -> &'static str {
 }
 
 /// A sentence a coordinator can act on: who is missing, or why nobody fits.
-fn explain(
+pub(crate) fn explain(
     hub: Region,
     date: NaiveDate,
     ticket: &Ticket,

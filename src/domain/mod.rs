@@ -25,7 +25,7 @@ pub use network::{City, Hub, Station, Tier};
 pub use region::Region;
 pub use roster::{
     EngineerRoute, Loaner, PartAction, PartPlan, RemoteAttempt, RemoteOutcome, Roster,
-    RosterSummary, UnassignedTicket, Visit,
+    RosterSummary, UnassignedTicket, Visit, VisitKind,
 };
 pub use severity::Severity;
 pub use skill::{Skill, SkillSet};

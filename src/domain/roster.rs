@@ -3,11 +3,34 @@ use serde::{Deserialize, Serialize};
 
 use super::{EngineerId, GeoPoint, PartCode, Region, TicketId};
 
+/// Why an engineer goes to a site.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitKind {
+    /// A ticket's fault repair.
+    #[default]
+    Fault,
+    /// A key customer's two-monthly system analysis, fitted into slack; its
+    /// `ticket_id` names the key customer's visit (`PM-…`), not a ticket.
+    Preventive,
+}
+
+impl VisitKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            VisitKind::Fault => "fault",
+            VisitKind::Preventive => "preventive",
+        }
+    }
+}
+
 /// One planned visit on an engineer's route, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Visit {
     /// 1-based position in the route.
     pub sequence: u32,
+    #[serde(default)]
+    pub kind: VisitKind,
     pub ticket_id: TicketId,
     pub location: GeoPoint,
     pub arrival: DateTime<Utc>,
@@ -143,6 +166,12 @@ pub struct RosterSummary {
     pub km: f64,
     pub objective: i64,
     pub solve_seconds: f64,
+    /// Preventive visits placed in slack (not counted in `assigned`).
+    #[serde(default)]
+    pub preventive_placed: u32,
+    /// Key customers' analyses that were due and found no slack.
+    #[serde(default)]
+    pub preventive_due: u32,
 }
 
 /// A hub's plan for one day, as stored and published.

@@ -2,7 +2,8 @@
 //!
 //! Stock is one row per (stock point, part). Saving a roster takes each
 //! reserved unit (and each unit ordered from a hub's warehouse) out of stock
-//! inside the roster's own transaction, with a guard on the quantity: two
+//! inside the roster's own transaction, with a guard on the quantity (once per
+//! ticket: a revision that carries a plan over takes nothing again): two
 //! coordinators planning at once cannot take the same last unit, the second
 //! save fails whole with [`StorageError::OutOfStock`].
 
@@ -39,6 +40,15 @@ macro_rules! save_roster_parts {
     ($tx:expr, $roster_id:expr, $plans:expr) => {{
         for plan in $plans {
             let plan: &$crate::domain::PartPlan = plan;
+            // A revision of a roster (an emergency insertion) carries the
+            // plans of the roster it replaces: their units are already out.
+            let earlier: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM roster_parts WHERE ticket_id = $1 AND action = $2",
+            )
+            .bind(plan.ticket_id.as_str())
+            .bind(plan.action.code())
+            .fetch_one(&mut *$tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO roster_parts (roster_id, ticket_id, part, base, source, action, \
                  arrives_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -53,7 +63,7 @@ macro_rules! save_roster_parts {
             .bind(&plan.detail)
             .execute(&mut *$tx)
             .await?;
-            if plan.source != $crate::dispatch::parts::MAKER {
+            if earlier == 0 && plan.source != $crate::dispatch::parts::MAKER {
                 let taken = sqlx::query(
                     "UPDATE part_stock SET quantity = quantity - 1 \
                      WHERE base = $1 AND part = $2 AND quantity > 0",
