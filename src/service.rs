@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::dispatch::triage::CallCenter;
-use crate::dispatch::{self, DispatchError, PlanOptions};
+use crate::dispatch::{self, DispatchError, PlanOptions, preventive};
 use crate::domain::{Region, Roster, TicketStatus};
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;
@@ -24,7 +24,9 @@ pub enum ServiceError {
 }
 
 /// Plans a hub's day from what is stored — its open tickets (first through
-/// the call center's remote attempts) and its region's engineers — and
+/// the call center's remote attempts), its region's engineers, and the key
+/// customers' analyses due (the key customers derived from its stations,
+/// the analyses on earlier stored rosters counted as done) — and
 /// stores the roster, marking the planned and remotely resolved tickets in
 /// the same transaction. The solver runs on a blocking thread so the
 /// async workers stay free.
@@ -41,8 +43,19 @@ pub async fn plan_and_store(
         })
         .await?;
     let engineers = store.engineers_in_region(hub).await?;
-    tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), "planning");
+    let key_customers = preventive::key_customers(&store.stations_in_region(hub).await?);
+    let done = store.preventive_visits_before(date).await?;
+    let due = preventive::due_on(&key_customers, hub, date, &done);
+    tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
     let travel = GreatCircle::from_env().map_err(ServiceError::Config)?;
+    // Parts are tracked once a stock has been loaded.
+    let on_hand = match store.stock().await? {
+        Some(stock) => Some(dispatch::PartsOnHand {
+            stock,
+            orders: store.pending_orders().await?,
+        }),
+        None => None,
+    };
     let options = options.clone();
     let mut roster = tokio::task::spawn_blocking(move || {
         dispatch::plan_hub_triaged(
@@ -53,6 +66,8 @@ pub async fn plan_and_store(
             &travel,
             &options,
             &CallCenter::default(),
+            &due,
+            on_hand.as_ref(),
         )
     })
     .await

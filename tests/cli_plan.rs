@@ -70,6 +70,20 @@ fn generate_import_and_plan_a_hub_then_refuse_a_broken_file_whole() {
     assert_eq!(roster["hub"], "east");
     let tickets = roster["summary"]["tickets"].as_u64().unwrap();
     assert!(tickets > 0);
+    // The key customers' analyses due fill the slack, marked as such.
+    let analyses = roster["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["visits"].as_array().unwrap())
+        .filter(|v| v["kind"] == "preventive")
+        .count() as u64;
+    assert!(analyses > 0, "{roster}");
+    assert_eq!(roster["summary"]["preventive_placed"], analyses);
+    assert!(
+        planned.contains(&format!("system analyses: {analyses} placed in slack")),
+        "{planned}"
+    );
 
     // Planning again finds nothing open: every ticket was planned, resolved
     // remotely or left open with a reason, and the open ones come back.

@@ -49,6 +49,8 @@ on_both_databases!(setup;
     a_failed_roster_save_writes_nothing,
     engineer_route_comes_from_the_newest_roster_of_the_date,
     an_invalid_stored_ticket_is_an_error_naming_table_and_column,
+    preventive_visits_round_trip_and_count_as_done_on_later_days,
+    a_revision_that_leaves_a_planned_ticket_out_opens_it_again,
 );
 
 async fn migrations_can_run_twice(store: Store) {
@@ -462,4 +464,70 @@ async fn an_invalid_stored_ticket_is_an_error_naming_table_and_column(store: Sto
     }
     let listing = store.tickets(TicketFilter::default()).await;
     assert!(listing.is_err(), "listing must not hide a bad row");
+}
+
+/// A key customer's analysis on a roster is stored as such, and counts as
+/// done for the days after it (not for its own day, which may be re-planned).
+async fn preventive_visits_round_trip_and_count_as_done_on_later_days(store: Store) {
+    let t1 = ticket("T1", Region::East);
+    store
+        .insert_tickets(std::slice::from_ref(&t1))
+        .await
+        .unwrap();
+    let mut roster = roster(&[&t1, &t1], &[], monday_morning());
+    let analysis = &mut roster.routes[0].visits[1];
+    analysis.kind = ruyi::domain::VisitKind::Preventive;
+    analysis.ticket_id = TicketId::parse("PM-S001").unwrap();
+    roster.summary.assigned = 1;
+    roster.summary.preventive_placed = 1;
+    roster.summary.preventive_due = 4;
+    let id = store.save_roster(&roster).await.unwrap();
+    let stored = store.roster(id).await.unwrap().expect("saved roster");
+    assert_eq!(
+        stored,
+        ruyi::domain::Roster {
+            id: Some(id),
+            ..roster
+        }
+    );
+    assert!(
+        store
+            .preventive_visits_before(monday())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let done = store
+        .preventive_visits_before(monday() + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        done.into_iter().collect::<Vec<_>>(),
+        vec![(TicketId::parse("PM-S001").unwrap(), monday())]
+    );
+}
+
+/// An emergency revision can defer a planned visit: the ticket is open
+/// again, so the next day's plan takes it.
+async fn a_revision_that_leaves_a_planned_ticket_out_opens_it_again(store: Store) {
+    let (t1, t2) = (ticket("T1", Region::East), ticket("T2", Region::East));
+    store
+        .insert_tickets(&[t1.clone(), t2.clone()])
+        .await
+        .unwrap();
+    store
+        .save_roster(&roster(&[&t1, &t2], &[], monday_morning()))
+        .await
+        .unwrap();
+    store
+        .save_roster(&roster(&[&t1], &[&t2], monday_morning()))
+        .await
+        .unwrap();
+    let status = |id: &str| {
+        let store = store.clone();
+        let id = TicketId::parse(id).unwrap();
+        async move { store.ticket(&id).await.unwrap().unwrap().status() }
+    };
+    assert_eq!(status("T1").await, TicketStatus::Planned);
+    assert_eq!(status("T2").await, TicketStatus::Open);
 }

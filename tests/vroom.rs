@@ -13,10 +13,6 @@ use ruyi::optimize::{self, SolveParams};
 use ruyi::vroom::{self, Model, Overrides};
 use serde_json::{Value, json};
 
-/// A valid document with one edit that Ruyi must refuse, named by the
-/// field the refusal names.
-type Edit = (&'static str, fn(&mut Value));
-
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -242,22 +238,62 @@ fn the_same_seed_gives_the_same_answer() {
     assert_eq!(first["routes"], second["routes"]);
 }
 
+/// A change made to a test document.
+type Edit = fn(&mut Value);
+
+/// `max_travel_time` and `max_distance` bind: capped below what the free
+/// answer drives, every route keeps them (judged by VROOM's rules, which
+/// sum the matrix along the steps) and the answer changes.
+#[test]
+fn travel_time_and_distance_limits_are_kept() {
+    let free = solve(&document("field_day.json"));
+    let longest = |key: &str| {
+        free["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[key].as_i64().unwrap())
+            .max()
+            .unwrap()
+    };
+    for (key, limit_key) in [
+        ("duration", "max_travel_time"),
+        ("distance", "max_distance"),
+    ] {
+        let limit = longest(key) * 3 / 4;
+        let mut doc = document("field_day.json");
+        for vehicle in doc["vehicles"].as_array_mut().unwrap() {
+            vehicle[limit_key] = json!(limit);
+        }
+        let answer = solve(&doc);
+        assert_checked(&doc, &answer);
+        for route in answer["routes"].as_array().unwrap() {
+            assert!(
+                route[key].as_i64().unwrap() <= limit,
+                "{limit_key} {limit}: {route:#}"
+            );
+        }
+        assert_ne!(
+            answer["routes"], free["routes"],
+            "{limit_key} {limit} did not bind"
+        );
+    }
+    // A costs matrix fills the core's distance channel with costs: refused.
+    let mut doc = document("costs_priority.json");
+    doc["vehicles"][0]["max_distance"] = json!(10_000);
+    assert_eq!(refusal(&doc).field(), "vehicles[0].max_distance");
+}
+
 /// Each key Ruyi cannot model exactly, and the field the 400 names.
 #[test]
 fn unsupported_keys_are_refused_by_name() {
-    let cases: Vec<Edit> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("shipments", |d| {
             d["shipments"] = json!([{"pickup": {"id": 1, "location_index": 1},
                                      "delivery": {"id": 1, "location_index": 2}}])
         }),
         ("vehicles[0].steps", |d| {
             d["vehicles"][0]["steps"] = json!([{"type": "start"}, {"type": "end"}])
-        }),
-        ("vehicles[1].max_distance", |d| {
-            d["vehicles"][1]["max_distance"] = json!(10_000)
-        }),
-        ("vehicles[0].max_travel_time", |d| {
-            d["vehicles"][0]["max_travel_time"] = json!(600)
         }),
         ("jobs[0].pickup", |d| d["jobs"][0]["pickup"] = json!([1])),
         ("vehicles[0].costs.per_task_hour", |d| {
@@ -299,7 +335,7 @@ fn unsupported_keys_are_refused_by_name() {
 
 #[test]
 fn malformed_documents_name_the_json_path() {
-    let cases: Vec<Edit> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("jobs[1].time_windows[0]", |d| {
             d["jobs"][1]["time_windows"][0] = json!("morning")
         }),

@@ -51,6 +51,9 @@ impl From<StorageError> for ApiError {
             StorageError::DuplicateTicket(id) => {
                 ApiError::Conflict(format!("ticket {id} already exists"))
             }
+            StorageError::OutOfStock { base, part } => ApiError::Conflict(format!(
+                "no {part} left in stock at {base}; plan the day again"
+            )),
             other => ApiError::Storage(other),
         }
     }

@@ -82,6 +82,10 @@ impl Application {
                             "/hubs/{hub}/rosters",
                             web::post().to(rosters::create_roster),
                         )
+                        .route(
+                            "/hubs/{hub}/rosters/{id}/insert",
+                            web::post().to(rosters::insert_into_roster),
+                        )
                         .route("/rosters/{id}", web::get().to(rosters::get_roster))
                         .route(
                             "/simulations",

@@ -1,14 +1,17 @@
 //! Roster generation and lookup.
 
 use actix_web::{HttpResponse, web};
-use chrono::NaiveDate;
-use serde::Deserialize;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::ApiError;
-use crate::dispatch::PlanOptions;
-use crate::domain::Region;
+use super::tickets::{TicketDraft, TicketRequest, TicketResponse, local, parse_json};
+use crate::dispatch::insertion::{InsertionError, InsertionRequest, insert_emergency};
+use crate::dispatch::{DispatchError, PlanOptions};
+use crate::domain::{EngineerId, EngineerRoute, Region, TicketId, UnassignedTicket};
 use crate::service::{self, ServiceError};
-use crate::storage::Store;
+use crate::storage::{Store, TicketFilter};
+use crate::travel::GreatCircle;
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
@@ -61,4 +64,167 @@ pub async fn get_roster(
     let roster_id: i64 = id.parse().map_err(|_| not_found())?;
     let roster = store.roster(roster_id).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(roster))
+}
+
+/// The body of `POST /api/v1/hubs/{hub}/rosters/{id}/insert`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsertRequest {
+    /// The new fault, as for `POST /api/v1/tickets`; its report time
+    /// defaults to `at`.
+    pub ticket: TicketRequest,
+    /// When the re-plan takes effect: visits begun by then stay.
+    pub at: DateTime<FixedOffset>,
+    /// How many other visits may change engineer or arrival.
+    pub max_changes: u32,
+    /// Visits that must stay with their engineer.
+    #[serde(default)]
+    pub pinned: Vec<String>,
+}
+
+/// Who serves the fault and when, against its on-site deadline.
+#[derive(Debug, Serialize)]
+pub struct PlacementResponse {
+    pub engineer_id: EngineerId,
+    pub arrival: DateTime<FixedOffset>,
+    pub on_site_by: DateTime<FixedOffset>,
+    pub late_minutes: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangeResponse {
+    pub ticket_id: TicketId,
+    pub from_engineer: EngineerId,
+    /// `null`: the visit gave way to the fault (it is listed unassigned).
+    pub to_engineer: Option<EngineerId>,
+    pub old_arrival: DateTime<FixedOffset>,
+    pub new_arrival: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InsertResponse {
+    /// The stored revision of the day.
+    pub roster_id: i64,
+    /// The roster it revises.
+    pub replaces: i64,
+    pub ticket: TicketResponse,
+    /// `null` when the fault could not be placed; then `unassigned` says why.
+    pub placement: Option<PlacementResponse>,
+    pub unassigned: Option<UnassignedTicket>,
+    pub changes: Vec<ChangeResponse>,
+    /// The new routes of the engineers whose day changed.
+    pub routes: Vec<EngineerRoute>,
+}
+
+/// Refusals name the request field where the request is to blame; a day
+/// that cannot be continued is unprocessable; a failed check is ours.
+fn insertion_refused(error: InsertionError) -> ApiError {
+    match (error.field(), error) {
+        (Some(field), error) => ApiError::bad_request(field, error.to_string()),
+        (None, InsertionError::Dispatch(DispatchError::CheckFailed(violations))) => {
+            ApiError::Internal(violations.join("; "))
+        }
+        (None, error) => ApiError::Unprocessable(error.to_string()),
+    }
+}
+
+/// `POST /api/v1/hubs/{hub}/rosters/{id}/insert`: stores a severity-1
+/// fault and a revision of the roster with the fault inserted from where
+/// the engineers are at `at` (see [`crate::dispatch::insertion`]), in one
+/// transaction; a refused request writes nothing. The insertion is a
+/// greedy search (milliseconds on a shipped hub's day: 2–20 ms for the
+/// east hub), so it runs inside the transaction that takes the ticket's id
+/// rather than on a blocking thread.
+pub async fn insert_into_roster(
+    store: web::Data<Store>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (hub, id) = path.into_inner();
+    let hub = parse_hub(&hub)?;
+    let not_found = || ApiError::NotFound(format!("no roster {id} for the {hub} hub"));
+    let replaces: i64 = id.parse().map_err(|_| not_found())?;
+    let request: InsertRequest = parse_json(&body)?;
+    let roster = store
+        .roster(replaces)
+        .await?
+        .filter(|roster| roster.hub == hub)
+        .ok_or_else(not_found)?;
+    let at = request.at.with_timezone(&Utc);
+    let draft = TicketDraft::check(&store, request.ticket, at)
+        .await
+        .map_err(|error| match error {
+            ApiError::BadRequest { field, message } => {
+                ApiError::bad_request(format!("ticket.{field}"), message)
+            }
+            other => other,
+        })?;
+    let pinned = request
+        .pinned
+        .iter()
+        .map(|raw| TicketId::parse(raw).map_err(|e| ApiError::bad_request("pinned", e.message)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tickets = store
+        .tickets(TicketFilter {
+            status: None,
+            region: Some(hub),
+        })
+        .await?;
+    let engineers = store.engineers_in_region(hub).await?;
+    let travel = GreatCircle::from_env().map_err(ApiError::Internal)?;
+    let (roster_id, (ticket, insertion)) = store
+        .insert_ticket_with_roster(draft.day(), |id| {
+            let ticket = draft
+                .build(id)
+                .map_err(|error| ApiError::from(error.within("ticket")))?;
+            let insertion = insert_emergency(
+                &InsertionRequest {
+                    roster: &roster,
+                    tickets: &tickets,
+                    emergency: &ticket,
+                    engineers: &engineers,
+                    at,
+                    max_changes: request.max_changes as usize,
+                    pinned: &pinned,
+                },
+                &travel,
+            )
+            .map_err(insertion_refused)?;
+            Ok::<_, ApiError>((
+                ticket.clone(),
+                insertion.roster.clone(),
+                (ticket, insertion),
+            ))
+        })
+        .await??;
+    let routes = insertion
+        .roster
+        .routes
+        .into_iter()
+        .filter(|route| insertion.affected.contains(&route.engineer_id))
+        .collect();
+    Ok(HttpResponse::Created().json(InsertResponse {
+        roster_id,
+        replaces,
+        ticket: TicketResponse::from(&ticket),
+        placement: insertion.placement.map(|p| PlacementResponse {
+            engineer_id: p.engineer_id,
+            arrival: local(p.arrival),
+            on_site_by: local(p.on_site_by),
+            late_minutes: p.late_minutes,
+        }),
+        unassigned: insertion.unassigned,
+        changes: insertion
+            .changes
+            .into_iter()
+            .map(|c| ChangeResponse {
+                ticket_id: c.ticket_id,
+                from_engineer: c.from_engineer,
+                to_engineer: c.to_engineer,
+                old_arrival: local(c.old_arrival),
+                new_arrival: c.new_arrival.map(local),
+            })
+            .collect(),
+        routes,
+    }))
 }

@@ -1,13 +1,13 @@
 //! Ticket intake and listing.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use crate::domain::{
-    GeoPoint, Region, ServiceHours, Severity, Skill, SlaPolicy, Ticket, TicketStatus,
-    service_offset,
+    City, DomainError, GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy,
+    Ticket, TicketId, TicketStatus, service_offset,
 };
 use crate::storage::{Store, TicketFilter};
 
@@ -30,6 +30,8 @@ pub struct TicketRequest {
     /// The key-customer contract (on site within 2 h, 7x24).
     #[serde(default)]
     pub key_customer: bool,
+    /// The spare part a swap needs (a catalogue code such as `SRV-PSU`).
+    pub part: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -80,6 +82,8 @@ pub struct TicketResponse {
     pub respond_by: DateTime<FixedOffset>,
     pub on_site_by: DateTime<FixedOffset>,
     pub repaired_by: DateTime<FixedOffset>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 pub(crate) fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -104,6 +108,7 @@ impl From<&Ticket> for TicketResponse {
             respond_by: local(deadlines.respond_by),
             on_site_by: local(deadlines.on_site_by),
             repaired_by: local(deadlines.repaired_by),
+            part: ticket.part().map(|p| p.to_string()),
         }
     }
 }
@@ -142,55 +147,96 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
     Ok(value)
 }
 
+/// An intake form checked against the domain and the city table, waiting
+/// only for its id (the service time is checked when the ticket is built).
+pub(crate) struct TicketDraft {
+    customer: String,
+    site: GeoPoint,
+    city: City,
+    severity: Severity,
+    skill: Skill,
+    reported_at: DateTime<Utc>,
+    service_minutes: u32,
+    sla: SlaPolicy,
+    part: Option<PartCode>,
+}
+
+impl TicketDraft {
+    /// Checks the form; a missing report time is `reported_at`.
+    pub(crate) async fn check(
+        store: &Store,
+        request: TicketRequest,
+        reported_at: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let severity = Severity::new(request.severity)?;
+        let skill: Skill = request.skill.parse()?;
+        let city = store.city(request.city_adcode).await?.ok_or_else(|| {
+            ApiError::bad_request(
+                "city_adcode",
+                format!("{} is not a known city adcode", request.city_adcode),
+            )
+        })?;
+        let site = match request.site {
+            Some(site) => GeoPoint::new(site.lat, site.lon).map_err(|e| e.within("site"))?,
+            None => city.location,
+        };
+        let sla = match request.sla {
+            Some(sla) => SlaPolicy::new(
+                sla.response_minutes,
+                sla.on_site_minutes,
+                sla.repair_minutes,
+                sla.hours,
+            )?,
+            None if request.key_customer => SlaPolicy::key_customer(),
+            None => SlaPolicy::default(),
+        };
+        let part = request.part.as_deref().map(PartCode::parse).transpose()?;
+        Ok(TicketDraft {
+            part,
+            customer: request.customer,
+            site,
+            city,
+            severity,
+            skill,
+            reported_at: request
+                .reported_at
+                .map_or(reported_at, |at| at.with_timezone(&Utc)),
+            service_minutes: request.service_minutes,
+            sla,
+        })
+    }
+
+    /// The local day of the report, which numbers the ticket.
+    pub(crate) fn day(&self) -> NaiveDate {
+        local(self.reported_at).date_naive()
+    }
+
+    pub(crate) fn build(self, id: TicketId) -> Result<Ticket, DomainError> {
+        Ticket::new(
+            id,
+            self.customer,
+            self.site,
+            self.city.adcode,
+            self.city.region,
+            self.severity,
+            self.skill,
+            self.reported_at,
+            self.service_minutes,
+            self.sla,
+        )
+        .map(|ticket| ticket.with_part(self.part))
+    }
+}
+
 /// `POST /api/v1/tickets`
 pub async fn create_ticket(
     store: web::Data<Store>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let request: TicketRequest = parse_json(&body)?;
-    let severity = Severity::new(request.severity)?;
-    let skill: Skill = request.skill.parse()?;
-    let city = store.city(request.city_adcode).await?.ok_or_else(|| {
-        ApiError::bad_request(
-            "city_adcode",
-            format!("{} is not a known city adcode", request.city_adcode),
-        )
-    })?;
-    let site = match request.site {
-        Some(site) => GeoPoint::new(site.lat, site.lon).map_err(|e| e.within("site"))?,
-        None => city.location,
-    };
-    let sla = match request.sla {
-        Some(sla) => SlaPolicy::new(
-            sla.response_minutes,
-            sla.on_site_minutes,
-            sla.repair_minutes,
-            sla.hours,
-        )?,
-        None if request.key_customer => SlaPolicy::key_customer(),
-        None => SlaPolicy::default(),
-    };
-    let reported_at = request
-        .reported_at
-        .map(|at| at.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
-    let day = local(reported_at).date_naive();
-    let customer = request.customer;
+    let draft = TicketDraft::check(&store, request, Utc::now()).await?;
     let ticket = store
-        .insert_new_ticket(day, |id| {
-            Ticket::new(
-                id,
-                customer,
-                site,
-                city.adcode,
-                city.region,
-                severity,
-                skill,
-                reported_at,
-                request.service_minutes,
-                sla,
-            )
-        })
+        .insert_new_ticket(draft.day(), |id| draft.build(id))
         .await?;
     Ok(HttpResponse::Created().json(TicketResponse::from(&ticket)))
 }

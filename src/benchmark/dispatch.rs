@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::dispatch::triage::{CallCenter, triage};
 use crate::dispatch::{self, DispatchError, HubProblem, PlanOptions};
-use crate::domain::{Engineer, Region, RemoteOutcome, Roster, Ticket};
+use crate::domain::{Engineer, EngineerId, Region, RemoteOutcome, Roster, Ticket};
 use crate::optimize::{self, construction};
 use crate::travel::TravelModel;
 
@@ -127,6 +127,37 @@ pub fn greedy_plan(hub_problem: &HubProblem) -> construction::Plan {
     plan
 }
 
+/// A workforce of `count` for the scale benchmark: the shipped engineers,
+/// then copies of them round-robin (same station, home, skills and shift;
+/// the id gets a `-2`, `-3`, … suffix) — a network with the same shape and
+/// more people at every station. A smaller `count` keeps the first ones.
+pub fn scaled_workforce(engineers: &[Engineer], count: usize) -> Vec<Engineer> {
+    (0..count)
+        .filter_map(|i| {
+            let original = engineers.get(i % engineers.len().max(1))?;
+            let copy = i / engineers.len();
+            if copy == 0 {
+                return Some(original.clone());
+            }
+            let id = EngineerId::parse(format!("{}-{}", original.id(), copy + 1))
+                .expect("a suffixed id stays an id");
+            Some(
+                Engineer::new(
+                    id,
+                    original.name(),
+                    original.base().clone(),
+                    original.region(),
+                    original.home(),
+                    original.skills().to_vec(),
+                    original.certification(),
+                    original.shift(),
+                )
+                .expect("a copy of a valid engineer is valid"),
+            )
+        })
+        .collect()
+}
+
 /// Which planner a figure comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Planner {
@@ -136,7 +167,10 @@ pub enum Planner {
 
 /// Plans every hub's share of `tickets` with `planner`, after the same
 /// call-center triage for both; every plan goes through the independent
-/// checker before it counts.
+/// checker before it counts. Hubs are planned on `threads` threads (each
+/// plan is deterministic on its own, so the figures do not depend on the
+/// thread count); `progress` hears of each hub as it finishes.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_day(
     planner: Planner,
     date: NaiveDate,
@@ -144,47 +178,83 @@ pub fn plan_day(
     engineers: &[Engineer],
     travel: &dyn TravelModel,
     options: &PlanOptions,
-    mut progress: impl FnMut(Region),
+    threads: usize,
+    progress: impl Fn(Region) + Sync,
 ) -> Result<(DayFigures, Vec<Roster>), DispatchError> {
     let started = Instant::now();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let plan_next = || -> Vec<(usize, Result<Roster, DispatchError>)> {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&hub) = Region::ALL.get(index) else {
+                return done;
+            };
+            let roster = plan_hub_with(planner, hub, date, tickets, engineers, travel, options);
+            progress(hub);
+            done.push((index, roster));
+        }
+    };
+    let mut planned: Vec<(usize, Result<Roster, DispatchError>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| scope.spawn(plan_next))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a hub's planning thread panicked"))
+            .collect()
+    });
+    planned.sort_by_key(|(index, _)| *index);
     let mut figures = DayFigures::default();
     let mut rosters = Vec::new();
-    for hub in Region::ALL {
-        progress(hub);
-        let hub_tickets: Vec<Ticket> = tickets
-            .iter()
-            .filter(|t| t.region() == hub)
-            .cloned()
-            .collect();
-        let triaged = triage(&hub_tickets, &CallCenter::default(), options.seed);
-        let mut roster = match planner {
-            Planner::Ruyi => {
-                dispatch::plan_hub(hub, date, &triaged.dispatch, engineers, travel, options)?
-            }
-            Planner::Greedy => {
-                let hub_problem =
-                    dispatch::build_problem(hub, date, &triaged.dispatch, engineers, travel)?;
-                let solution =
-                    construction::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));
-                let objective =
-                    optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
-                        DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
-                    })?;
-                dispatch::roster_from(hub, date, &hub_problem, &solution, objective.total())
-            }
-        };
-        roster.summary.tickets = hub_tickets.len() as u32;
-        roster.summary.resolved_remotely = triaged
-            .attempts
-            .iter()
-            .filter(|a| a.outcome == RemoteOutcome::Resolved)
-            .count() as u32;
-        roster.remote = triaged.attempts;
+    for (_, roster) in planned {
+        let roster = roster?;
         figures.add(&roster);
         rosters.push(roster);
     }
     figures.seconds = started.elapsed().as_secs_f64();
     Ok((figures, rosters))
+}
+
+fn plan_hub_with(
+    planner: Planner,
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    options: &PlanOptions,
+) -> Result<Roster, DispatchError> {
+    let hub_tickets: Vec<Ticket> = tickets
+        .iter()
+        .filter(|t| t.region() == hub)
+        .cloned()
+        .collect();
+    let triaged = triage(&hub_tickets, &CallCenter::default(), options.seed);
+    let mut roster = match planner {
+        Planner::Ruyi => {
+            dispatch::plan_hub(hub, date, &triaged.dispatch, engineers, travel, options)?
+        }
+        Planner::Greedy => {
+            let hub_problem =
+                dispatch::build_problem(hub, date, &triaged.dispatch, engineers, travel)?;
+            let solution =
+                construction::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));
+            let objective =
+                optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
+                    DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
+                })?;
+            dispatch::roster_from(hub, date, &hub_problem, &solution, objective.total())
+        }
+    };
+    roster.summary.tickets = hub_tickets.len() as u32;
+    roster.summary.resolved_remotely = triaged
+        .attempts
+        .iter()
+        .filter(|a| a.outcome == RemoteOutcome::Resolved)
+        .count() as u32;
+    roster.remote = triaged.attempts;
+    Ok(roster)
 }
 
 #[cfg(test)]
@@ -205,6 +275,7 @@ mod tests {
             &network.engineers,
             &GreatCircle::default(),
             &PlanOptions::default(),
+            2,
             |_| {},
         )
         .unwrap();
@@ -214,5 +285,23 @@ mod tests {
         assert!(assigned > 60, "greedy assigned only {assigned}");
         assert!(figures.on_site_in_time <= assigned);
         assert!(figures.km > 0.0);
+    }
+
+    #[test]
+    fn a_scaled_workforce_repeats_every_station_with_new_ids() {
+        let network = Network::shipped().unwrap();
+        let shipped = network.engineers.len();
+        let scaled = scaled_workforce(&network.engineers, shipped * 2 + 3);
+        assert_eq!(scaled.len(), shipped * 2 + 3);
+        let ids: std::collections::HashSet<_> = scaled.iter().map(|e| e.id().clone()).collect();
+        assert_eq!(ids.len(), scaled.len(), "ids stay unique");
+        let copy = &scaled[shipped];
+        assert_eq!(
+            copy.id().as_str(),
+            format!("{}-2", network.engineers[0].id())
+        );
+        assert_eq!(copy.base(), network.engineers[0].base());
+        assert_eq!(copy.shift(), network.engineers[0].shift());
+        assert_eq!(scaled_workforce(&network.engineers, 5).len(), 5);
     }
 }

@@ -115,7 +115,7 @@ fn vrptw(args: VrptwArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         progress.suspend(|| {
             writeln!(
                 out,
-                "{:<12} {:>8} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
+                "{:<12} {:>8.2} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
                 instance.name,
                 row.vehicles,
                 row.distance,
@@ -135,7 +135,7 @@ fn vrptw(args: VrptwArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let show = |g: Option<f64>| g.map_or("-".to_string(), |g| format!("{g:.2}"));
     writeln!(
         out,
-        "{:<12} {:>8} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
+        "{:<12} {:>8.2} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
         format!("mean({})", rows.len()),
         rows.iter().map(|r| r.vehicles).sum::<usize>() as f64 / rows.len().max(1) as f64,
         rows.iter().map(|r| r.distance).sum::<f64>() / rows.len().max(1) as f64,

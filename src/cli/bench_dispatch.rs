@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::plan::SearchArgs;
-use crate::benchmark::dispatch::{DayFigures, Planner, plan_day};
+use crate::benchmark::dispatch::{DayFigures, Planner, plan_day, scaled_workforce};
 use crate::dispatch::PlanOptions;
 use crate::domain::Region;
 use crate::network::{Network, generate_tickets};
@@ -30,6 +30,17 @@ pub struct DispatchArgs {
     /// Ruyi's seed.
     #[arg(long, default_value_t = 1)]
     pub solver_seed: u64,
+    /// Engineers in the national workforce: the shipped ones, repeated
+    /// station by station up to this many for the scale benchmark (default:
+    /// the shipped workforce).
+    #[arg(long)]
+    pub engineers: Option<usize>,
+    /// Hubs planned at once.
+    #[arg(long, default_value_t = 2, env = "RUYI_THREADS")]
+    pub threads: usize,
+    /// Plan with Ruyi only (the scale benchmark times Ruyi alone).
+    #[arg(long)]
+    pub skip_greedy: bool,
     /// Days Ruyi plans together (the first is the one measured).
     #[arg(long, default_value_t = 2)]
     pub horizon_days: u32,
@@ -58,6 +69,11 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let network = Network::shipped().context("the shipped network is broken")?;
     let tickets = generate_tickets(&network, args.date, args.tickets, args.seed);
     let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
+    let engineers = match args.engineers {
+        Some(count) => scaled_workforce(&network.engineers, count),
+        None => network.engineers.clone(),
+    };
+    anyhow::ensure!(args.threads >= 1, "--threads must be at least 1");
     writeln!(
         out,
         "national day {}: {} tickets (generator seed {}), {} engineers; Ruyi at {} s per hub, \
@@ -65,7 +81,7 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         args.date,
         tickets.len(),
         args.seed,
-        network.engineers.len(),
+        engineers.len(),
         args.time_limit,
         args.solver_seed,
         options.horizon_days,
@@ -87,21 +103,27 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "engineers",
         "seconds"
     )?;
-    let progress = indicatif::ProgressBar::new(14).with_style(
+    let planners: &[(&str, Planner)] = if args.skip_greedy {
+        &[("ruyi", Planner::Ruyi)]
+    } else {
+        &[("greedy", Planner::Greedy), ("ruyi", Planner::Ruyi)]
+    };
+    let progress = indicatif::ProgressBar::new(7 * planners.len() as u64).with_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")
             .expect("static template"),
     );
     let mut results = Vec::new();
-    for (name, planner) in [("greedy", Planner::Greedy), ("ruyi", Planner::Ruyi)] {
+    for &(name, planner) in planners {
         let (figures, _) = plan_day(
             planner,
             args.date,
             &tickets,
-            &network.engineers,
+            &engineers,
             &travel,
             &options,
+            args.threads,
             |hub| {
-                progress.set_message(format!("{name}: {hub}"));
+                progress.set_message(format!("{name}: {hub} planned"));
                 progress.inc(1);
             },
         )
@@ -110,13 +132,18 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         results.push(figures);
     }
     progress.finish_and_clear();
-    let (greedy, ruyi) = (&results[0], &results[1]);
+    let ruyi = results.last().expect("Ruyi always plans");
+    let greedy_spread = if args.skip_greedy {
+        "-".to_string()
+    } else {
+        format!("{:.0}", results[0].workload_spread_minutes)
+    };
     writeln!(
         out,
         "ruyi: assignment MIP objective {:.0}, bound {:.0} (gap {:.2} % overall, {:.2} % at \
          most per hub), routes seeded by it on {} of {} hub-days; {} tickets tentatively \
          planned for tomorrow; station spread of working \
-         minutes (max - min, mean over stations) {:.0} vs greedy {:.0}",
+         minutes (max - min, mean over stations) {:.0} vs greedy {}",
         ruyi.mip_objective,
         ruyi.mip_bound,
         if ruyi.mip_objective > 0.0 {
@@ -129,8 +156,12 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         Region::ALL.len() as u32 * options.horizon_days,
         ruyi.tomorrow_planned,
         ruyi.workload_spread_minutes,
-        greedy.workload_spread_minutes,
+        greedy_spread,
     )?;
+    if args.skip_greedy {
+        return Ok(());
+    }
+    let greedy = &results[0];
     writeln!(
         out,
         "ruyi vs greedy: on site in time {:+.1} points, repaired in time {:+.1} points, km x{:.3}; \

@@ -108,6 +108,11 @@ pub(crate) async fn open_store(database_url: &str) -> anyhow::Result<Store> {
             )
             .await
             .context("loading the shipped network")?;
+        let stock = Network::shipped_stock().context("the shipped stock is broken")?;
+        store
+            .set_stock(&stock)
+            .await
+            .context("loading the shipped part stock")?;
     }
     Ok(store)
 }

@@ -87,6 +87,26 @@ fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
         summary.on_time,
         summary.km,
     )?;
+    if summary.preventive_placed + summary.preventive_due > 0 {
+        writeln!(
+            out,
+            "  key customers' system analyses: {} placed in slack, {} still due",
+            summary.preventive_placed, summary.preventive_due,
+        )?;
+    }
+    if !roster.parts.is_empty() {
+        let ordered = roster
+            .parts
+            .iter()
+            .filter(|p| p.action == crate::domain::PartAction::Ordered)
+            .count();
+        writeln!(
+            out,
+            "  parts: {} taken from stock, {} ordered (diagnosis visits today)",
+            roster.parts.len() - ordered,
+            ordered
+        )?;
+    }
     writeln!(out, "  {}", plan_report(summary))?;
     for workload in roster.workloads.iter().filter(|w| w.engineers > 1) {
         writeln!(

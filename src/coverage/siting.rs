@@ -565,7 +565,8 @@ pub fn site(
                             )
                     })
                     .map(|i| instance.weights[i])
-                    .sum(),
+                    // Not `sum()`: an empty f64 sum is -0.0, printed "-0".
+                    .fold(0.0, |total, weight| total + weight),
             ),
             Objective::PMedian => None,
         };

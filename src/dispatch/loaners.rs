@@ -5,7 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::HubProblem;
-use crate::domain::{EngineerBase, EngineerRoute, Loaner, Ticket, UnassignedTicket};
+use crate::domain::{
+    EngineerBase, EngineerRoute, Loaner, Ticket, UnassignedTicket, Visit, VisitKind,
+};
 
 /// When tomorrow's office day ends, counted from today's local midnight: a
 /// ticket left out today is repaired tomorrow at the earliest, so a repair
@@ -20,6 +22,21 @@ pub fn plan_loaners(
     routes: &[EngineerRoute],
     unassigned: &[UnassignedTicket],
 ) -> Vec<Loaner> {
+    let visits: Vec<&Visit> = routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .filter(|v| v.kind == VisitKind::Fault)
+        .collect();
+    loaners_for(hub_problem, &visits, unassigned)
+}
+
+/// [`plan_loaners`] for some of a day's visits: those whose tickets are in
+/// `hub_problem` (a re-plan covers only the visits not yet begun).
+pub fn loaners_for(
+    hub_problem: &HubProblem,
+    visits: &[&Visit],
+    unassigned: &[UnassignedTicket],
+) -> Vec<Loaner> {
     let ticket = |id: &crate::domain::TicketId| {
         hub_problem
             .tickets
@@ -29,7 +46,7 @@ pub fn plan_loaners(
     };
     let tomorrow_ends = hub_problem.origin + NEXT_DAY_END;
     let mut loaners = Vec::new();
-    for visit in routes.iter().flat_map(|r| &r.visits) {
+    for visit in visits {
         if visit.departure > visit.repaired_by {
             let t = ticket(&visit.ticket_id);
             loaners.push(loaner(

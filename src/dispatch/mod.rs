@@ -23,12 +23,21 @@
 //! are a tentative plan, listed as `planned_tomorrow` and counted in the
 //! summary, and their tickets stay open for tomorrow's planning.
 //!
+//! Rules around the plan, one module each: [`triage`] (the call center's
+//! remote attempts), [`loaners`], [`escalation`], [`preventive`] (key
+//! customers' analyses in the plan's slack) and [`insertion`] (a severity-1
+//! fault into a published day).
+//!
 //! Depends on `domain`, `optimize` and `travel`; never on storage or the API.
 
 pub mod assignment;
 pub mod balance;
 pub mod escalation;
+pub mod insertion;
 pub mod loaners;
+pub mod overtime;
+pub mod parts;
+pub mod preventive;
 pub mod triage;
 
 use std::collections::HashSet;
@@ -39,10 +48,10 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use crate::domain::{
     AssignmentReport, Certification, Engineer, EngineerBase, EngineerRoute, GeoPoint, Region,
     Roster, RosterSummary, ShiftPattern, Skill, StationWorkload, Ticket, TicketStatus,
-    UnassignedTicket, Visit, service_offset,
+    UnassignedTicket, Visit, VisitKind, service_offset,
 };
 use crate::optimize::{
-    self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, StopKind,
+    self, Break, Job, OptimizeError, Problem, SoftDeadline, Solution, SolveParams, Stop, StopKind,
     UnassignedReason, Vehicle, Window,
 };
 use crate::travel::TravelModel;
@@ -50,6 +59,15 @@ use crate::travel::TravelModel;
 /// The skill bit only senior engineers hold; severity-1 tickets require it.
 /// Well above the seven `Skill` bits, so new skills can be added below it.
 pub const SENIOR_BIT: u32 = 10;
+/// Held by every station engineer: a swap whose part was reserved at a
+/// station needs it, so hub engineers (who serve any station's tickets)
+/// cannot take a part that is not on their shelf.
+pub const STATION_STOCK_BIT: u32 = 11;
+/// Held by hub engineers: a swap whose part was reserved at the hub's
+/// warehouse needs it.
+pub const HUB_STOCK_BIT: u32 = 12;
+/// Held by nobody: a ticket waiting for its part gets no visit today.
+pub const AWAITING_PART_BIT: u32 = 13;
 /// Leaving a ticket out costs more than any lateness or driving a day can
 /// add up to, so the solver only leaves out what it cannot serve.
 pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
@@ -73,7 +91,8 @@ pub const BORROW_STATIONS: usize = 2;
 
 const DAY_SECONDS: i64 = 24 * 3600;
 const LUNCH_EARLIEST: i64 = 12 * 3600;
-const LUNCH_LATEST: i64 = 13 * 3600 + 30 * 60;
+/// The latest start of the office-hours lunch, in seconds from midnight.
+pub const LUNCH_LATEST: i64 = 13 * 3600 + 30 * 60;
 
 /// Why a hub's day could not be planned.
 #[derive(Debug, thiserror::Error)]
@@ -153,12 +172,66 @@ pub struct HubProblem {
     /// The hub region's engineers who are off on the planned day (for
     /// reasons).
     pub engineers_off: Vec<Engineer>,
+    /// Parts for the swaps among the tickets ([`parts`]); empty when stock
+    /// is not tracked.
+    pub parts: parts::Allocation,
+    /// Job `tickets.len() + k` is the preventive visit to `preventive[k]`
+    /// (see [`preventive`]); empty for a fault plan alone.
+    pub preventive: Vec<preventive::KeyCustomer>,
 }
 
 impl HubProblem {
     /// Seconds since the origin as a time.
     pub fn at(&self, seconds: i64) -> DateTime<Utc> {
         self.origin + chrono::Duration::seconds(seconds)
+    }
+
+    /// A time as seconds since the origin.
+    pub fn seconds(&self, at: DateTime<Utc>) -> i64 {
+        (at - self.origin).num_seconds()
+    }
+
+    /// The roster visit for a solver stop at `job`, reached from location
+    /// `previous`.
+    pub fn visit(&self, job: usize, stop: &Stop, sequence: u32, previous: usize) -> Visit {
+        let location = self.problem.jobs()[job].location;
+        let (kind, ticket_id, site, deadlines) = match self.tickets.get(job) {
+            Some(ticket) => (
+                VisitKind::Fault,
+                ticket.id().clone(),
+                ticket.site(),
+                ticket.deadlines(),
+            ),
+            None => {
+                // A preventive visit has no SLA clock: any time today will do.
+                let customer = &self.preventive[job - self.tickets.len()];
+                let day_ends = self.at(DAY_SECONDS);
+                let deadlines = crate::domain::SlaDeadlines {
+                    respond_by: day_ends,
+                    on_site_by: day_ends,
+                    repaired_by: day_ends,
+                };
+                (
+                    VisitKind::Preventive,
+                    customer.visit_id.clone(),
+                    customer.site,
+                    deadlines,
+                )
+            }
+        };
+        Visit {
+            sequence,
+            kind,
+            ticket_id,
+            location: site,
+            arrival: self.at(stop.arrival),
+            start: self.at(stop.start),
+            departure: self.at(stop.departure),
+            on_site_by: deadlines.on_site_by,
+            repaired_by: deadlines.repaired_by,
+            late_minutes: (stop.lateness + 59) / 60,
+            km_from_previous: self.problem.matrix().distance(previous, location) as f64 / 1000.0,
+        }
     }
 
     /// Each vehicle's balance group: its station (or the hub, for hub
@@ -209,7 +282,10 @@ fn held_bits(engineer: &Engineer) -> u64 {
     if engineer.certification() == Certification::Senior {
         bits |= 1 << SENIOR_BIT;
     }
-    bits
+    bits | match engineer.base() {
+        EngineerBase::Station(_) => 1 << STATION_STOCK_BIT,
+        EngineerBase::Hub(_) => 1 << HUB_STOCK_BIT,
+    }
 }
 
 /// Who may serve a ticket: numbers the region's stations (a team each,
@@ -218,7 +294,14 @@ fn held_bits(engineer: &Engineer) -> u64 {
 /// and gives every working engineer their station's team; hub engineers
 /// have none, so they are everyone's fallback. Returns the teams of the
 /// working engineers and each team's position.
-fn station_teams(working: &[Engineer], off: &[Engineer]) -> (Vec<Option<u32>>, Vec<GeoPoint>) {
+fn station_teams(
+    working: &[Engineer],
+    off: &[Engineer],
+) -> (
+    Vec<Option<u32>>,
+    Vec<GeoPoint>,
+    Vec<crate::domain::StationId>,
+) {
     let mut ids: Vec<&crate::domain::StationId> = Vec::new();
     let mut positions = Vec::new();
     let teams: Vec<Option<u32>> = working
@@ -236,7 +319,8 @@ fn station_teams(working: &[Engineer], off: &[Engineer]) -> (Vec<Option<u32>>, V
             EngineerBase::Hub(_) => None,
         })
         .collect();
-    (teams[..working.len()].to_vec(), positions)
+    let ids = ids.into_iter().cloned().collect();
+    (teams[..working.len()].to_vec(), positions, ids)
 }
 
 /// The stations whose engineers may serve a site: those within
@@ -299,7 +383,8 @@ pub fn build_problem(
     engineers: &[Engineer],
     travel: &dyn TravelModel,
 ) -> Result<HubProblem, DispatchError> {
-    build_horizon(hub, date, 1, tickets, engineers, travel)
+    build_problem_with_points(hub, date, 1, tickets, engineers, travel, &[], None)
+        .map(|(built, _)| built)
 }
 
 /// [`build_problem`] over `days` days from `date`: a vehicle per engineer
@@ -313,6 +398,33 @@ pub fn build_horizon(
     engineers: &[Engineer],
     travel: &dyn TravelModel,
 ) -> Result<HubProblem, DispatchError> {
+    build_problem_with_points(hub, date, days, tickets, engineers, travel, &[], None)
+        .map(|(built, _)| built)
+}
+
+/// The stock a plan draws on and the parts already on order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartsOnHand {
+    pub stock: parts::Stock,
+    pub orders: Vec<parts::PendingOrder>,
+}
+
+/// [`build_horizon`] with part swaps routed to where their part is
+/// ([`parts`]; without `on_hand`, stock is not tracked and every part
+/// counts as carried) and `extra` points appended to the travel matrix
+/// after the ticket sites, for re-planning from where engineers are during
+/// the day. Returns the problem and the location index of `extra[0]`.
+#[allow(clippy::too_many_arguments)]
+pub fn build_problem_with_points(
+    hub: Region,
+    date: NaiveDate,
+    days: u32,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    extra: &[GeoPoint],
+    on_hand: Option<&PartsOnHand>,
+) -> Result<(HubProblem, usize), DispatchError> {
     validate_tickets(hub, tickets)?;
     if days == 0 {
         return Err(DispatchError::Invalid(
@@ -354,9 +466,23 @@ pub fn build_horizon(
         .collect();
     let first_site = points.len();
     points.extend(tickets.iter().map(|t| t.site()));
+    let first_extra = points.len();
+    points.extend_from_slice(extra);
     let matrix = travel.matrix(&points);
 
-    let (teams, stations) = station_teams(&working, &off);
+    let (teams, stations, station_ids) = station_teams(&working, &off);
+    let allocation = match on_hand {
+        None => parts::Allocation {
+            needs: vec![None; tickets.len()],
+            plans: Vec::new(),
+        },
+        Some(on_hand) => {
+            let reach = |ticket: &Ticket| {
+                stock_points_in_reach(ticket, &working, &teams, &stations, &station_ids)
+            };
+            parts::allocate(tickets, &reach, &on_hand.stock, &on_hand.orders, origin)
+        }
+    };
     let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
     let day = Window::new(0, DAY_SECONDS * i64::from(days))?;
     let jobs: Vec<Job> = tickets
@@ -372,6 +498,21 @@ pub fn build_horizon(
             job.skills = required_bits(ticket);
             job.teams = candidate_stations(ticket.site(), &stations);
             job.unassigned_penalty = UNASSIGNED_PENALTY;
+            match &allocation.needs[index] {
+                None => {}
+                Some(parts::PartNeed::From(parts::StockPoint::Station(id))) => {
+                    let team = station_ids.iter().position(|s| s == id);
+                    job.teams = team.map(|t| vec![t as u32]).unwrap_or_default();
+                    job.skills |= 1 << STATION_STOCK_BIT;
+                }
+                Some(parts::PartNeed::From(parts::StockPoint::Hub(_))) => {
+                    job.skills |= 1 << HUB_STOCK_BIT;
+                }
+                Some(parts::PartNeed::Diagnosis) => {
+                    job.service = job.service.min(i64::from(parts::DIAGNOSIS_MINUTES) * 60);
+                }
+                Some(parts::PartNeed::Awaiting(_)) => job.skills |= 1 << AWAITING_PART_BIT,
+            }
             job
         })
         .collect();
@@ -395,14 +536,56 @@ pub fn build_horizon(
         }
         vehicles.push(vehicle);
     }
-    Ok(HubProblem {
+    let built = HubProblem {
         problem: Problem::new(matrix, jobs, vehicles)?,
         origin,
         tickets: tickets.to_vec(),
         engineers: working,
         days: day_of,
         engineers_off: off,
-    })
+        parts: allocation,
+        preventive: Vec::new(),
+    };
+    Ok((built, first_extra))
+}
+
+/// The stock points whose working engineers may serve `ticket`, nearest
+/// first: its candidate stations with a qualified engineer on shift, then
+/// the hub if one of its engineers qualifies.
+fn stock_points_in_reach(
+    ticket: &Ticket,
+    working: &[Engineer],
+    teams: &[Option<u32>],
+    stations: &[GeoPoint],
+    station_ids: &[crate::domain::StationId],
+) -> Vec<parts::StockPoint> {
+    let needed = required_bits(ticket);
+    let qualified = |e: &Engineer| held_bits(e) & needed == needed;
+    let mut candidates: Vec<u32> = candidate_stations(ticket.site(), stations)
+        .into_iter()
+        .filter(|&team| {
+            working
+                .iter()
+                .zip(teams)
+                .any(|(e, t)| *t == Some(team) && qualified(e))
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        let km = |team: &u32| ticket.site().haversine_meters(&stations[*team as usize]);
+        km(a).total_cmp(&km(b)).then(a.cmp(b))
+    });
+    let mut points: Vec<parts::StockPoint> = candidates
+        .into_iter()
+        .map(|team| parts::StockPoint::Station(station_ids[team as usize].clone()))
+        .collect();
+    if working
+        .iter()
+        .zip(teams)
+        .any(|(e, t)| t.is_none() && qualified(e))
+    {
+        points.push(parts::StockPoint::Hub(ticket.region()));
+    }
+    points
 }
 
 /// Plans one hub's day. `tickets` are the hub's open tickets, `engineers`
@@ -416,12 +599,61 @@ pub fn plan_hub(
     travel: &dyn TravelModel,
     options: &PlanOptions,
 ) -> Result<Roster, DispatchError> {
-    let hub_problem = build_horizon(hub, date, options.horizon_days, tickets, engineers, travel)?;
+    plan_hub_with_preventive(hub, date, tickets, engineers, travel, options, &[], None)
+}
+
+/// [`plan_hub`], with part swaps drawing on `on_hand` ([`parts`]), then the
+/// due preventive visits fitted into the plan's slack without making any
+/// fault later ([`preventive::fill_slack`]); the roster lists the parts it
+/// takes and orders, marks the preventive visits and counts what stays due.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_hub_with_preventive(
+    hub: Region,
+    date: NaiveDate,
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    travel: &dyn TravelModel,
+    options: &PlanOptions,
+    due: &[preventive::DueVisit],
+    on_hand: Option<&PartsOnHand>,
+) -> Result<Roster, DispatchError> {
+    let (hub_problem, _) = build_problem_with_points(
+        hub,
+        date,
+        options.horizon_days,
+        tickets,
+        engineers,
+        travel,
+        &[],
+        on_hand,
+    )?;
     let (solution, assignment) = solve_hub(&hub_problem, options)?;
     let objective = optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
         DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
     })?;
-    let mut roster = roster_from(hub, date, &hub_problem, &solution, objective.total());
+    let mut roster = if due.is_empty() {
+        roster_from(hub, date, &hub_problem, &solution, objective.total())
+    } else {
+        let mut filled = preventive::fill_slack(
+            hub,
+            date,
+            options.horizon_days,
+            tickets,
+            engineers,
+            travel,
+            &solution,
+            due,
+            on_hand,
+        )?;
+        filled.solution.stats = solution.stats.clone();
+        roster_from(
+            hub,
+            date,
+            &filled.hub_problem,
+            &filled.solution,
+            filled.objective,
+        )
+    };
     roster.summary.assignment = assignment;
     tracing::info!(
         hub = %hub,
@@ -431,6 +663,8 @@ pub fn plan_hub(
         tomorrow = roster.summary.tomorrow_planned,
         engineers_used = roster.summary.engineers_used,
         seconds = roster.summary.solve_seconds,
+        preventive_placed = roster.summary.preventive_placed,
+        preventive_due = roster.summary.preventive_due,
         "planned a hub's day"
     );
     Ok(roster)
@@ -568,8 +802,10 @@ pub fn solve_hub(
 
 /// Plans a hub's day the way the network works: the call center first
 /// tries the remote candidates ([`triage`]); what it cannot solve is routed
-/// by [`plan_hub`]. The roster lists the remote attempts and counts every
-/// ticket.
+/// by [`plan_hub`], and the due preventive visits fill the slack
+/// ([`plan_hub_with_preventive`]). The roster lists the remote attempts
+/// and counts every ticket.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_hub_triaged(
     hub: Region,
     date: NaiveDate,
@@ -578,10 +814,21 @@ pub fn plan_hub_triaged(
     travel: &dyn TravelModel,
     options: &PlanOptions,
     call_center: &triage::CallCenter,
+    due: &[preventive::DueVisit],
+    on_hand: Option<&PartsOnHand>,
 ) -> Result<Roster, DispatchError> {
     validate_tickets(hub, tickets)?;
     let triaged = triage::triage(tickets, call_center, options.seed);
-    let mut roster = plan_hub(hub, date, &triaged.dispatch, engineers, travel, options)?;
+    let mut roster = plan_hub_with_preventive(
+        hub,
+        date,
+        &triaged.dispatch,
+        engineers,
+        travel,
+        options,
+        due,
+        on_hand,
+    )?;
     roster.summary.tickets = tickets.len() as u32;
     roster.summary.resolved_remotely = triaged
         .attempts
@@ -596,7 +843,6 @@ pub fn plan_hub_triaged(
 /// arrive by their on-site deadline.
 fn engineer_route(hub_problem: &HubProblem, route: &optimize::Route) -> (EngineerRoute, u32) {
     let problem = &hub_problem.problem;
-    let matrix = problem.matrix();
     let engineer = &hub_problem.engineers[route.vehicle];
     let mut previous = problem.vehicles()[route.vehicle].start;
     let mut visits = Vec::new();
@@ -605,23 +851,10 @@ fn engineer_route(hub_problem: &HubProblem, route: &optimize::Route) -> (Enginee
     for stop in &route.stops {
         match stop.kind {
             StopKind::Job(job) => {
-                let ticket = &hub_problem.tickets[job];
-                let location = problem.jobs()[job].location;
-                let deadlines = ticket.deadlines();
-                on_time += u32::from(stop.lateness == 0);
-                visits.push(Visit {
-                    sequence: visits.len() as u32 + 1,
-                    ticket_id: ticket.id().clone(),
-                    location: ticket.site(),
-                    arrival: hub_problem.at(stop.arrival),
-                    start: hub_problem.at(stop.start),
-                    departure: hub_problem.at(stop.departure),
-                    on_site_by: deadlines.on_site_by,
-                    repaired_by: deadlines.repaired_by,
-                    late_minutes: (stop.lateness + 59) / 60,
-                    km_from_previous: matrix.distance(previous, location) as f64 / 1000.0,
-                });
-                previous = location;
+                on_time += u32::from(stop.lateness == 0 && job < hub_problem.tickets.len());
+                let sequence = visits.len() as u32 + 1;
+                visits.push(hub_problem.visit(job, stop, sequence, previous));
+                previous = problem.jobs()[job].location;
             }
             StopKind::Break => {
                 lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
@@ -680,6 +913,7 @@ pub fn roster_from(
     solution: &Solution,
     objective: i64,
 ) -> Roster {
+    let problem = &hub_problem.problem;
     let mut routes = Vec::new();
     let mut tomorrow = Vec::new();
     let mut on_time = 0;
@@ -697,14 +931,57 @@ pub fn roster_from(
     let mut unassigned: Vec<UnassignedTicket> = solution
         .unassigned
         .iter()
+        // A preventive visit left out is still due, not an unassigned ticket.
+        .filter(|left_out| left_out.job < hub_problem.tickets.len())
         .map(|left_out| {
             let ticket = &hub_problem.tickets[left_out.job];
+            if let Some(Some(parts::PartNeed::Awaiting(arrives_at))) =
+                hub_problem.parts.needs.get(left_out.job)
+            {
+                return UnassignedTicket {
+                    ticket_id: ticket.id().clone(),
+                    reason: "awaiting_part".to_string(),
+                    detail: format!(
+                        "its {} is on order and arrives {}; the repair visit is planned then",
+                        ticket.part().map_or("part", |p| p.as_str()),
+                        arrives_at
+                            .with_timezone(&service_offset())
+                            .format("%Y-%m-%d %H:%M")
+                    ),
+                };
+            }
+            let mut detail = explain(hub, date, ticket, left_out.reason, hub_problem);
+            if left_out.reason == UnassignedReason::NoRoom
+                && let Some((v, seconds)) =
+                    overtime::least_overtime(problem, solution, left_out.job)
+            {
+                detail.push_str(&format!(
+                    "; {} minutes of overtime for {} would take it",
+                    (seconds + 59) / 60,
+                    hub_problem.engineers[v].id()
+                ));
+            }
             UnassignedTicket {
                 ticket_id: ticket.id().clone(),
                 reason: reason_code(left_out.reason).to_string(),
-                detail: explain(hub, date, ticket, left_out.reason, hub_problem),
+                detail,
             }
         })
+        .collect();
+    // A reserved part leaves the shelf only if its visit is planned; an
+    // order stands either way (the part is needed whenever the visit is).
+    let visited: HashSet<&crate::domain::TicketId> = routes
+        .iter()
+        .flat_map(|r| r.visits.iter().map(|v| &v.ticket_id))
+        .collect();
+    let part_plans = hub_problem
+        .parts
+        .plans
+        .iter()
+        .filter(|p| {
+            p.action == crate::domain::PartAction::Ordered || visited.contains(&p.ticket_id)
+        })
+        .cloned()
         .collect();
     // Tomorrow's visits count for loaners: a repair planned too late for
     // its 48 h limit needs one whichever day it is on.
@@ -750,7 +1027,12 @@ pub fn roster_from(
             balanced.iter().map(|w| value(w)).sum::<f64>() / balanced.len() as f64
         }
     };
-    let assigned = routes.iter().map(|r| r.visits.len() as u32).sum();
+    let visits = routes.iter().flat_map(|r| &r.visits);
+    let preventive_placed = visits
+        .clone()
+        .filter(|v| v.kind == VisitKind::Preventive)
+        .count() as u32;
+    let assigned = visits.count() as u32 - preventive_placed;
     let summary = RosterSummary {
         tickets: hub_problem.tickets.len() as u32,
         resolved_remotely: 0,
@@ -766,6 +1048,8 @@ pub fn roster_from(
         tomorrow_repair_due,
         workload_spread_minutes: mean_of(StationWorkload::spread_minutes),
         workload_std_minutes: mean_of(|w| w.std_minutes),
+        preventive_placed,
+        preventive_due: hub_problem.preventive.len() as u32 - preventive_placed,
     };
     Roster {
         id: None,
@@ -777,12 +1061,13 @@ pub fn roster_from(
         loaners,
         remote: Vec::new(),
         workloads,
+        parts: part_plans,
         summary,
     }
 }
 
 /// The roster's stable reason codes, in the dispatcher's words.
-fn reason_code(reason: UnassignedReason) -> &'static str {
+pub(crate) fn reason_code(reason: UnassignedReason) -> &'static str {
     match reason {
         UnassignedReason::NoVehicleWithSkills => "no_engineer_with_skill",
         UnassignedReason::Unreachable => "unreachable",
@@ -792,7 +1077,7 @@ fn reason_code(reason: UnassignedReason) -> &'static str {
 }
 
 /// A sentence a coordinator can act on: who is missing, or why nobody fits.
-fn explain(
+pub(crate) fn explain(
     hub: Region,
     date: NaiveDate,
     ticket: &Ticket,
@@ -960,6 +1245,51 @@ mod tests {
             "{}",
             roster.unassigned[0].detail
         );
+    }
+
+    #[test]
+    fn a_full_day_names_the_overtime_that_would_take_the_rest() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Server],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        // Ten hour-long visits a few km apart: more than one office day.
+        let tickets: Vec<Ticket> = (0..10)
+            .map(|i| ticket(&format!("T{i}"), Skill::Server, Severity::MINOR, i as f64))
+            .collect();
+        let roster = plan_hub(
+            Region::East,
+            monday(),
+            &tickets,
+            &engineers,
+            &GreatCircle::default(),
+            &PlanOptions {
+                horizon_days: 1,
+                ..options()
+            },
+        )
+        .unwrap();
+        assert!(!roster.unassigned.is_empty());
+        for left_out in &roster.unassigned {
+            assert_eq!(left_out.reason, "no_room");
+            let minutes: i64 = left_out
+                .detail
+                .split("; ")
+                .nth(1)
+                .and_then(|fix| fix.strip_suffix(" minutes of overtime for E1 would take it"))
+                .unwrap_or_else(|| panic!("no overtime named: {}", left_out.detail))
+                .parse()
+                .unwrap();
+            // What the day lacks for one more hour-long visit a few km
+            // away: something, and no more than the visit and its drive.
+            assert!(
+                (1..=120).contains(&minutes),
+                "{minutes}: {}",
+                left_out.detail
+            );
+        }
     }
 
     #[test]

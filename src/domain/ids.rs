@@ -70,6 +70,11 @@ string_id!(
     StationId,
     "station_id"
 );
+string_id!(
+    /// A spare part's catalogue code, e.g. `SRV-PSU`.
+    PartCode,
+    "part"
+);
 
 #[cfg(test)]
 mod tests {

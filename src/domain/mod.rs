@@ -20,12 +20,12 @@ mod time_window;
 pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
 pub use error::DomainError;
 pub use geo_point::GeoPoint;
-pub use ids::{EngineerId, StationId, TicketId};
+pub use ids::{EngineerId, PartCode, StationId, TicketId};
 pub use network::{City, Hub, Station, Tier};
 pub use region::Region;
 pub use roster::{
-    AssignmentReport, EngineerRoute, Loaner, RemoteAttempt, RemoteOutcome, Roster, RosterSummary,
-    StationWorkload, UnassignedTicket, Visit,
+    AssignmentReport, EngineerRoute, Loaner, PartAction, PartPlan, RemoteAttempt, RemoteOutcome,
+    Roster, RosterSummary, StationWorkload, UnassignedTicket, Visit, VisitKind,
 };
 pub use severity::Severity;
 pub use skill::{Skill, SkillSet};

@@ -1,13 +1,36 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EngineerId, GeoPoint, Region, TicketId};
+use super::{EngineerId, GeoPoint, PartCode, Region, TicketId};
+
+/// Why an engineer goes to a site.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitKind {
+    /// A ticket's fault repair.
+    #[default]
+    Fault,
+    /// A key customer's two-monthly system analysis, fitted into slack; its
+    /// `ticket_id` names the key customer's visit (`PM-…`), not a ticket.
+    Preventive,
+}
+
+impl VisitKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            VisitKind::Fault => "fault",
+            VisitKind::Preventive => "preventive",
+        }
+    }
+}
 
 /// One planned visit on an engineer's route, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Visit {
     /// 1-based position in the route.
     pub sequence: u32,
+    #[serde(default)]
+    pub kind: VisitKind,
     pub ticket_id: TicketId,
     pub location: GeoPoint,
     pub arrival: DateTime<Utc>,
@@ -55,6 +78,43 @@ pub struct Loaner {
     /// Where the equipment comes from: the nearest station, or the hub.
     pub source: String,
     /// Why it is needed and how it goes, in words.
+    pub detail: String,
+}
+
+/// What planning did about a part swap's part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartAction {
+    /// Taken from the stock where the serving engineer starts.
+    Reserved,
+    /// None in reach: ordered to `base`; today's visit only diagnoses, the
+    /// repair visit is planned once the part has arrived.
+    Ordered,
+}
+
+impl PartAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            PartAction::Reserved => "reserved",
+            PartAction::Ordered => "ordered",
+        }
+    }
+}
+
+/// A part a roster takes from stock or orders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartPlan {
+    pub ticket_id: TicketId,
+    pub part: PartCode,
+    pub action: PartAction,
+    /// The stock point (`S042`, or `hub:east` for a hub's warehouse) the
+    /// part is taken from, or, when ordered, the one it is delivered to.
+    pub base: String,
+    /// Where the unit comes from: `base` itself when reserved; for an
+    /// order, a hub's warehouse (`hub:east`) or `maker`.
+    pub source: String,
+    /// When an ordered part arrives at `base`.
+    pub arrives_at: Option<DateTime<Utc>>,
     pub detail: String,
 }
 
@@ -165,6 +225,12 @@ pub struct RosterSummary {
     pub km: f64,
     pub objective: i64,
     pub solve_seconds: f64,
+    /// Preventive visits placed in slack (not counted in `assigned`).
+    #[serde(default)]
+    pub preventive_placed: u32,
+    /// Key customers' analyses that were due and found no slack.
+    #[serde(default)]
+    pub preventive_due: u32,
     /// The assignment MIP's objective, bound and gap, when one was solved.
     #[serde(default)]
     pub assignment: Option<AssignmentReport>,
@@ -202,6 +268,9 @@ pub struct Roster {
     /// resolved need no visit and are in no route.
     #[serde(default)]
     pub remote: Vec<RemoteAttempt>,
+    /// Parts taken from stock for today's swaps, and parts ordered.
+    #[serde(default)]
+    pub parts: Vec<PartPlan>,
     /// Working minutes per station on the published day.
     #[serde(default)]
     pub workloads: Vec<StationWorkload>,

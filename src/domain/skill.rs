@@ -42,6 +42,19 @@ impl Skill {
         }
     }
 
+    /// The spare parts a fault of this kind may need swapped, by catalogue
+    /// code. Software (systems, integration) needs none.
+    pub fn parts(self) -> &'static [&'static str] {
+        match self {
+            Skill::PcHardware => &["PC-BOARD", "PC-PSU", "PC-DISK"],
+            Skill::Printer => &["PRN-FUSER", "PRN-HEAD"],
+            Skill::Server => &["SRV-PSU", "SRV-DISK", "SRV-DIMM"],
+            Skill::Storage => &["STO-DISK", "STO-CTRL"],
+            Skill::Network => &["NET-SFP", "NET-LINECARD"],
+            Skill::Systems | Skill::Integration => &[],
+        }
+    }
+
     /// Bit index, stable across releases (stored in the database).
     pub fn bit(self) -> u32 {
         Skill::ALL.iter().position(|s| *s == self).unwrap_or(0) as u32

@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{DomainError, GeoPoint, Region, Severity, Skill, SlaDeadlines, SlaPolicy, TicketId};
+use super::{
+    DomainError, GeoPoint, PartCode, Region, Severity, Skill, SlaDeadlines, SlaPolicy, TicketId,
+};
 
 /// Where a ticket stands in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,6 +60,9 @@ pub struct Ticket {
     service_minutes: u32,
     sla: SlaPolicy,
     status: TicketStatus,
+    /// The spare part a swap needs, when the fault is a broken part.
+    #[serde(default)]
+    part: Option<PartCode>,
 }
 
 impl Ticket {
@@ -109,11 +114,19 @@ impl Ticket {
             service_minutes,
             sla,
             status: TicketStatus::Open,
+            part: None,
         })
     }
 
     pub fn with_status(mut self, status: TicketStatus) -> Self {
         self.status = status;
+        self
+    }
+
+    /// A fault fixed by swapping `part`: the engineer must start where the
+    /// part is in stock.
+    pub fn with_part(mut self, part: Option<PartCode>) -> Self {
+        self.part = part;
         self
     }
 
@@ -149,6 +162,9 @@ impl Ticket {
     }
     pub fn status(&self) -> TicketStatus {
         self.status
+    }
+    pub fn part(&self) -> Option<&PartCode> {
+        self.part.as_ref()
     }
     pub fn deadlines(&self) -> SlaDeadlines {
         self.sla.deadlines(self.reported_at)

@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
 
 use crate::domain::{
-    City, GeoPoint, Region, ServiceHours, Severity, Skill, SlaPolicy, Ticket, TicketId,
+    City, GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy, Ticket, TicketId,
     TicketStatus, service_offset,
 };
 use crate::rng::Rng;
@@ -201,6 +201,9 @@ pub fn generate_tickets(
     }
     // Stable sort: ties keep generation order, so ids stay deterministic.
     drafts.sort_by_key(|draft| draft.0);
+    // Parts from a stream of their own, so adding them left every other
+    // generated value as it was.
+    let mut part_rng = Rng::new(seed ^ PART_STREAM);
     drafts
         .into_iter()
         .enumerate()
@@ -221,12 +224,30 @@ pub fn generate_tickets(
                     sla,
                 )
                 .expect("generated values are within the domain's limits")
+                .with_part(part_needed(&mut part_rng, skill, severity))
             },
         )
         .collect()
 }
 
-/// The ticket CSV's columns, in order.
+/// Seed offset of the part stream (any constant far from small seeds).
+const PART_STREAM: u64 = 0x005e_ed0f_9a27;
+/// Share of hardware faults (severity 1–3) fixed by swapping a part.
+pub const PART_SWAP_SHARE: f64 = 0.3;
+
+/// The part a generated fault needs, if it is a part swap.
+fn part_needed(rng: &mut Rng, skill: Skill, severity: Severity) -> Option<PartCode> {
+    let draw = rng.unit();
+    let pick = rng.unit();
+    let parts = skill.parts();
+    (severity.level() <= 3 && !parts.is_empty() && draw < PART_SWAP_SHARE).then(|| {
+        let index = ((pick * parts.len() as f64) as usize).min(parts.len() - 1);
+        PartCode::parse(parts[index]).expect("catalogue codes are valid")
+    })
+}
+
+/// The ticket CSV's columns, in order (a `part` column may follow; files
+/// without it are read as having no part swaps).
 pub const TICKET_COLUMNS: [&str; 15] = [
     "id",
     "customer",
@@ -257,7 +278,7 @@ pub fn write_tickets(out: &mut dyn Write, tickets: &[Ticket]) -> std::io::Result
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
-    writer.write_record(TICKET_COLUMNS)?;
+    writer.write_record(TICKET_COLUMNS.iter().chain(&["part"]))?;
     for ticket in tickets {
         let sla = ticket.sla();
         writer.write_record([
@@ -278,6 +299,7 @@ pub fn write_tickets(out: &mut dyn Write, tickets: &[Ticket]) -> std::io::Result
             &sla.repair_minutes().to_string(),
             hours_code(sla.hours()),
             ticket.status().code(),
+            ticket.part().map_or("", |p| p.as_str()),
         ])?;
     }
     writer.flush()
@@ -335,7 +357,11 @@ fn parse_ticket(row: &Row) -> Result<Ticket, NetworkError> {
         sla,
     )
     .map_err(|e| row.error(&e.field, e.message))?;
-    Ok(ticket.with_status(status))
+    let part = match row.get("part").unwrap_or("") {
+        "" => None,
+        _ => Some(row.domain("part", |raw| PartCode::parse(raw))?),
+    };
+    Ok(ticket.with_status(status).with_part(part))
 }
 
 fn read_named(file: &str, mut reader: impl Read) -> Result<Vec<Ticket>, NetworkError> {

@@ -38,6 +38,7 @@ const SHIPPED_CITIES: &str = include_str!("../../data/cities.csv");
 const SHIPPED_HUBS: &str = include_str!("../../data/hubs.csv");
 const SHIPPED_STATIONS: &str = include_str!("../../data/stations.csv");
 const SHIPPED_ENGINEERS: &str = include_str!("../../data/engineers.csv");
+pub(crate) const SHIPPED_STOCK: &str = include_str!("../../data/stock.csv");
 
 /// Why a network (or a ticket file) could not be read. Every variant names
 /// the file, and a bad value also names the line and the column, so the
@@ -90,6 +91,12 @@ impl Network {
             SHIPPED_STATIONS,
             SHIPPED_ENGINEERS,
         )
+    }
+
+    /// The shipped spare-part stock (`data/stock.csv`): per station and
+    /// hub warehouse (`hub:<region>`), units of each part.
+    pub fn shipped_stock() -> Result<crate::dispatch::parts::Stock, NetworkError> {
+        parse_stock(STOCK_FILE, SHIPPED_STOCK)
     }
 
     /// Reads `cities.csv`, `hubs.csv`, `stations.csv` and `engineers.csv`
@@ -479,6 +486,26 @@ pub fn shift_code(shift: ShiftPattern) -> &'static str {
         ShiftPattern::FiveByEight { .. } => "5x8",
         ShiftPattern::OnCall { .. } => "7x24",
     }
+}
+
+/// The stock file's name.
+pub const STOCK_FILE: &str = "stock.csv";
+
+/// Reads a stock CSV (`base,part,quantity`); errors name the line and the
+/// column.
+pub fn parse_stock(file: &str, text: &str) -> Result<crate::dispatch::parts::Stock, NetworkError> {
+    use crate::dispatch::parts::{Stock, StockPoint};
+    let table = Table::parse(file, text, &["base", "part", "quantity"])?;
+    let mut lines = Vec::new();
+    for row in table.rows() {
+        let row = row?;
+        lines.push((
+            row.domain("base", StockPoint::parse)?,
+            row.domain("part", |raw| crate::domain::PartCode::parse(raw))?,
+            row.parse::<u32>("quantity")?,
+        ));
+    }
+    Ok(Stock::new(lines))
 }
 
 #[cfg(test)]

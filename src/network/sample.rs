@@ -246,6 +246,47 @@ pub fn build(cities: &[City]) -> SampleFiles {
     }
 }
 
+/// The seeded builder of `stock.csv`: each station shelves a few units of
+/// the parts its engineers' skills use (one to three of about half of
+/// them), each hub's warehouse holds every part, more of each. Stations
+/// therefore run out on busy days, which is when ordering from the hub and
+/// diagnosis-first visits matter.
+pub fn build_stock(engineers: &[crate::domain::Engineer]) -> String {
+    use std::collections::BTreeSet;
+
+    use crate::domain::EngineerBase;
+    let mut rng = Rng::new(SEED ^ 0x57_0c);
+    let mut csv = String::from("base,part,quantity\n");
+    for region in Region::ALL {
+        for skill in Skill::ALL {
+            for part in skill.parts() {
+                writeln!(csv, "hub:{region},{part},{}", 4 + rng.below(5))
+                    .expect("writing to a String cannot fail");
+            }
+        }
+    }
+    let mut stations: Vec<(&crate::domain::StationId, BTreeSet<Skill>)> = Vec::new();
+    for engineer in engineers {
+        if let EngineerBase::Station(id) = engineer.base() {
+            match stations.iter_mut().find(|(known, _)| *known == id) {
+                Some((_, skills)) => skills.extend(engineer.skills().iter().copied()),
+                None => stations.push((id, engineer.skills().iter().copied().collect())),
+            }
+        }
+    }
+    for (id, skills) in stations {
+        for skill in skills {
+            for part in skill.parts() {
+                if rng.unit() < 0.5 {
+                    writeln!(csv, "{id},{part},{}", 1 + rng.below(3))
+                        .expect("writing to a String cannot fail");
+                }
+            }
+        }
+    }
+    csv
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +341,18 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
         std::fs::write(dir.join("stations.csv"), files.stations_csv).unwrap();
         std::fs::write(dir.join("engineers.csv"), files.engineers_csv).unwrap();
+        let network = crate::network::Network::shipped().unwrap();
+        std::fs::write(dir.join("stock.csv"), build_stock(&network.engineers)).unwrap();
+    }
+
+    #[test]
+    fn the_stock_builder_reproduces_the_committed_file() {
+        let network = crate::network::Network::shipped().unwrap();
+        assert!(
+            build_stock(&network.engineers) == crate::network::SHIPPED_STOCK,
+            "data/stock.csv drifted from the builder; rerun write_sample_network"
+        );
+        let stock = crate::network::Network::shipped_stock().unwrap();
+        assert!(stock.lines().count() > 300);
     }
 }

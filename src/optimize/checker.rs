@@ -213,6 +213,20 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                 route.travel_time
             ));
         }
+        if let Some(limit) = vehicle.max_travel_time
+            && travel_time > limit
+        {
+            fail(format!(
+                "{name}: drives {travel_time}, past its travel-time limit of {limit}"
+            ));
+        }
+        if let Some(limit) = vehicle.max_distance
+            && distance > limit
+        {
+            fail(format!(
+                "{name}: drives a distance of {distance}, past its limit of {limit}"
+            ));
+        }
         objective.travel += vehicle.leg_cost(distance, travel_time);
         objective.fixed += vehicle.fixed_cost;
     }

@@ -166,6 +166,11 @@ pub struct Vehicle {
     pub capacity: Vec<i64>,
     /// Longest span from leaving the start to reaching the end.
     pub max_work: Option<i64>,
+    /// Most time spent driving over the route (VROOM's `max_travel_time`).
+    pub max_travel_time: Option<i64>,
+    /// Longest route, in the matrix's distance unit (VROOM's
+    /// `max_distance`).
+    pub max_distance: Option<i64>,
     pub lunch: Option<Break>,
     /// Cost of using this vehicle at all (a fixed cost large enough
     /// reproduces the classic vehicles-first objective).
@@ -186,6 +191,8 @@ impl Vehicle {
             skills: 0,
             capacity: Vec::new(),
             max_work: None,
+            max_travel_time: None,
+            max_distance: None,
             lunch: None,
             fixed_cost: 0,
             cost_per_distance: 1,
@@ -314,11 +321,14 @@ impl Problem {
                     "ends before it starts",
                 ));
             }
-            if vehicle.max_work.is_some_and(|m| m < 0) {
-                return Err(OptimizeError::invalid(
-                    field("max_work"),
-                    "must not be negative",
-                ));
+            for (name, limit) in [
+                ("max_work", vehicle.max_work),
+                ("max_travel_time", vehicle.max_travel_time),
+                ("max_distance", vehicle.max_distance),
+            ] {
+                if limit.is_some_and(|m| m < 0) {
+                    return Err(OptimizeError::invalid(field(name), "must not be negative"));
+                }
             }
             if let Some(lunch) = &vehicle.lunch
                 && (lunch.windows.is_empty() || lunch.duration < 0)

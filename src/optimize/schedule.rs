@@ -1,7 +1,7 @@
 //! Exact timing of one route: the reference evaluation that every solver
 //! answer is finally built with. It handles everything the model allows
 //! (several windows per job, soft deadlines, a lunch break placed at its best
-//! position, open routes, maximum working time) in O(n²) for a route of n
+//! position, open routes, maximum working time, travel time and distance) in O(n²) for a route of n
 //! stops, so the search only calls it on short routes or final answers.
 
 use super::{Problem, Route, Stop, StopKind, Vehicle};
@@ -26,7 +26,22 @@ fn start_in_windows(windows: &[super::Window], arrival: i64) -> Option<i64> {
 /// Times the visits in `jobs` for `vehicle`, or `None` when no schedule
 /// meets the hard limits (windows, shift, maximum work, lunch).
 pub fn schedule(problem: &Problem, vehicle_index: usize, jobs: &[usize]) -> Option<Scheduled> {
-    let vehicle = &problem.vehicles()[vehicle_index];
+    schedule_as(
+        problem,
+        vehicle_index,
+        &problem.vehicles()[vehicle_index],
+        jobs,
+    )
+}
+
+/// [`schedule`] for `vehicle` standing in for vehicle `vehicle_index` —
+/// to ask what-if questions (a longer shift, say) without a new problem.
+pub fn schedule_as(
+    problem: &Problem,
+    vehicle_index: usize,
+    vehicle: &Vehicle,
+    jobs: &[usize],
+) -> Option<Scheduled> {
     if jobs.is_empty() {
         return Some(Scheduled {
             route: Route {
@@ -133,7 +148,11 @@ fn forward(
         }
         None => clock,
     };
-    if end > vehicle.shift.end || vehicle.max_work.is_some_and(|m| end - departure > m) {
+    if end > vehicle.shift.end
+        || vehicle.max_work.is_some_and(|m| end - departure > m)
+        || vehicle.max_travel_time.is_some_and(|m| travel_time > m)
+        || vehicle.max_distance.is_some_and(|m| distance > m)
+    {
         return None;
     }
     let lateness_cost = stops

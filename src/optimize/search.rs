@@ -179,9 +179,12 @@ impl<'a> Search<'a> {
         let plain = jobs
             .iter()
             .all(|j| j.windows.len() == 1 && j.deadline.is_none_or(|d| d.penalty_per_unit == 0))
-            && vehicles
-                .iter()
-                .all(|v| v.lunch.is_none() && v.max_work.is_none());
+            && vehicles.iter().all(|v| {
+                v.lunch.is_none()
+                    && v.max_work.is_none()
+                    && v.max_travel_time.is_none()
+                    && v.max_distance.is_none()
+            });
         let class_of = (0..vehicles.len())
             .map(|v| {
                 (0..v)

@@ -12,6 +12,7 @@
 //! Depends on `domain` only.
 
 mod network;
+mod parts;
 mod rosters;
 mod rows;
 mod tickets;
@@ -48,6 +49,10 @@ pub enum StorageError {
     Invalid(#[from] DomainError),
     #[error("ticket {0} already exists")]
     DuplicateTicket(String),
+    /// A roster takes a part its stock point no longer holds (another plan
+    /// took the last unit first); nothing of the roster is stored.
+    #[error("no {part} left in stock at {base}")]
+    OutOfStock { base: String, part: String },
 }
 
 impl StorageError {

@@ -1,13 +1,17 @@
 //! The roster repository: a hub's day with its routes, visits and the
 //! tickets it could not place.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{StorageError, Store, in_transaction};
+use super::rows::service_hours_code;
+use super::tickets::{INSERT_TICKET, duplicate_or, insert_ticket, next_ticket_id};
+use super::{StorageError, Store, in_transaction, on_pool};
 use crate::domain::{
     AssignmentReport, EngineerId, EngineerRoute, GeoPoint, Loaner, Region, RemoteAttempt,
-    RemoteOutcome, Roster, RosterSummary, StationWorkload, TicketId, TicketStatus,
-    UnassignedTicket, Visit,
+    RemoteOutcome, Roster, RosterSummary, StationWorkload, Ticket, TicketId, TicketStatus,
+    UnassignedTicket, Visit, VisitKind,
 };
 
 /// An engineer's route as stored, with the roster it belongs to.
@@ -33,6 +37,7 @@ struct RosterRow {
     km: f64,
     objective: i64,
     solve_seconds: f64,
+    preventive_due: i64,
     mip_objective: Option<f64>,
     mip_bound: Option<f64>,
     mip_gap_percent: Option<f64>,
@@ -123,6 +128,7 @@ struct VisitRow {
     repaired_by: DateTime<Utc>,
     late_minutes: i64,
     km_from_previous: f64,
+    kind: String,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -153,7 +159,7 @@ struct LoanerRow {
 const ROUTE_COLUMNS: &str = "id, roster_id, engineer_id, base_lat, base_lon, leave_at, return_at, \
      km, lunch_start, lunch_end";
 const VISIT_COLUMNS: &str = "route_id, sequence, ticket_id, lat, lon, arrival, start, departure, \
-     on_site_by, repaired_by, late_minutes, km_from_previous";
+     on_site_by, repaired_by, late_minutes, km_from_previous, kind";
 
 fn count(column: &'static str, raw: i64) -> Result<u32, StorageError> {
     u32::try_from(raw)
@@ -208,6 +214,17 @@ impl VisitRow {
             repaired_by: self.repaired_by,
             late_minutes: self.late_minutes,
             km_from_previous: self.km_from_previous,
+            kind: match self.kind.as_str() {
+                "fault" => VisitKind::Fault,
+                "preventive" => VisitKind::Preventive,
+                other => {
+                    return Err(StorageError::invalid_row(
+                        TABLE,
+                        "kind",
+                        format!("{other:?} is not a visit kind"),
+                    ));
+                }
+            },
         })
     }
 }
@@ -230,174 +247,219 @@ fn attach_visits(
         .collect()
 }
 
+/// Writes `$roster` on the open transaction `$tx` and marks its visited
+/// tickets planned (and its remotely resolved ones resolved); evaluates to
+/// the new roster id.
+macro_rules! write_roster {
+    ($tx:ident, $roster:expr) => {{
+        let roster: &Roster = $roster;
+        let summary = &roster.summary;
+        let roster_id: i64 = sqlx::query_scalar(
+            "INSERT INTO rosters (hub, date, created_at, tickets, assigned, \
+             engineers_available, engineers_used, on_time, km, objective, solve_seconds, \
+             preventive_due, mip_objective, mip_bound, mip_gap_percent, mip_status, \
+             mip_variables, mip_seconds, mip_seeded_days, tomorrow_planned, \
+             tomorrow_repair_due, workload_spread_minutes, workload_std_minutes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+        )
+        .bind(roster.hub.code())
+        .bind(roster.date)
+        .bind(roster.created_at)
+        .bind(i64::from(summary.tickets))
+        .bind(i64::from(summary.assigned))
+        .bind(i64::from(summary.engineers_available))
+        .bind(i64::from(summary.engineers_used))
+        .bind(i64::from(summary.on_time))
+        .bind(summary.km)
+        .bind(summary.objective)
+        .bind(summary.solve_seconds)
+        .bind(i64::from(summary.preventive_due))
+        .bind(summary.assignment.as_ref().map(|a| a.objective))
+        .bind(summary.assignment.as_ref().map(|a| a.bound))
+        .bind(summary.assignment.as_ref().map(|a| a.gap_percent))
+        .bind(summary.assignment.as_ref().map(|a| a.status.clone()))
+        .bind(summary.assignment.as_ref().map(|a| i64::from(a.variables)))
+        .bind(summary.assignment.as_ref().map(|a| a.seconds))
+        .bind(
+            summary
+                .assignment
+                .as_ref()
+                .map(|a| i64::from(a.seeded_days)),
+        )
+        .bind(i64::from(summary.tomorrow_planned))
+        .bind(i64::from(summary.tomorrow_repair_due))
+        .bind(summary.workload_spread_minutes)
+        .bind(summary.workload_std_minutes)
+        .fetch_one(&mut *$tx)
+        .await?;
+        for (position, route) in roster.routes.iter().enumerate() {
+            let route_id: i64 = sqlx::query_scalar(
+                "INSERT INTO roster_routes (roster_id, position, engineer_id, base_lat, \
+                 base_lon, leave_at, return_at, km, lunch_start, lunch_end) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(roster_id)
+            .bind(position as i64)
+            .bind(route.engineer_id.as_str())
+            .bind(route.base.lat())
+            .bind(route.base.lon())
+            .bind(route.leave_at)
+            .bind(route.return_at)
+            .bind(route.km)
+            .bind(route.lunch.map(|(start, _)| start))
+            .bind(route.lunch.map(|(_, end)| end))
+            .fetch_one(&mut *$tx)
+            .await?;
+            for visit in &route.visits {
+                sqlx::query(&format!(
+                    "INSERT INTO roster_visits ({VISIT_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                ))
+                .bind(route_id)
+                .bind(i64::from(visit.sequence))
+                .bind(visit.ticket_id.as_str())
+                .bind(visit.location.lat())
+                .bind(visit.location.lon())
+                .bind(visit.arrival)
+                .bind(visit.start)
+                .bind(visit.departure)
+                .bind(visit.on_site_by)
+                .bind(visit.repaired_by)
+                .bind(visit.late_minutes)
+                .bind(visit.km_from_previous)
+                .bind(visit.kind.code())
+                .execute(&mut *$tx)
+                .await?;
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                    .bind(TicketStatus::Planned.code())
+                    .bind(visit.ticket_id.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        for (position, unassigned) in roster.unassigned.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO roster_unassigned (roster_id, position, ticket_id, reason, detail) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(roster_id)
+            .bind(position as i64)
+            .bind(unassigned.ticket_id.as_str())
+            .bind(&unassigned.reason)
+            .bind(&unassigned.detail)
+            .execute(&mut *$tx)
+            .await?;
+            // A visit that gave way on a revision of the day is open again.
+            sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3")
+                .bind(TicketStatus::Open.code())
+                .bind(unassigned.ticket_id.as_str())
+                .bind(TicketStatus::Planned.code())
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for (position, attempt) in roster.remote.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO roster_remote (roster_id, position, ticket_id, agent, start_at, \
+                 end_at, outcome, responded_in_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(roster_id)
+            .bind(position as i64)
+            .bind(attempt.ticket_id.as_str())
+            .bind(i64::from(attempt.agent))
+            .bind(attempt.start)
+            .bind(attempt.end)
+            .bind(attempt.outcome.code())
+            .bind(attempt.responded_in_time)
+            .execute(&mut *$tx)
+            .await?;
+            if attempt.outcome == RemoteOutcome::Resolved {
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                    .bind(TicketStatus::Resolved.code())
+                    .bind(attempt.ticket_id.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        for (position, loaner) in roster.loaners.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO roster_loaners (roster_id, position, ticket_id, repaired_by, \
+                 source, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(roster_id)
+            .bind(position as i64)
+            .bind(loaner.ticket_id.as_str())
+            .bind(loaner.repaired_by)
+            .bind(&loaner.source)
+            .bind(&loaner.detail)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        for (position, workload) in roster.workloads.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO roster_workloads (roster_id, position, base, engineers, \
+                 min_minutes, max_minutes, mean_minutes, std_minutes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(roster_id)
+            .bind(position as i64)
+            .bind(&workload.base)
+            .bind(i64::from(workload.engineers))
+            .bind(workload.min_minutes)
+            .bind(workload.max_minutes)
+            .bind(workload.mean_minutes)
+            .bind(workload.std_minutes)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        super::parts::save_roster_parts!($tx, roster_id, &roster.parts);
+        roster_id
+    }};
+}
+
 impl Store {
     /// Saves a roster with its routes, visits and unassigned tickets, and
     /// marks every visited ticket planned, in one transaction: a stored
     /// roster is the plan, so its tickets must not be planned twice.
     /// Returns the new roster id.
     pub async fn save_roster(&self, roster: &Roster) -> Result<i64, StorageError> {
-        let summary = &roster.summary;
-        let roster_id = in_transaction!(self, |tx| {
-            let roster_id: i64 = sqlx::query_scalar(
-                "INSERT INTO rosters (hub, date, created_at, tickets, assigned, \
-                 engineers_available, engineers_used, on_time, km, objective, solve_seconds, \
-                 mip_objective, mip_bound, mip_gap_percent, mip_status, mip_variables, \
-                 mip_seconds, mip_seeded_days, tomorrow_planned, tomorrow_repair_due, \
-                 workload_spread_minutes, workload_std_minutes) VALUES ($1, $2, $3, $4, $5, $6, \
-                 $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
-                 RETURNING id",
-            )
-            .bind(roster.hub.code())
-            .bind(roster.date)
-            .bind(roster.created_at)
-            .bind(i64::from(summary.tickets))
-            .bind(i64::from(summary.assigned))
-            .bind(i64::from(summary.engineers_available))
-            .bind(i64::from(summary.engineers_used))
-            .bind(i64::from(summary.on_time))
-            .bind(summary.km)
-            .bind(summary.objective)
-            .bind(summary.solve_seconds)
-            .bind(summary.assignment.as_ref().map(|a| a.objective))
-            .bind(summary.assignment.as_ref().map(|a| a.bound))
-            .bind(summary.assignment.as_ref().map(|a| a.gap_percent))
-            .bind(summary.assignment.as_ref().map(|a| a.status.clone()))
-            .bind(summary.assignment.as_ref().map(|a| i64::from(a.variables)))
-            .bind(summary.assignment.as_ref().map(|a| a.seconds))
-            .bind(
-                summary
-                    .assignment
-                    .as_ref()
-                    .map(|a| i64::from(a.seeded_days)),
-            )
-            .bind(i64::from(summary.tomorrow_planned))
-            .bind(i64::from(summary.tomorrow_repair_due))
-            .bind(summary.workload_spread_minutes)
-            .bind(summary.workload_std_minutes)
-            .fetch_one(&mut *tx)
-            .await?;
-            for (position, route) in roster.routes.iter().enumerate() {
-                let route_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO roster_routes (roster_id, position, engineer_id, base_lat, \
-                     base_lon, leave_at, return_at, km, lunch_start, lunch_end) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                )
-                .bind(roster_id)
-                .bind(position as i64)
-                .bind(route.engineer_id.as_str())
-                .bind(route.base.lat())
-                .bind(route.base.lon())
-                .bind(route.leave_at)
-                .bind(route.return_at)
-                .bind(route.km)
-                .bind(route.lunch.map(|(start, _)| start))
-                .bind(route.lunch.map(|(_, end)| end))
-                .fetch_one(&mut *tx)
-                .await?;
-                for visit in &route.visits {
-                    sqlx::query(&format!(
-                        "INSERT INTO roster_visits ({VISIT_COLUMNS}) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                    ))
-                    .bind(route_id)
-                    .bind(i64::from(visit.sequence))
-                    .bind(visit.ticket_id.as_str())
-                    .bind(visit.location.lat())
-                    .bind(visit.location.lon())
-                    .bind(visit.arrival)
-                    .bind(visit.start)
-                    .bind(visit.departure)
-                    .bind(visit.on_site_by)
-                    .bind(visit.repaired_by)
-                    .bind(visit.late_minutes)
-                    .bind(visit.km_from_previous)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
-                        .bind(TicketStatus::Planned.code())
-                        .bind(visit.ticket_id.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            for (position, unassigned) in roster.unassigned.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO roster_unassigned (roster_id, position, ticket_id, reason, detail) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(roster_id)
-                .bind(position as i64)
-                .bind(unassigned.ticket_id.as_str())
-                .bind(&unassigned.reason)
-                .bind(&unassigned.detail)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for (position, attempt) in roster.remote.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO roster_remote (roster_id, position, ticket_id, agent, start_at, \
-                     end_at, outcome, responded_in_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(roster_id)
-                .bind(position as i64)
-                .bind(attempt.ticket_id.as_str())
-                .bind(i64::from(attempt.agent))
-                .bind(attempt.start)
-                .bind(attempt.end)
-                .bind(attempt.outcome.code())
-                .bind(attempt.responded_in_time)
-                .execute(&mut *tx)
-                .await?;
-                if attempt.outcome == RemoteOutcome::Resolved {
-                    sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
-                        .bind(TicketStatus::Resolved.code())
-                        .bind(attempt.ticket_id.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            for (position, loaner) in roster.loaners.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO roster_loaners (roster_id, position, ticket_id, repaired_by, \
-                     source, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(roster_id)
-                .bind(position as i64)
-                .bind(loaner.ticket_id.as_str())
-                .bind(loaner.repaired_by)
-                .bind(&loaner.source)
-                .bind(&loaner.detail)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for (position, workload) in roster.workloads.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO roster_workloads (roster_id, position, base, engineers, \
-                     min_minutes, max_minutes, mean_minutes, std_minutes) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(roster_id)
-                .bind(position as i64)
-                .bind(&workload.base)
-                .bind(i64::from(workload.engineers))
-                .bind(workload.min_minutes)
-                .bind(workload.max_minutes)
-                .bind(workload.mean_minutes)
-                .bind(workload.std_minutes)
-                .execute(&mut *tx)
-                .await?;
-            }
-            roster_id
-        });
+        let roster_id = in_transaction!(self, |tx| write_roster!(tx, roster));
         tracing::info!(roster = roster_id, hub = %roster.hub, date = %roster.date, "roster saved");
         Ok(roster_id)
     }
 
+    /// Intake and a new roster revision in one transaction: takes the next
+    /// intake id for the local `day` (as [`Store::insert_new_ticket`]
+    /// does), lets `revise` build the ticket and the revised roster around
+    /// it, then stores both, marking the visited tickets planned. When
+    /// `revise` refuses, nothing is written (not even the id counter) and
+    /// its error is returned inside `Ok`. Returns the new roster id with
+    /// what `revise` gave back.
+    pub async fn insert_ticket_with_roster<T, E>(
+        &self,
+        day: NaiveDate,
+        revise: impl FnOnce(TicketId) -> Result<(Ticket, Roster, T), E>,
+    ) -> Result<Result<(i64, T), E>, StorageError> {
+        let (ticket, roster_id, outcome) = in_transaction!(self, |tx| {
+            let id = next_ticket_id!(tx, day);
+            let (ticket, roster, outcome) = match revise(id) {
+                Ok(revised) => revised,
+                // Dropping the transaction rolls the counter back.
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            insert_ticket!(&mut *tx, &ticket);
+            let roster_id = write_roster!(tx, &roster);
+            (ticket, roster_id, outcome)
+        });
+        tracing::info!(ticket = %ticket.id(), roster = roster_id, "ticket inserted into a roster revision");
+        Ok(Ok((roster_id, outcome)))
+    }
+
     pub async fn roster(&self, id: i64) -> Result<Option<Roster>, StorageError> {
         let roster_sql = "SELECT id, hub, date, created_at, tickets, assigned, engineers_available, \
-             engineers_used, on_time, km, objective, solve_seconds, mip_objective, mip_bound, \
-             mip_gap_percent, mip_status, mip_variables, mip_seconds, mip_seeded_days, tomorrow_planned, \
-             tomorrow_repair_due, workload_spread_minutes, workload_std_minutes \
+             engineers_used, on_time, km, objective, solve_seconds, preventive_due, mip_objective, \
+             mip_bound, mip_gap_percent, mip_status, mip_variables, mip_seconds, mip_seeded_days, \
+             tomorrow_planned, tomorrow_repair_due, workload_spread_minutes, workload_std_minutes \
              FROM rosters WHERE id = $1";
         let routes_sql = format!(
             "SELECT {ROUTE_COLUMNS} FROM roster_routes WHERE roster_id = $1 ORDER BY position"
@@ -508,6 +570,12 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
+        let routes = attach_visits(routes, visits)?;
+        let preventive_placed = routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .filter(|v| v.kind == VisitKind::Preventive)
+            .count() as u32;
         let resolved_remotely = remote
             .iter()
             .filter(|a| a.outcome == RemoteOutcome::Resolved)
@@ -519,7 +587,7 @@ impl Store {
             })?,
             date: row.date,
             created_at: row.created_at,
-            routes: attach_visits(routes, visits)?,
+            routes,
             unassigned,
             loaners,
             remote,
@@ -542,6 +610,7 @@ impl Store {
                     })
                 })
                 .collect::<Result<Vec<_>, StorageError>>()?,
+            parts: self.roster_parts(row.id).await?,
             summary: RosterSummary {
                 assignment: row.assignment()?,
                 tomorrow_planned: count("tomorrow_planned", row.tomorrow_planned)?,
@@ -557,8 +626,33 @@ impl Store {
                 km: row.km,
                 objective: row.objective,
                 solve_seconds: row.solve_seconds,
+                preventive_placed,
+                preventive_due: count("preventive_due", row.preventive_due)?,
             },
         }))
+    }
+
+    /// The last day before `date` on which each key customer had a
+    /// preventive visit on a stored roster, by visit id.
+    pub async fn preventive_visits_before(
+        &self,
+        date: NaiveDate,
+    ) -> Result<HashMap<TicketId, NaiveDate>, StorageError> {
+        let sql = "SELECT v.ticket_id, MAX(ro.date) FROM roster_visits v \
+             JOIN roster_routes r ON r.id = v.route_id JOIN rosters ro ON ro.id = r.roster_id \
+             WHERE v.kind = 'preventive' AND ro.date < $1 GROUP BY v.ticket_id";
+        let rows: Vec<(String, NaiveDate)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(date)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter()
+            .map(|(id, day)| {
+                let id = TicketId::parse(&id).map_err(|e| {
+                    StorageError::invalid_row("roster_visits", "ticket_id", e.message)
+                })?;
+                Ok((id, day))
+            })
+            .collect()
     }
 
     /// An engineer's route on `date`, from the newest roster for that date
@@ -657,6 +751,7 @@ mod tests {
             repaired_by: at,
             late_minutes: 0,
             km_from_previous: 1.0,
+            kind: "fault".to_string(),
         }
     }
 

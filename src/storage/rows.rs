@@ -6,8 +6,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 
 use super::StorageError;
 use crate::domain::{
-    Certification, City, Engineer, EngineerBase, EngineerId, GeoPoint, Hub, Region, ServiceHours,
-    Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId, Ticket, TicketId, TicketStatus,
+    Certification, City, Engineer, EngineerBase, EngineerId, GeoPoint, Hub, PartCode, Region,
+    ServiceHours, Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId, Ticket, TicketId,
+    TicketStatus,
 };
 
 fn region(table: &'static str, column: &'static str, raw: &str) -> Result<Region, StorageError> {
@@ -263,6 +264,7 @@ pub(crate) struct TicketRow {
     pub sla_repair_minutes: i64,
     pub sla_hours: String,
     pub status: String,
+    pub part: Option<String>,
 }
 
 impl TicketRow {
@@ -331,6 +333,11 @@ impl TicketRow {
             };
             StorageError::invalid_row(TABLE, column, e.message)
         })?;
-        Ok(ticket.with_status(status))
+        let part = self
+            .part
+            .map(PartCode::parse)
+            .transpose()
+            .map_err(|e| StorageError::invalid_row(TABLE, "part", e.message))?;
+        Ok(ticket.with_status(status).with_part(part))
     }
 }

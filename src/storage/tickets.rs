@@ -8,12 +8,12 @@ use crate::domain::{DomainError, Region, Ticket, TicketId, TicketStatus};
 
 const TICKET_COLUMNS: &str = "id, customer, lat, lon, city_adcode, region, severity, skill, \
      reported_at, service_minutes, sla_response_minutes, sla_on_site_minutes, \
-     sla_repair_minutes, sla_hours, status";
+     sla_repair_minutes, sla_hours, status, part";
 
-const INSERT_TICKET: &str = "INSERT INTO tickets (id, customer, lat, lon, city_adcode, region, \
+pub(super) const INSERT_TICKET: &str = "INSERT INTO tickets (id, customer, lat, lon, city_adcode, region, \
      severity, skill, reported_at, service_minutes, sla_response_minutes, sla_on_site_minutes, \
-     sla_repair_minutes, sla_hours, status) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+     sla_repair_minutes, sla_hours, status, part) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 
 /// Inserts one ticket on `$executor`; a taken id becomes
 /// [`StorageError::DuplicateTicket`] rather than a bare database error.
@@ -37,13 +37,45 @@ macro_rules! insert_ticket {
             .bind(i64::from(sla.repair_minutes()))
             .bind(service_hours_code(sla.hours()))
             .bind(ticket.status().code())
+            .bind(ticket.part().map(|p| p.as_str()))
             .execute($executor)
             .await
             .map_err(|error| duplicate_or(error, ticket.id()))?;
     }};
 }
 
-fn duplicate_or(error: sqlx::Error, id: &TicketId) -> StorageError {
+pub(super) use insert_ticket;
+
+/// Takes the next free intake id of the form `T20261128-00001` for the
+/// local `day` on the open transaction `$tx`. Generated or imported tickets
+/// may already use ids of this form, so numbers that are taken are skipped.
+macro_rules! next_ticket_id {
+    ($tx:ident, $day:expr) => {{
+        let day: NaiveDate = $day;
+        loop {
+            let number: i64 = sqlx::query_scalar(
+                "INSERT INTO ticket_counters (day, last) VALUES ($1, 1) \
+                 ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 \
+                 RETURNING last",
+            )
+            .bind(day)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let id = TicketId::parse(format!("T{}-{number:05}", day.format("%Y%m%d")))?;
+            let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_one(&mut *$tx)
+                .await?;
+            if taken == 0 {
+                break id;
+            }
+        }
+    }};
+}
+
+pub(super) use next_ticket_id;
+
+pub(super) fn duplicate_or(error: sqlx::Error, id: &TicketId) -> StorageError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StorageError::DuplicateTicket(id.to_string())
@@ -106,26 +138,7 @@ impl Store {
         build: impl FnOnce(TicketId) -> Result<Ticket, DomainError>,
     ) -> Result<Ticket, StorageError> {
         let ticket = in_transaction!(self, |tx| {
-            // Generated or imported tickets may already use ids of this
-            // form, so skip numbers that are taken.
-            let id = loop {
-                let number: i64 = sqlx::query_scalar(
-                    "INSERT INTO ticket_counters (day, last) VALUES ($1, 1) \
-                     ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 \
-                     RETURNING last",
-                )
-                .bind(day)
-                .fetch_one(&mut *tx)
-                .await?;
-                let id = TicketId::parse(format!("T{}-{number:05}", day.format("%Y%m%d")))?;
-                let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE id = $1")
-                    .bind(id.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if taken == 0 {
-                    break id;
-                }
-            };
+            let id = next_ticket_id!(tx, day);
             let ticket = build(id)?;
             insert_ticket!(&mut *tx, &ticket);
             ticket

@@ -32,8 +32,10 @@
 //! - `breaks`: at most one per vehicle (the core's lunch). VROOM takes every
 //!   break of a used vehicle, after driving to the next place; the answer is
 //!   re-timed that way ([`super::timing`]).
-//! - `max_travel_time`: accepted when the working hours already bound it;
-//!   `max_distance` is refused (the core has no distance limit).
+//! - `max_travel_time`, `max_distance`: the core's limits on a route's
+//!   driving time and length. A distance limit needs metres in the core's
+//!   distance channel, so it is refused where that channel carries costs
+//!   (a `costs` matrix, or a `speed_factor` other than 1).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -256,17 +258,27 @@ pub fn build(document: &Document) -> Result<Model, VroomError> {
             }
         }
         vehicle.fixed_cost = costs.fixed as i64 * COST_UNITS;
-        if let Some(max_travel_time) = input.max_travel_time {
-            // Travel fits inside the working hours, so a limit at least as
-            // long as them never binds; a shorter one the core cannot keep.
-            let bound = input.time_window.map(|[s, e]| e - s);
-            if bound.is_none_or(|span| max_travel_time < span) {
-                return Err(VroomError::unsupported(
-                    format!("vehicles[{index}].max_travel_time"),
-                    "Ruyi cannot limit travel time apart from working time; only a limit at least as long as the vehicle's time_window is accepted",
+        vehicle.max_travel_time = input
+            .max_travel_time
+            .map(|t| t.min(MAX_VALUE) as i64 * ticks_per_second);
+        vehicle.max_distance = match (input.max_distance, &channel) {
+            (None, _) => None,
+            (Some(_), Channel::Distances) if matrices.distances.is_none() => {
+                return Err(VroomError::invalid(
+                    format!("vehicles[{index}].max_distance"),
+                    format!(
+                        "needs matrices.{profile}.distances: Ruyi does not call a routing engine for distances"
+                    ),
                 ));
             }
-        }
+            (Some(metres), Channel::Distances) => Some(metres.min(MAX_VALUE) as i64),
+            (Some(_), Channel::LegCosts(_)) => {
+                return Err(VroomError::unsupported(
+                    format!("vehicles[{index}].max_distance"),
+                    "with a costs matrix or a speed_factor other than 1 Ruyi's route distance carries costs, so a distance limit cannot be kept alongside",
+                ));
+            }
+        };
         let mut info = VehicleInfo {
             id: input.id,
             description: input.description.clone(),
@@ -460,12 +472,6 @@ fn refuse_unsupported_vehicle_keys(index: usize, vehicle: &VehicleInput) -> Resu
         return Err(VroomError::unsupported(
             format!("vehicles[{index}].steps"),
             "Ruyi has no plan mode and no user-given starting routes",
-        ));
-    }
-    if vehicle.max_distance.is_some() {
-        return Err(VroomError::unsupported(
-            format!("vehicles[{index}].max_distance"),
-            "Ruyi has no distance limit per vehicle",
         ));
     }
     if let Some(costs) = &vehicle.costs
@@ -768,20 +774,21 @@ fn from_coordinates(document: &Document) -> Result<(Matrices, Places), VroomErro
 
 fn add_virtual_location(matrices: &mut Matrices) {
     let old = matrices.size;
-    let size = old + 1;
-    let grow = |cells: &[u64]| -> Vec<u64> {
-        let mut grown = vec![0; size * size];
-        for from in 0..old {
-            grown[from * size..from * size + old]
-                .copy_from_slice(&cells[from * old..from * old + old]);
-        }
-        grown
-    };
-    let durations = std::mem::take(&mut matrices.durations);
-    matrices.durations = grow(&durations);
+    let grow = |cells: &[u64]| grow_matrix(cells, old);
+    matrices.durations = grow_matrix(&matrices.durations, old);
     matrices.distances = matrices.distances.as_deref().map(grow);
     matrices.costs = matrices.costs.as_deref().map(grow);
-    matrices.size = size;
+    matrices.size = old + 1;
+}
+
+/// A square matrix of side `old` with a zero row and column added.
+fn grow_matrix(cells: &[u64], old: usize) -> Vec<u64> {
+    let size = old + 1;
+    let mut grown = vec![0; size * size];
+    for from in 0..old {
+        grown[from * size..from * size + old].copy_from_slice(&cells[from * old..from * old + old]);
+    }
+    grown
 }
 
 /// `(ticks per second, core ticks per matrix second, speed factor)`.

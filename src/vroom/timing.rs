@@ -174,6 +174,7 @@ pub fn check(model: &Model, answer: &Value) -> Result<(), Vec<String>> {
         let mut clock = None::<i64>;
         let mut load = vec![0i64; problem.dimensions()];
         let mut breaks = 0;
+        let (mut travel_time, mut metres) = (0i64, 0i64);
         for (s, step) in steps.iter().enumerate() {
             let here = format!("route {r} step {s}");
             let arrival = time(step, "arrival");
@@ -192,6 +193,11 @@ pub fn check(model: &Model, answer: &Value) -> Result<(), Vec<String>> {
                 place(s).unwrap_or(location)
             };
             let ready = clock.unwrap_or(arrival) + matrix.duration(location, next);
+            travel_time += matrix.duration(location, next);
+            metres += model
+                .distances
+                .as_ref()
+                .map_or(0, |d| d[location * model.size + next] as i64);
             location = next;
             if arrival < ready {
                 broken.push(format!(
@@ -243,6 +249,15 @@ pub fn check(model: &Model, answer: &Value) -> Result<(), Vec<String>> {
         }
         if vehicle.end.is_none() && clock.is_some_and(|c| c > vehicle.shift.end) {
             broken.push(format!("route {r}: ends after the working hours"));
+        }
+        if vehicle
+            .max_travel_time
+            .is_some_and(|limit| travel_time > limit)
+        {
+            broken.push(format!("route {r}: drives longer than max_travel_time"));
+        }
+        if vehicle.max_distance.is_some_and(|limit| metres > limit) {
+            broken.push(format!("route {r}: drives farther than max_distance"));
         }
         if breaks != usize::from(vehicle.lunch.is_some()) {
             broken.push(format!("route {r}: {breaks} breaks taken"));

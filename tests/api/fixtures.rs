@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use ruyi::domain::{
     Certification, City, Engineer, EngineerBase, EngineerId, EngineerRoute, GeoPoint, Hub, Loaner,
     Region, Roster, RosterSummary, Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId,
-    Ticket, TicketId, UnassignedTicket, Visit,
+    Ticket, TicketId, UnassignedTicket, Visit, VisitKind,
 };
 use ruyi::storage::Store;
 
@@ -299,6 +299,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             let deadlines = ticket.deadlines();
             Visit {
                 sequence: index as u32 + 1,
+                kind: VisitKind::Fault,
                 ticket_id: ticket.id().clone(),
                 location: ticket.site(),
                 arrival,
@@ -348,6 +349,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             })
             .collect(),
         remote: Vec::new(),
+        parts: Vec::new(),
         workloads: Vec::new(),
         summary: RosterSummary {
             tickets: (visited.len() + unassigned.len()) as u32,
@@ -359,6 +361,8 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             km: 80.25,
             objective: 1234,
             solve_seconds: 0.5,
+            preventive_placed: 0,
+            preventive_due: 0,
             ..RosterSummary::default()
         },
     }

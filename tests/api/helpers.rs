@@ -110,3 +110,8 @@ pub async fn expect_error(response: Response, status: u16, field: Option<&str>) 
     assert_eq!(body["field"].as_str(), field, "{body}");
     body
 }
+
+/// The JSON body of a response, whatever its status.
+pub async fn json_of(response: Response) -> Value {
+    response.json().await.expect("a JSON body")
+}

@@ -7,5 +7,6 @@ mod helpers;
 mod engineers;
 mod escalations;
 mod health;
+mod insertions;
 mod rosters;
 mod tickets;

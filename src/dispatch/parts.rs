@@ -1,0 +1,325 @@
+//! Rule: parts and return visits. A part swap needs the part in stock where
+//! the engineer starts (DOMAIN.md: "needs the part in stock where the
+//! engineer starts"). Before routing, the most urgent swaps (severity, then
+//! on-site deadline) each take one unit from the nearest stock point whose
+//! engineers may serve them — a candidate station, then the hub's own
+//! warehouse — and are then routed only to that point's engineers. A swap
+//! with no part in reach gets the part ordered (from the hub's warehouse,
+//! next morning; otherwise from the maker, in [`MAKER_DAYS`] days) and
+//! today's visit only diagnoses; the repair visit is planned once the part
+//! has arrived. Storage takes reserved units out of stock in the same
+//! transaction that stores the roster.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::{
+    DomainError, Engineer, EngineerBase, PartAction, PartCode, PartPlan, Region, StationId, Ticket,
+    TicketId,
+};
+
+/// The source of a part no hub holds.
+pub const MAKER: &str = "maker";
+/// Days a part ordered from the maker takes to reach a station.
+pub const MAKER_DAYS: i64 = 3;
+/// A diagnosis visit (part on order) takes at most this long on site.
+pub const DIAGNOSIS_MINUTES: u32 = 45;
+/// An ordered part reaches the station by this hour, local time, so the
+/// repair visit can be planned that morning.
+const DELIVERY_HOUR: i64 = 8;
+
+/// Where parts are kept: a station's shelf or a hub's warehouse.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StockPoint {
+    Station(StationId),
+    Hub(Region),
+}
+
+impl StockPoint {
+    /// Where an engineer starts, as a stock point.
+    pub fn of(engineer: &Engineer) -> Self {
+        match engineer.base() {
+            EngineerBase::Station(id) => StockPoint::Station(id.clone()),
+            EngineerBase::Hub(region) => StockPoint::Hub(*region),
+        }
+    }
+
+    /// `S042`, or `hub:east` — the form engineers' bases take in the data.
+    pub fn code(&self) -> String {
+        match self {
+            StockPoint::Station(id) => id.to_string(),
+            StockPoint::Hub(region) => format!("hub:{region}"),
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw.trim().strip_prefix("hub:") {
+            Some(region) => region
+                .parse::<Region>()
+                .map(StockPoint::Hub)
+                .map_err(|e| DomainError::new("base", e.message)),
+            None => StationId::parse(raw.trim())
+                .map(StockPoint::Station)
+                .map_err(|e| DomainError::new("base", e.message)),
+        }
+    }
+}
+
+/// Units of each part at each stock point. `None` in a plan's stock means
+/// nothing is known about stock, and every part counts as at hand.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stock {
+    units: BTreeMap<(StockPoint, PartCode), u32>,
+}
+
+impl Stock {
+    pub fn new(lines: impl IntoIterator<Item = (StockPoint, PartCode, u32)>) -> Self {
+        let mut units = BTreeMap::new();
+        for (at, part, quantity) in lines {
+            *units.entry((at, part)).or_insert(0) += quantity;
+        }
+        Self { units }
+    }
+
+    pub fn quantity(&self, at: &StockPoint, part: &PartCode) -> u32 {
+        self.units
+            .get(&(at.clone(), part.clone()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn take(&mut self, at: &StockPoint, part: &PartCode) -> bool {
+        match self.units.get_mut(&(at.clone(), part.clone())) {
+            Some(units) if *units > 0 => {
+                *units -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn lines(&self) -> impl Iterator<Item = (&StockPoint, &PartCode, u32)> {
+        self.units
+            .iter()
+            .map(|((at, part), units)| (at, part, *units))
+    }
+}
+
+/// A part that has been ordered for a ticket and where it will be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingOrder {
+    pub ticket_id: TicketId,
+    pub base: StockPoint,
+    pub arrives_at: DateTime<Utc>,
+}
+
+/// What the router must respect for one part swap.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartNeed {
+    /// Only engineers starting at this point carry the part.
+    From(StockPoint),
+    /// The part is on order: today's visit is a diagnosis.
+    Diagnosis,
+    /// Ordered earlier and not yet arrived: no visit today.
+    Awaiting(DateTime<Utc>),
+}
+
+/// The outcome of [`allocate`]: per ticket (same order as given) what the
+/// router must respect, and the plans to record in the roster.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Allocation {
+    pub needs: Vec<Option<PartNeed>>,
+    pub plans: Vec<PartPlan>,
+}
+
+/// Allocates parts to the swaps among `tickets`.
+///
+/// `reach(ticket)` lists the stock points whose working engineers may
+/// serve the ticket, nearest first (its candidate stations, then the hub).
+/// `orders` are parts ordered by earlier plans: an arrived one is used where
+/// it was delivered, without touching stock. `day_start` is local midnight
+/// of the planned day. Pure: the same input gives the same allocation.
+pub fn allocate(
+    tickets: &[Ticket],
+    reach: &dyn Fn(&Ticket) -> Vec<StockPoint>,
+    stock: &Stock,
+    orders: &[PendingOrder],
+    day_start: DateTime<Utc>,
+) -> Allocation {
+    let mut stock = stock.clone();
+    let mut needs = vec![None; tickets.len()];
+    let mut plans = Vec::new();
+    let mut urgent: Vec<usize> = (0..tickets.len())
+        .filter(|&i| tickets[i].part().is_some())
+        .collect();
+    urgent.sort_by_key(|&i| {
+        let t = &tickets[i];
+        (
+            t.severity().level(),
+            t.deadlines().on_site_by,
+            t.id().clone(),
+        )
+    });
+    let delivery = day_start + Duration::hours(DELIVERY_HOUR);
+    for index in urgent {
+        let ticket = &tickets[index];
+        let part = ticket.part().expect("only swaps are allocated").clone();
+        if let Some(order) = orders.iter().find(|o| &o.ticket_id == ticket.id()) {
+            needs[index] = Some(if order.arrives_at <= delivery {
+                PartNeed::From(order.base.clone())
+            } else {
+                PartNeed::Awaiting(order.arrives_at)
+            });
+            continue;
+        }
+        let points = reach(ticket);
+        if let Some(at) = points.iter().find(|at| stock.take(at, &part)) {
+            plans.push(PartPlan {
+                ticket_id: ticket.id().clone(),
+                part: part.clone(),
+                action: PartAction::Reserved,
+                base: at.code(),
+                source: at.code(),
+                arrives_at: None,
+                detail: format!("{part} taken from the stock at {}", at.code()),
+            });
+            needs[index] = Some(PartNeed::From(at.clone()));
+            continue;
+        }
+        // Nothing in reach: deliver to the nearest point that may serve it.
+        let Some(deliver_to) = points.first() else {
+            continue;
+        };
+        let hub = StockPoint::Hub(ticket.region());
+        let (arrives_at, source, words) = if stock.take(&hub, &part) {
+            (
+                delivery + Duration::days(1),
+                hub.code(),
+                format!("the {} hub's warehouse", ticket.region()),
+            )
+        } else {
+            (
+                delivery + Duration::days(MAKER_DAYS),
+                MAKER.to_string(),
+                "the maker".to_string(),
+            )
+        };
+        plans.push(PartPlan {
+            ticket_id: ticket.id().clone(),
+            part: part.clone(),
+            action: PartAction::Ordered,
+            base: deliver_to.code(),
+            source,
+            arrives_at: Some(arrives_at),
+            detail: format!(
+                "no {part} in reach: ordered from {words} to {}; today's visit diagnoses, the repair visit follows once it arrives",
+                deliver_to.code()
+            ),
+        });
+        needs[index] = Some(PartNeed::Diagnosis);
+    }
+    Allocation { needs, plans }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{GeoPoint, Severity, Skill, SlaPolicy};
+    use chrono::TimeZone;
+
+    fn swap(id: &str, severity: u8, hour: u32, part: &str) -> Ticket {
+        Ticket::new(
+            TicketId::parse(id).unwrap(),
+            "Acme",
+            GeoPoint::new(30.27, 120.15).unwrap(),
+            330100,
+            Region::East,
+            Severity::new(severity).unwrap(),
+            Skill::Server,
+            Utc.with_ymd_and_hms(2026, 11, 29, hour, 0, 0).unwrap(),
+            60,
+            SlaPolicy::default(),
+        )
+        .unwrap()
+        .with_part(Some(PartCode::parse(part).unwrap()))
+    }
+
+    fn station(id: &str) -> StockPoint {
+        StockPoint::Station(StationId::parse(id).unwrap())
+    }
+
+    fn day() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_most_urgent_swap_gets_the_nearest_unit_and_the_rest_are_ordered() {
+        let part = PartCode::parse("SRV-PSU").unwrap();
+        let stock = Stock::new([
+            (station("S001"), part.clone(), 1),
+            (StockPoint::Hub(Region::East), part.clone(), 1),
+        ]);
+        // Reported in this order, but the severity-1 swap goes first.
+        let tickets = [
+            swap("T1", 3, 1, "SRV-PSU"),
+            swap("T2", 1, 2, "SRV-PSU"),
+            swap("T3", 3, 3, "SRV-PSU"),
+        ];
+        let reach = |_: &Ticket| vec![station("S002"), station("S001")];
+        let allocation = allocate(&tickets, &reach, &stock, &[], day());
+        assert_eq!(allocation.needs[1], Some(PartNeed::From(station("S001"))));
+        // T1 and T3: none in reach; T1 (earlier deadline) gets the hub's unit.
+        assert_eq!(allocation.needs[0], Some(PartNeed::Diagnosis));
+        assert_eq!(allocation.needs[2], Some(PartNeed::Diagnosis));
+        let t1 = allocation
+            .plans
+            .iter()
+            .find(|p| p.ticket_id.as_str() == "T1")
+            .unwrap();
+        let t3 = allocation
+            .plans
+            .iter()
+            .find(|p| p.ticket_id.as_str() == "T3")
+            .unwrap();
+        assert_eq!(t1.action, PartAction::Ordered);
+        assert_eq!(t1.base, "S002");
+        assert!(t1.detail.contains("hub's warehouse"), "{}", t1.detail);
+        assert!(t3.detail.contains("the maker"), "{}", t3.detail);
+        assert!(t3.arrives_at > t1.arrives_at);
+    }
+
+    #[test]
+    fn an_arrived_order_is_used_where_it_was_delivered_and_a_late_one_waits() {
+        let tickets = [swap("T1", 2, 1, "NET-SFP"), swap("T2", 2, 1, "NET-SFP")];
+        let orders = [
+            PendingOrder {
+                ticket_id: TicketId::parse("T1").unwrap(),
+                base: station("S009"),
+                arrives_at: day() + Duration::hours(DELIVERY_HOUR),
+            },
+            PendingOrder {
+                ticket_id: TicketId::parse("T2").unwrap(),
+                base: station("S009"),
+                arrives_at: day() + Duration::days(2),
+            },
+        ];
+        let allocation = allocate(&tickets, &|_| vec![], &Stock::default(), &orders, day());
+        assert_eq!(allocation.needs[0], Some(PartNeed::From(station("S009"))));
+        assert!(matches!(allocation.needs[1], Some(PartNeed::Awaiting(_))));
+        assert!(
+            allocation.plans.is_empty(),
+            "nothing new is taken or ordered"
+        );
+    }
+
+    #[test]
+    fn stock_points_read_as_engineers_bases_do() {
+        assert_eq!(
+            StockPoint::parse("hub:east").unwrap(),
+            StockPoint::Hub(Region::East)
+        );
+        assert_eq!(StockPoint::parse("S042").unwrap().code(), "S042");
+        assert_eq!(StockPoint::parse("hub:mars").unwrap_err().field, "base");
+    }
+}

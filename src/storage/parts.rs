@@ -1,0 +1,207 @@
+//! Part stock and the parts rosters took or ordered.
+//!
+//! Stock is one row per (stock point, part). Saving a roster takes each
+//! reserved unit (and each unit ordered from a hub's warehouse) out of stock
+//! inside the roster's own transaction, with a guard on the quantity (once per
+//! ticket: a revision that carries a plan over takes nothing again): two
+//! coordinators planning at once cannot take the same last unit, the second
+//! save fails whole with [`StorageError::OutOfStock`].
+
+use chrono::{DateTime, Utc};
+
+use super::{StorageError, Store, in_transaction, on_pool};
+use crate::dispatch::parts::{PendingOrder, Stock, StockPoint};
+use crate::domain::{PartAction, PartCode, PartPlan, TicketId, TicketStatus};
+
+#[derive(Debug, sqlx::FromRow)]
+struct StockRow {
+    base: String,
+    part: String,
+    quantity: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct PartRow {
+    ticket_id: String,
+    part: String,
+    base: String,
+    source: String,
+    action: String,
+    arrives_at: Option<DateTime<Utc>>,
+    detail: String,
+}
+
+const PART_COLUMNS: &str = "ticket_id, part, base, source, action, arrives_at, detail";
+
+/// Records a roster's part plans and takes their units out of stock, on the
+/// roster's transaction `$tx`. An ordered part's ticket goes back to `open`:
+/// today's visit only diagnoses, the repair visit is still to plan.
+macro_rules! save_roster_parts {
+    ($tx:expr, $roster_id:expr, $plans:expr) => {{
+        for plan in $plans {
+            let plan: &$crate::domain::PartPlan = plan;
+            // A revision of a roster (an emergency insertion) carries the
+            // plans of the roster it replaces: their units are already out.
+            let earlier: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM roster_parts WHERE ticket_id = $1 AND action = $2",
+            )
+            .bind(plan.ticket_id.as_str())
+            .bind(plan.action.code())
+            .fetch_one(&mut *$tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO roster_parts (roster_id, ticket_id, part, base, source, action, \
+                 arrives_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind($roster_id)
+            .bind(plan.ticket_id.as_str())
+            .bind(plan.part.as_str())
+            .bind(&plan.base)
+            .bind(&plan.source)
+            .bind(plan.action.code())
+            .bind(plan.arrives_at)
+            .bind(&plan.detail)
+            .execute(&mut *$tx)
+            .await?;
+            if earlier == 0 && plan.source != $crate::dispatch::parts::MAKER {
+                let taken = sqlx::query(
+                    "UPDATE part_stock SET quantity = quantity - 1 \
+                     WHERE base = $1 AND part = $2 AND quantity > 0",
+                )
+                .bind(&plan.source)
+                .bind(plan.part.as_str())
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+                if taken == 0 {
+                    return Err($crate::storage::StorageError::OutOfStock {
+                        base: plan.source.clone(),
+                        part: plan.part.to_string(),
+                    });
+                }
+            }
+            if plan.action == $crate::domain::PartAction::Ordered {
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                    .bind($crate::domain::TicketStatus::Open.code())
+                    .bind(plan.ticket_id.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
+}
+pub(crate) use save_roster_parts;
+
+fn invalid(column: &'static str, message: impl ToString) -> StorageError {
+    StorageError::invalid_row("roster_parts", column, message)
+}
+
+impl PartRow {
+    fn into_domain(self) -> Result<PartPlan, StorageError> {
+        Ok(PartPlan {
+            ticket_id: TicketId::parse(&self.ticket_id)
+                .map_err(|e| invalid("ticket_id", e.message))?,
+            part: PartCode::parse(&self.part).map_err(|e| invalid("part", e.message))?,
+            action: match self.action.as_str() {
+                "reserved" => PartAction::Reserved,
+                "ordered" => PartAction::Ordered,
+                other => return Err(invalid("action", format!("{other:?} is unknown"))),
+            },
+            base: self.base,
+            source: self.source,
+            arrives_at: self.arrives_at,
+            detail: self.detail,
+        })
+    }
+}
+
+impl Store {
+    /// Replaces the whole stock (the shipped network's, or an import).
+    pub async fn set_stock(&self, stock: &Stock) -> Result<(), StorageError> {
+        in_transaction!(self, |tx| {
+            sqlx::query("DELETE FROM part_stock")
+                .execute(&mut *tx)
+                .await?;
+            for (at, part, quantity) in stock.lines() {
+                sqlx::query("INSERT INTO part_stock (base, part, quantity) VALUES ($1, $2, $3)")
+                    .bind(at.code())
+                    .bind(part.as_str())
+                    .bind(i64::from(quantity))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// The stock as it stands, or `None` when no stock was ever loaded
+    /// (parts are then not tracked).
+    pub async fn stock(&self) -> Result<Option<Stock>, StorageError> {
+        let rows: Vec<StockRow> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT base, part, quantity FROM part_stock")
+                .fetch_all(pool)
+                .await?
+        });
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let lines = rows
+            .into_iter()
+            .map(|row| {
+                let bad = |column, message: String| {
+                    StorageError::invalid_row("part_stock", column, message)
+                };
+                Ok((
+                    StockPoint::parse(&row.base).map_err(|e| bad("base", e.message))?,
+                    PartCode::parse(&row.part).map_err(|e| bad("part", e.message))?,
+                    u32::try_from(row.quantity).map_err(|_| {
+                        bad("quantity", format!("{} is out of range", row.quantity))
+                    })?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        Ok(Some(Stock::new(lines)))
+    }
+
+    /// Parts ordered for still-open tickets, the latest order per ticket.
+    pub async fn pending_orders(&self) -> Result<Vec<PendingOrder>, StorageError> {
+        let rows: Vec<PartRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT p.{} FROM roster_parts p JOIN tickets t ON t.id = p.ticket_id \
+                 WHERE p.action = 'ordered' AND t.status = $1 ORDER BY p.roster_id",
+                PART_COLUMNS.replace(", ", ", p.")
+            ))
+            .bind(TicketStatus::Open.code())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut orders: Vec<PendingOrder> = Vec::new();
+        for row in rows {
+            let plan = row.into_domain()?;
+            let base = StockPoint::parse(&plan.base).map_err(|e| invalid("base", e.message))?;
+            let arrives_at = plan
+                .arrives_at
+                .ok_or_else(|| invalid("arrives_at", "an order without an arrival"))?;
+            orders.retain(|o| o.ticket_id != plan.ticket_id);
+            orders.push(PendingOrder {
+                ticket_id: plan.ticket_id,
+                base,
+                arrives_at,
+            });
+        }
+        Ok(orders)
+    }
+
+    /// The parts roster `id` took or ordered.
+    pub async fn roster_parts(&self, id: i64) -> Result<Vec<PartPlan>, StorageError> {
+        let rows: Vec<PartRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {PART_COLUMNS} FROM roster_parts WHERE roster_id = $1 ORDER BY ticket_id"
+            ))
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(PartRow::into_domain).collect()
+    }
+}
