@@ -994,6 +994,7 @@ mod tests {
             repaired_by: arrival,
             late_minutes: 0,
             km_from_previous: 1.0,
+            late_reason: None,
         }
     }
 

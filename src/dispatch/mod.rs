@@ -231,6 +231,52 @@ impl HubProblem {
             repaired_by: deadlines.repaired_by,
             late_minutes: (stop.lateness + 59) / 60,
             km_from_previous: self.problem.matrix().distance(previous, location) as f64 / 1000.0,
+            late_reason: (stop.lateness > 0).then(|| self.late_reason(job)),
+        }
+    }
+
+    /// Why job `job` cannot be on time: the earliest any qualified engineer
+    /// could arrive, driving straight from their base at the start of
+    /// their shift, set against its on-site deadline.
+    fn late_reason(&self, job: usize) -> String {
+        let target = &self.problem.jobs()[job];
+        let Some(deadline) = target.deadline else {
+            return "late".to_string();
+        };
+        let matrix = self.problem.matrix();
+        let earliest = self
+            .problem
+            .vehicles()
+            .iter()
+            .enumerate()
+            .filter(|(_, vehicle)| vehicle.can_serve(target))
+            .map(|(v, vehicle)| {
+                (
+                    vehicle.shift.start + matrix.duration(vehicle.start, target.location),
+                    v,
+                )
+            })
+            .min();
+        let clock = |seconds: i64| {
+            self.at(seconds)
+                .with_timezone(&service_offset())
+                .format("%a %H:%M")
+        };
+        match earliest {
+            Some((arrival, v)) if arrival > deadline.at => format!(
+                "unreachable_in_time: the soonest a qualified engineer could be there is {} \
+                 ({}, leaving at the start of the shift), after the deadline {}",
+                clock(arrival),
+                self.engineers[v].id(),
+                clock(deadline.at)
+            ),
+            Some((arrival, v)) => format!(
+                "engineers_busy: {} could have been there by {} with a lighter day; every \
+                 qualified engineer's day was taken by more urgent or nearer work",
+                self.engineers[v].id(),
+                clock(arrival)
+            ),
+            None => "late".to_string(),
         }
     }
 
@@ -1290,6 +1336,63 @@ mod tests {
                 left_out.detail
             );
         }
+    }
+
+    #[test]
+    fn a_late_visit_says_whether_anyone_could_have_been_on_time() {
+        // Due at 09:00 (reported 21:00 the evening before, 12 h limit); the
+        // only engineer starts in Hangzhou at the start of office hours.
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Server],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets = vec![
+            ticket("NEAR1", Skill::Server, Severity::MINOR, 2.0),
+            ticket("NEAR2", Skill::Server, Severity::MINOR, 3.0),
+            ticket("FAR", Skill::Server, Severity::MINOR, 60.0),
+        ];
+        let roster = plan_hub(
+            Region::East,
+            monday(),
+            &tickets,
+            &engineers,
+            &GreatCircle::default(),
+            &PlanOptions {
+                horizon_days: 1,
+                ..options()
+            },
+        )
+        .unwrap();
+        let visit = |id: &str| {
+            roster
+                .routes
+                .iter()
+                .flat_map(|r| &r.visits)
+                .find(|v| v.ticket_id.as_str() == id)
+                .unwrap_or_else(|| panic!("{id} is visited"))
+        };
+        let far = visit("FAR");
+        assert!(far.late_minutes > 0);
+        let reason = far.late_reason.as_deref().unwrap();
+        assert!(reason.starts_with("unreachable_in_time"), "{reason}");
+        // One of the two near tickets is first and on time if the shift
+        // starts early enough; every late one among them could have been
+        // on time with a lighter day.
+        for id in ["NEAR1", "NEAR2"] {
+            let near = visit(id);
+            match near.late_reason.as_deref() {
+                None => assert_eq!(near.late_minutes, 0),
+                Some(reason) => assert!(
+                    reason.starts_with("engineers_busy")
+                        || reason.starts_with("unreachable_in_time"),
+                    "{reason}"
+                ),
+            }
+        }
+        let on_site_by = far.on_site_by;
+        assert!(far.arrival > on_site_by);
     }
 
     #[test]

@@ -43,6 +43,12 @@ pub struct Visit {
     pub late_minutes: i64,
     /// Kilometres driven from the previous stop (or the base).
     pub km_from_previous: f64,
+    /// Why a late visit is late, found by trying it: `unreachable_in_time`
+    /// (no qualified engineer could be there by the deadline even leaving
+    /// at the start of their shift) or `engineers_busy` (one could, with a
+    /// lighter day), with the engineer and the earliest arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_reason: Option<String>,
 }
 
 /// An engineer's day: leave the base, make the visits, come back.

@@ -129,6 +129,7 @@ struct VisitRow {
     late_minutes: i64,
     km_from_previous: f64,
     kind: String,
+    late_reason: Option<String>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -159,7 +160,7 @@ struct LoanerRow {
 const ROUTE_COLUMNS: &str = "id, roster_id, engineer_id, base_lat, base_lon, leave_at, return_at, \
      km, lunch_start, lunch_end";
 const VISIT_COLUMNS: &str = "route_id, sequence, ticket_id, lat, lon, arrival, start, departure, \
-     on_site_by, repaired_by, late_minutes, km_from_previous, kind";
+     on_site_by, repaired_by, late_minutes, km_from_previous, kind, late_reason";
 
 fn count(column: &'static str, raw: i64) -> Result<u32, StorageError> {
     u32::try_from(raw)
@@ -214,6 +215,7 @@ impl VisitRow {
             repaired_by: self.repaired_by,
             late_minutes: self.late_minutes,
             km_from_previous: self.km_from_previous,
+            late_reason: self.late_reason,
             kind: match self.kind.as_str() {
                 "fault" => VisitKind::Fault,
                 "preventive" => VisitKind::Preventive,
@@ -314,7 +316,7 @@ macro_rules! write_roster {
             for visit in &route.visits {
                 sqlx::query(&format!(
                     "INSERT INTO roster_visits ({VISIT_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                 ))
                 .bind(route_id)
                 .bind(i64::from(visit.sequence))
@@ -329,6 +331,7 @@ macro_rules! write_roster {
                 .bind(visit.late_minutes)
                 .bind(visit.km_from_previous)
                 .bind(visit.kind.code())
+                .bind(visit.late_reason.as_deref())
                 .execute(&mut *$tx)
                 .await?;
                 sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
@@ -752,6 +755,7 @@ mod tests {
             late_minutes: 0,
             km_from_previous: 1.0,
             kind: "fault".to_string(),
+            late_reason: None,
         }
     }
 

@@ -309,6 +309,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
                 repaired_by: deadlines.repaired_by,
                 late_minutes: 0,
                 km_from_previous: 25.5 + index as f64,
+                late_reason: None,
             }
         })
         .collect();
