@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::dispatch::triage::{CallCenter, triage};
 use crate::dispatch::{self, DispatchError, HubProblem, PlanOptions};
 use crate::domain::{Engineer, EngineerId, Region, RemoteOutcome, Roster, Ticket};
-use crate::optimize::{self, construction};
+use crate::optimize::construction;
 use crate::travel::TravelModel;
 
 /// What a dispatcher compares, for one way of planning a national day.
@@ -240,10 +240,7 @@ fn plan_hub_with(
                 dispatch::build_problem(hub, date, &triaged.dispatch, engineers, travel)?;
             let solution =
                 construction::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));
-            let objective =
-                optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
-                    DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
-                })?;
+            let objective = dispatch::checked(&hub_problem.problem, &solution)?;
             dispatch::roster_from(hub, date, &hub_problem, &solution, objective.total())
         }
     };

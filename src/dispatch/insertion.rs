@@ -53,7 +53,7 @@ use crate::domain::{
     UnassignedTicket, Visit, VisitKind,
 };
 use crate::optimize::schedule::{Scheduled, schedule};
-use crate::optimize::{self, Problem, Route, Stop, StopKind, Window, construction};
+use crate::optimize::{Problem, Route, Stop, StopKind, Window, construction};
 use crate::travel::TravelModel;
 
 /// A visit whose arrival moves by more than this counts as changed: a
@@ -706,9 +706,7 @@ pub fn insert_emergency(
     }
 
     let solution = construction::build_solution(&replan_problem.problem, &day.plan);
-    let objective = optimize::check(&replan_problem.problem, &solution).map_err(|violations| {
-        DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
-    })?;
+    let objective = super::checked(&replan_problem.problem, &solution)?;
 
     let unassigned = solution
         .unassigned

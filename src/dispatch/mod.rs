@@ -634,6 +634,17 @@ fn stock_points_in_reach(
     points
 }
 
+/// The independent check as the dispatcher reports it: a plan it rejects
+/// is an error, never a roster.
+pub fn checked(
+    problem: &Problem,
+    solution: &Solution,
+) -> Result<optimize::Objective, DispatchError> {
+    optimize::check(problem, solution).map_err(|violations| {
+        DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
+    })
+}
+
 /// Plans one hub's day. `tickets` are the hub's open tickets, `engineers`
 /// the hub region's engineers (those off shift on a day of the horizon are
 /// left out of that day here).
@@ -674,9 +685,7 @@ pub fn plan_hub_with_preventive(
         on_hand,
     )?;
     let (solution, assignment) = solve_hub(&hub_problem, options)?;
-    let objective = optimize::check(&hub_problem.problem, &solution).map_err(|violations| {
-        DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
-    })?;
+    let objective = checked(&hub_problem.problem, &solution)?;
     let mut roster = if due.is_empty() {
         roster_from(hub, date, &hub_problem, &solution, objective.total())
     } else {

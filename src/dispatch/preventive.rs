@@ -30,7 +30,7 @@ use super::{
     station_teams,
 };
 use crate::domain::{Engineer, GeoPoint, Region, Skill, Station, Ticket, TicketId};
-use crate::optimize::{self, Job, Problem, Solution, StopKind, Window, construction, schedule};
+use crate::optimize::{Job, Problem, Solution, StopKind, Window, construction, schedule};
 use crate::travel::TravelModel;
 
 /// How long a system analysis with the customer's administrator takes.
@@ -248,9 +248,7 @@ pub fn fill_slack(
     }
 
     let solution = construction::build_solution(&problem, &plan);
-    let objective = optimize::check(&problem, &solution).map_err(|violations| {
-        DispatchError::CheckFailed(violations.into_iter().map(|v| v.0).collect())
-    })?;
+    let objective = super::checked(&problem, &solution)?;
     Ok(WithPreventive {
         hub_problem: HubProblem {
             problem,
