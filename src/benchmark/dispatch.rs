@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::dispatch::triage::{CallCenter, triage};
 use crate::dispatch::{self, DispatchError, HubProblem, PlanOptions};
-use crate::domain::{Engineer, EngineerId, Region, RemoteOutcome, Roster, Ticket};
+use crate::domain::{Engineer, EngineerId, Region, Roster, Ticket};
 use crate::optimize::construction;
 use crate::travel::TravelModel;
 
@@ -244,13 +244,7 @@ fn plan_hub_with(
             dispatch::roster_from(hub, date, &hub_problem, &solution, objective.total())
         }
     };
-    roster.summary.tickets = hub_tickets.len() as u32;
-    roster.summary.resolved_remotely = triaged
-        .attempts
-        .iter()
-        .filter(|a| a.outcome == RemoteOutcome::Resolved)
-        .count() as u32;
-    roster.remote = triaged.attempts;
+    triaged.complete(&mut roster, hub_tickets.len());
     Ok(roster)
 }
 

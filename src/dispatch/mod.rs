@@ -884,13 +884,7 @@ pub fn plan_hub_triaged(
         due,
         on_hand,
     )?;
-    roster.summary.tickets = tickets.len() as u32;
-    roster.summary.resolved_remotely = triaged
-        .attempts
-        .iter()
-        .filter(|a| a.outcome == crate::domain::RemoteOutcome::Resolved)
-        .count() as u32;
-    roster.remote = triaged.attempts;
+    triaged.complete(&mut roster, tickets.len());
     Ok(roster)
 }
 

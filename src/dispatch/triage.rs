@@ -56,6 +56,21 @@ pub struct Triage {
     pub attempts: Vec<RemoteAttempt>,
 }
 
+impl Triage {
+    /// Records the call center's part in a roster planned from
+    /// [`Triage::dispatch`]: every one of the hub's `tickets` counts, those
+    /// resolved remotely need no visit, and the attempts are listed.
+    pub fn complete(self, roster: &mut crate::domain::Roster, tickets: usize) {
+        roster.summary.tickets = tickets as u32;
+        roster.summary.resolved_remotely = self
+            .attempts
+            .iter()
+            .filter(|a| a.outcome == crate::domain::RemoteOutcome::Resolved)
+            .count() as u32;
+        roster.remote = self.attempts;
+    }
+}
+
 /// Runs the call center's queue over `tickets`.
 pub fn triage(tickets: &[Ticket], call_center: &CallCenter, seed: u64) -> Triage {
     let mut order: Vec<&Ticket> = tickets.iter().collect();
