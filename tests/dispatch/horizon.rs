@@ -2,13 +2,11 @@
 //! 48 h repair limit is visible; only today's routes are published, and the
 //! tickets planned for tomorrow stay open and are planned again tomorrow.
 
-#[path = "api/fixtures.rs"]
-mod fixtures;
 
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use fixtures::*;
+use crate::fixtures::*;
 use ruyi::dispatch::{
     PLANNED_TOMORROW, PlanOptions, build_horizon, day_origin, plan_hub, solve_hub,
 };

@@ -6,11 +6,9 @@
 //! station the part was sent to, once it has arrived; two plans cannot take
 //! the same last unit.
 
-#[path = "api/fixtures.rs"]
-mod fixtures;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use fixtures::*;
+use crate::fixtures::*;
 use ruyi::dispatch::parts::{Stock, StockPoint};
 use ruyi::dispatch::triage::CallCenter;
 use ruyi::dispatch::{self, PartsOnHand, PlanOptions};
