@@ -2,6 +2,7 @@
 //! whole crate, HiGHS and both database drivers, so fewer binaries keep the
 //! build small), one module per rule.
 
+#[macro_use]
 #[path = "../api/fixtures.rs"]
 mod fixtures;
 
