@@ -54,6 +54,10 @@ impl From<StorageError> for ApiError {
             StorageError::OutOfStock { base, part } => ApiError::Conflict(format!(
                 "no {part} left in stock at {base}; plan the day again"
             )),
+            StorageError::RosterSuperseded { roster, by } => ApiError::Conflict(format!(
+                "roster {roster} is superseded by roster {by} for the same hub and day; \
+                 insert into roster {by}"
+            )),
             other => ApiError::Storage(other),
         }
     }

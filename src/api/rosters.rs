@@ -173,7 +173,7 @@ pub async fn insert_into_roster(
     let engineers = store.engineers_in_region(hub).await?;
     let travel = GreatCircle::from_env().map_err(ApiError::Internal)?;
     let (roster_id, (ticket, insertion)) = store
-        .insert_ticket_with_roster(draft.day(), |id| {
+        .insert_ticket_with_roster(draft.day(), replaces, |id| {
             let ticket = draft
                 .build(id)
                 .map_err(|error| ApiError::from(error.within("ticket")))?;

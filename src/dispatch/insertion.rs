@@ -46,7 +46,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::{
     DispatchError, HubProblem, LUNCH_LATEST, build_problem_with_points, day_origin, explain,
-    loaners, reason_code,
+    loaners, overtime_fix, reason_code,
 };
 use crate::domain::{
     Engineer, EngineerId, EngineerRoute, GeoPoint, Region, Roster, RosterSummary, Ticket, TicketId,
@@ -370,8 +370,9 @@ fn fault_stop(replan: &Replan, edit: &Edit) -> (i64, i64) {
 /// that makes the day too long for its engineer is tried again with one
 /// visit after it moved to another engineer, when the budget allows and no
 /// placement in time was found. Only when the fault fits nowhere at all
-/// does a less severe visit after it give way and wait for another day:
-/// a system down comes before a visit that can wait.
+/// does a less severe visit after it give way and wait for another day
+/// (or, when one is not enough, the latest ones after it): a system down
+/// comes before a visit that can wait.
 fn best_placement(replan: &Replan, day: &Day, max_changes: usize) -> (Option<Edit>, Option<usize>) {
     let mut best: Option<((i64, i64, i64), Edit)> = None;
     let mut fewest_changes: Option<usize> = None;
@@ -427,7 +428,8 @@ fn best_placement(replan: &Replan, day: &Day, max_changes: usize) -> (Option<Edi
         }
     }
     if max_changes > 0 && best.is_none() {
-        for (vehicle, position, jobs) in too_long {
+        for (vehicle, position, jobs) in &too_long {
+            let (vehicle, position) = (*vehicle, *position);
             for index in position + 1..jobs.len() {
                 let job = jobs[index];
                 if replan.pinned[job] || !replan.deferrable[job] {
@@ -441,6 +443,32 @@ fn best_placement(replan: &Replan, day: &Day, max_changes: usize) -> (Option<Edi
                         deferred: vec![job],
                     };
                     consider(edit, &mut best);
+                }
+            }
+        }
+    }
+    if max_changes > 0 && best.is_none() {
+        // A full day may need more than one visit to give way (a long drive
+        // to the fault, or a day already at its working limit): the latest
+        // ones go first, since they are the ones the fault pushes past the
+        // shift's end, and the count needed is reported even over budget.
+        for (vehicle, position, jobs) in too_long {
+            let mut without = jobs;
+            let mut deferred = Vec::new();
+            for index in (position + 1..without.len()).rev() {
+                let job = without[index];
+                if replan.pinned[job] || !replan.deferrable[job] {
+                    continue;
+                }
+                without.remove(index);
+                deferred.push(job);
+                if let Some(timed) = replan.time(vehicle, &without) {
+                    let edit = Edit {
+                        routes: vec![(vehicle, without, timed)],
+                        deferred,
+                    };
+                    consider(edit, &mut best);
+                    break;
                 }
             }
         }
@@ -723,10 +751,13 @@ pub fn insert_emergency(
                         request.max_changes
                     ),
                 },
+                // A severity-1 fault is what overtime is for: say how much
+                // would bring someone.
                 (reason, _) => UnassignedTicket {
                     ticket_id: ticket.id().clone(),
                     reason: reason_code(reason).to_string(),
-                    detail: explain(roster.hub, roster.date, ticket, reason, &replan_problem),
+                    detail: explain(roster.hub, roster.date, ticket, reason, &replan_problem)
+                        + &overtime_fix(&replan_problem, &solution, emergency, reason),
                 },
             }
         });

@@ -962,7 +962,6 @@ pub fn roster_from(
     solution: &Solution,
     objective: i64,
 ) -> Roster {
-    let problem = &hub_problem.problem;
     let mut routes = Vec::new();
     let mut tomorrow = Vec::new();
     let mut on_time = 0;
@@ -1000,16 +999,12 @@ pub fn roster_from(
                 };
             }
             let mut detail = explain(hub, date, ticket, left_out.reason, hub_problem);
-            if left_out.reason == UnassignedReason::NoRoom
-                && let Some((v, seconds)) =
-                    overtime::least_overtime(problem, solution, left_out.job)
-            {
-                detail.push_str(&format!(
-                    "; {} minutes of overtime for {} would take it",
-                    (seconds + 59) / 60,
-                    hub_problem.engineers[v].id()
-                ));
-            }
+            detail.push_str(&overtime_fix(
+                hub_problem,
+                solution,
+                left_out.job,
+                left_out.reason,
+            ));
             UnassignedTicket {
                 ticket_id: ticket.id().clone(),
                 reason: reason_code(left_out.reason).to_string(),
@@ -1126,6 +1121,32 @@ pub(crate) fn reason_code(reason: UnassignedReason) -> &'static str {
 }
 
 /// A sentence a coordinator can act on: who is missing, or why nobody fits.
+/// The fix a day too short calls for, as a clause to append to a reason:
+/// "; N minutes of overtime for E would take it". Empty when the reason is
+/// not about hours (full days, or a site too far for the shift that is
+/// left), or when even a longer day would not help.
+pub(crate) fn overtime_fix(
+    hub_problem: &HubProblem,
+    solution: &Solution,
+    job: usize,
+    reason: UnassignedReason,
+) -> String {
+    if !matches!(
+        reason,
+        UnassignedReason::NoRoom | UnassignedReason::Unreachable
+    ) {
+        return String::new();
+    }
+    match overtime::least_overtime(&hub_problem.problem, solution, job) {
+        Some((v, seconds)) => format!(
+            "; {} minutes of overtime for {} would take it",
+            (seconds + 59) / 60,
+            hub_problem.engineers[v].id()
+        ),
+        None => String::new(),
+    }
+}
+
 pub(crate) fn explain(
     hub: Region,
     date: NaiveDate,

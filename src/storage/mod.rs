@@ -53,6 +53,10 @@ pub enum StorageError {
     /// took the last unit first); nothing of the roster is stored.
     #[error("no {part} left in stock at {base}")]
     OutOfStock { base: String, part: String },
+    /// A revision was asked of a roster that is no longer the day's
+    /// newest: building on it would drop what the newer one changed.
+    #[error("roster {roster} is superseded by roster {by} for the same hub and day")]
+    RosterSuperseded { roster: i64, by: i64 },
 }
 
 impl StorageError {

@@ -438,13 +438,33 @@ impl Store {
     /// `revise` refuses, nothing is written (not even the id counter) and
     /// its error is returned inside `Ok`. Returns the new roster id with
     /// what `revise` gave back.
+    ///
+    /// `replaces` must still be the newest roster of its hub and day, or
+    /// [`StorageError::RosterSuperseded`] names the one to revise instead:
+    /// two coordinators inserting into the same published day must not
+    /// each drop the other's fault. The check runs after the id counter is
+    /// taken, whose row lock orders concurrent intakes of the day.
     pub async fn insert_ticket_with_roster<T, E>(
         &self,
         day: NaiveDate,
+        replaces: i64,
         revise: impl FnOnce(TicketId) -> Result<(Ticket, Roster, T), E>,
     ) -> Result<Result<(i64, T), E>, StorageError> {
         let (ticket, roster_id, outcome) = in_transaction!(self, |tx| {
             let id = next_ticket_id!(tx, day);
+            let newest: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(r.id) FROM rosters r JOIN rosters b ON r.hub = b.hub AND r.date = b.date \
+                 WHERE b.id = $1",
+            )
+            .bind(replaces)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(by) = newest.filter(|&newest| newest != replaces) {
+                return Err(StorageError::RosterSuperseded {
+                    roster: replaces,
+                    by,
+                });
+            }
             let (ticket, roster, outcome) = match revise(id) {
                 Ok(revised) => revised,
                 // Dropping the transaction rolls the counter back.

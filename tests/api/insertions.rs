@@ -13,6 +13,7 @@ crate::on_both_databases!(spawn_app;
     insert_serves_the_fault_stores_a_revision_and_serves_the_new_route,
     insert_refuses_bad_input_naming_the_field_and_writes_nothing,
     insert_into_an_unknown_roster_or_hub_returns_404,
+    insert_into_a_superseded_revision_is_refused_and_names_the_newest,
 );
 
 /// Three server faults around Ningbo for E001, reported at 08:00.
@@ -175,4 +176,43 @@ async fn insert_into_an_unknown_roster_or_hub_returns_404(app: TestApp) {
     )
     .await;
     assert_eq!(app.ticket_count().await, 3);
+}
+
+/// Two coordinators inserting into the same published day: the second
+/// request still names the first revision, and building on it would drop
+/// the first fault from the engineers' routes. It is refused with 409
+/// naming the revision to use, and nothing is written.
+async fn insert_into_a_superseded_revision_is_refused_and_names_the_newest(app: TestApp) {
+    let first = seed_day(&app).await;
+    let response = post_insert(&app, "east", &first.to_string(), &request(2)).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let revision = response.json::<Value>().await.unwrap()["roster_id"]
+        .as_i64()
+        .unwrap();
+    let tickets_before = app.ticket_count().await;
+
+    let body = expect_error(
+        post_insert(&app, "east", &first.to_string(), &request(2)).await,
+        409,
+        None,
+    )
+    .await;
+    let message = body["error"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("insert into roster {revision}")),
+        "{body}"
+    );
+    assert_eq!(app.ticket_count().await, tickets_before);
+    let route = json_of(app.engineer_route("E001", "date=2026-11-30").await).await;
+    assert_eq!(
+        route["roster_id"], revision,
+        "the first revision still stands"
+    );
+
+    // The newest revision takes the second fault.
+    let response = post_insert(&app, "east", &revision.to_string(), &request(2)).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["replaces"], revision);
+    assert_eq!(body["ticket"]["id"], "T20261130-00002", "{body}");
 }

@@ -2,11 +2,10 @@
 //! 48 h repair limit is visible; only today's routes are published, and the
 //! tickets planned for tomorrow stay open and are planned again tomorrow.
 
-
 use std::time::Duration;
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use crate::fixtures::*;
+use chrono::{NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::{
     PLANNED_TOMORROW, PlanOptions, build_horizon, day_origin, plan_hub, solve_hub,
 };

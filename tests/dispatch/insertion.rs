@@ -140,6 +140,21 @@ fn planned_day() -> Roster {
     .unwrap()
 }
 
+/// The day of `tickets` planned for E1 alone, the only (senior) engineer.
+fn one_senior_day(tickets: &[Ticket]) -> (Vec<Engineer>, Roster) {
+    let team = vec![engineer("E1", vec![Skill::Server], Certification::Senior)];
+    let roster = plan_hub(
+        Region::East,
+        monday(),
+        tickets,
+        &team,
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    (team, roster)
+}
+
 fn insert(roster: &Roster, max_changes: usize, pinned: &[TicketId]) -> Insertion {
     insert_into(roster, &day_tickets(), &engineers(), max_changes, pinned)
 }
@@ -152,13 +167,34 @@ fn insert_into(
     max_changes: usize,
     pinned: &[TicketId],
 ) -> Insertion {
+    insert_fault(
+        roster,
+        tickets,
+        team,
+        &emergency(),
+        local(10, 15),
+        max_changes,
+        pinned,
+    )
+}
+
+/// `fault` into `roster` at `at`.
+fn insert_fault(
+    roster: &Roster,
+    tickets: &[Ticket],
+    team: &[Engineer],
+    fault: &Ticket,
+    at: DateTime<Utc>,
+    max_changes: usize,
+    pinned: &[TicketId],
+) -> Insertion {
     insert_emergency(
         &InsertionRequest {
             roster,
             tickets,
-            emergency: &emergency(),
+            emergency: fault,
             engineers: team,
-            at: local(10, 15),
+            at,
             max_changes,
             pinned,
         },
@@ -442,19 +478,15 @@ fn a_fault_nobody_may_serve_is_listed_with_its_reason() {
     let before = planned_day();
     let tickets = day_tickets();
     let storage_fault = fault("X3", Skill::Storage, SlaPolicy::default());
-    let insertion = insert_emergency(
-        &InsertionRequest {
-            roster: &before,
-            tickets: &tickets,
-            emergency: &storage_fault,
-            engineers: &engineers(),
-            at: local(10, 15),
-            max_changes: 3,
-            pinned: &[],
-        },
-        &GreatCircle::default(),
-    )
-    .unwrap();
+    let insertion = insert_fault(
+        &before,
+        &tickets,
+        &engineers(),
+        &storage_fault,
+        local(10, 15),
+        3,
+        &[],
+    );
     assert!(insertion.placement.is_none());
     let left_out = insertion.unassigned.as_ref().unwrap();
     assert_eq!(left_out.reason, "no_engineer_with_skill");
@@ -579,19 +611,10 @@ fn analyses_not_yet_begun_give_way_and_stay_due() {
 /// after it waits for another day and is listed so.
 #[test]
 fn when_the_day_is_full_a_visit_that_can_wait_gives_way_within_the_budget() {
-    let team = vec![engineer("E1", vec![Skill::Server], Certification::Senior)];
     let tickets: Vec<Ticket> = (0..5)
         .map(|i| ticket_lasting(&format!("F{i}"), Severity::MINOR, i as f64 - 2.0, 3.0, 110))
         .collect();
-    let before = plan_hub(
-        Region::East,
-        monday(),
-        &tickets,
-        &team,
-        &GreatCircle::default(),
-        &options(),
-    )
-    .unwrap();
+    let (team, before) = one_senior_day(&tickets);
     assert!(!before.unassigned.is_empty(), "the day is full");
     let strict = insert_into(&before, &tickets, &team, 0, &[]);
     assert!(strict.placement.is_none());
@@ -618,4 +641,101 @@ fn when_the_day_is_full_a_visit_that_can_wait_gives_way_within_the_budget() {
     assert_begun_visits_kept(&before, &loose.roster, local(10, 15));
     assert_changes_counted(&before, &loose, 1);
     check_whole_day(&loose.roster, &tickets, &team);
+}
+
+/// A day packed with short visits: one giving way frees too little for the
+/// hour-long fault. Within a budget of one the refusal says how many
+/// changes it would take; with that many allowed, the latest visits after
+/// the fault give way, each listed, and the day still passes the checker.
+#[test]
+fn when_one_visit_is_not_enough_the_latest_ones_give_way_and_the_count_is_told() {
+    let tickets: Vec<Ticket> = (0..30)
+        .map(|i| {
+            let km = i as f64 * 0.3 - 4.5;
+            ticket_lasting(&format!("S{i:02}"), Severity::MINOR, km, 2.0, 20)
+        })
+        .collect();
+    let (team, before) = one_senior_day(&tickets);
+    assert!(!before.unassigned.is_empty(), "the day is full");
+
+    let tight = insert_into(&before, &tickets, &team, 1, &[]);
+    assert!(tight.placement.is_none(), "one visit frees too little");
+    let refusal = tight.unassigned.as_ref().unwrap();
+    assert_eq!(refusal.reason, "too_many_changes");
+    let needed: usize = refusal
+        .detail
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .expect("the detail names the count");
+    assert!(needed >= 2, "{}", refusal.detail);
+    assert!(tight.changes.is_empty());
+
+    let loose = insert_into(&before, &tickets, &team, needed, &[]);
+    let placement = loose
+        .placement
+        .as_ref()
+        .expect("served once enough give way");
+    assert_eq!(placement.engineer_id.as_str(), "E1");
+    let deferred: Vec<&TicketId> = loose
+        .changes
+        .iter()
+        .filter(|c| c.to_engineer.is_none())
+        .map(|c| &c.ticket_id)
+        .collect();
+    assert!(deferred.len() >= 2 && deferred.len() <= needed);
+    for ticket in &deferred {
+        assert!(
+            loose
+                .roster
+                .unassigned
+                .iter()
+                .any(|u| &u.ticket_id == *ticket && u.reason == DEFERRED)
+        );
+    }
+    assert_eq!(
+        loose.roster.summary.assigned + deferred.len() as u32,
+        before.summary.assigned + 1
+    );
+    assert_begun_visits_kept(&before, &loose.roster, local(10, 15));
+    assert_changes_counted(&before, &loose, needed);
+    check_whole_day(&loose.roster, &tickets, &team);
+}
+
+/// A fault too far for what is left of the only senior engineer's shift:
+/// left out, and the reason says how much overtime would bring them —
+/// found by actually timing the trip with the shift end lifted.
+#[test]
+fn a_fault_beyond_the_shift_names_the_overtime_that_would_take_it() {
+    let tickets = vec![ticket("T01", Severity::MINOR, 3.0, 3.0)];
+    let (team, before) = one_senior_day(&tickets);
+    // 160 km east of Hangzhou, reported at 15:00.
+    let far = Ticket::new(
+        TicketId::parse("X9").unwrap(),
+        "Customer X9".to_string(),
+        GeoPoint::new(30.274, 120.155 + 160.0 / 96.2).unwrap(),
+        330100,
+        Region::East,
+        Severity::CRITICAL,
+        Skill::Server,
+        local(15, 0),
+        60,
+        SlaPolicy::default(),
+    )
+    .unwrap();
+    let insertion = insert_fault(&before, &tickets, &team, &far, local(15, 5), 3, &[]);
+    assert!(insertion.placement.is_none());
+    let left_out = insertion.unassigned.as_ref().unwrap();
+    assert_eq!(left_out.reason, "unreachable", "{}", left_out.detail);
+    let minutes: i64 = left_out
+        .detail
+        .rsplit("; ")
+        .next()
+        .and_then(|fix| fix.strip_suffix(" minutes of overtime for E1 would take it"))
+        .unwrap_or_else(|| panic!("no overtime named: {}", left_out.detail))
+        .parse()
+        .unwrap();
+    // Out at 15:05, two long drives and an hour on site end well past
+    // 17:30, but within the 12 hours the search lifts the limit by.
+    assert!((30..=6 * 60).contains(&minutes), "{}", left_out.detail);
+    assert_eq!(insertion.roster.summary.assigned, before.summary.assigned);
 }

@@ -6,9 +6,8 @@
 //! station the part was sent to, once it has arrived; two plans cannot take
 //! the same last unit.
 
-
-use chrono::{NaiveDate, TimeZone, Utc};
 use crate::fixtures::*;
+use chrono::{NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::parts::{Stock, StockPoint};
 use ruyi::dispatch::triage::CallCenter;
 use ruyi::dispatch::{self, PartsOnHand, PlanOptions};
