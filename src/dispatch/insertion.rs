@@ -21,6 +21,8 @@
 //! - **Pinned visits** stay with their engineer, in order: no move below
 //!   takes them off their route, and no move reorders the visits it does
 //!   not take. They may be delayed, which counts as a change.
+//! - **Diagnosis visits** (the swap's part was ordered) keep their
+//!   diagnosis length when re-timed; the repair comes with the part.
 //! - **A change** is a visit not yet begun that goes to another engineer, or
 //!   whose arrival moves by more than [`CHANGE_TOLERANCE_SECONDS`] from the
 //!   stored roster. There are at most `max_changes` of them.
@@ -666,12 +668,24 @@ pub fn insert_emergency(
             }
         }
     }
-    let problem = Problem::new(
-        built.problem.matrix().clone(),
-        built.problem.jobs().to_vec(),
-        vehicles,
-    )
-    .map_err(DispatchError::from)?;
+    // A visit whose part was ordered is today's diagnosis, not the repair:
+    // it keeps its diagnosis length when re-timed.
+    let diagnosed: HashSet<&TicketId> = roster
+        .parts
+        .iter()
+        .filter(|p| p.action == crate::domain::PartAction::Ordered)
+        .map(|p| &p.ticket_id)
+        .collect();
+    let mut jobs = built.problem.jobs().to_vec();
+    for (job, ticket) in jobs.iter_mut().zip(&tickets) {
+        if diagnosed.contains(ticket.id()) {
+            job.service = job
+                .service
+                .min(i64::from(super::parts::DIAGNOSIS_MINUTES) * 60);
+        }
+    }
+    let problem = Problem::new(built.problem.matrix().clone(), jobs, vehicles)
+        .map_err(DispatchError::from)?;
     let replan_problem = HubProblem { problem, ..built };
 
     let mut stored = Vec::with_capacity(tickets.len());

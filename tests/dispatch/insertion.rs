@@ -10,11 +10,12 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::insertion::{
     CHANGE_TOLERANCE_SECONDS, DEFERRED, Insertion, InsertionRequest, insert_emergency,
 };
+use ruyi::dispatch::parts::Stock;
 use ruyi::dispatch::preventive::{DueVisit, KeyCustomer};
-use ruyi::dispatch::{PlanOptions, build_problem, plan_hub, plan_hub_with_preventive};
+use ruyi::dispatch::{PartsOnHand, PlanOptions, build_problem, plan_hub, plan_hub_with_preventive};
 use ruyi::domain::{
-    Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Roster, Severity,
-    ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, VisitKind,
+    Certification, Engineer, EngineerBase, EngineerId, GeoPoint, PartCode, Region, Roster,
+    Severity, ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, VisitKind,
 };
 use ruyi::optimize::{self, Objective, Route, Solution, SolveStats, Stop, StopKind, Unassigned};
 use ruyi::travel::GreatCircle;
@@ -63,15 +64,26 @@ fn ticket_lasting(
     km_east: f64,
     minutes: u32,
 ) -> Ticket {
+    server_ticket(id, severity, (km_north, km_east), minutes, local(6, 0))
+}
+
+/// A server ticket `km` (north, east) of Hangzhou.
+fn server_ticket(
+    id: &str,
+    severity: Severity,
+    km: (f64, f64),
+    minutes: u32,
+    reported_at: DateTime<Utc>,
+) -> Ticket {
     Ticket::new(
         TicketId::parse(id).unwrap(),
         format!("Customer {id}"),
-        GeoPoint::new(30.274 + km_north / 111.32, 120.155 + km_east / 96.2).unwrap(),
+        GeoPoint::new(30.274 + km.0 / 111.32, 120.155 + km.1 / 96.2).unwrap(),
         330100,
         Region::East,
         severity,
         Skill::Server,
-        local(6, 0),
+        reported_at,
         minutes,
         SlaPolicy::default(),
     )
@@ -113,6 +125,12 @@ fn fault(id: &str, skill: Skill, sla: SlaPolicy) -> Ticket {
         sla,
     )
     .unwrap()
+}
+
+/// A severity-1 server fault `km_north` / `km_east` of Hangzhou, reported
+/// at `reported_at`.
+fn server_down(id: &str, km_north: f64, km_east: f64, reported_at: DateTime<Utc>) -> Ticket {
+    server_ticket(id, Severity::CRITICAL, (km_north, km_east), 60, reported_at)
 }
 
 /// A key customer's server down: on site within 2 hours.
@@ -709,19 +727,7 @@ fn a_fault_beyond_the_shift_names_the_overtime_that_would_take_it() {
     let tickets = vec![ticket("T01", Severity::MINOR, 3.0, 3.0)];
     let (team, before) = one_senior_day(&tickets);
     // 160 km east of Hangzhou, reported at 15:00.
-    let far = Ticket::new(
-        TicketId::parse("X9").unwrap(),
-        "Customer X9".to_string(),
-        GeoPoint::new(30.274, 120.155 + 160.0 / 96.2).unwrap(),
-        330100,
-        Region::East,
-        Severity::CRITICAL,
-        Skill::Server,
-        local(15, 0),
-        60,
-        SlaPolicy::default(),
-    )
-    .unwrap();
+    let far = server_down("X9", 0.0, 160.0, local(15, 0));
     let insertion = insert_fault(&before, &tickets, &team, &far, local(15, 5), 3, &[]);
     assert!(insertion.placement.is_none());
     let left_out = insertion.unassigned.as_ref().unwrap();
@@ -738,4 +744,51 @@ fn a_fault_beyond_the_shift_names_the_overtime_that_would_take_it() {
     // 17:30, but within the 12 hours the search lifts the limit by.
     assert!((30..=6 * 60).contains(&minutes), "{}", left_out.detail);
     assert_eq!(insertion.roster.summary.assigned, before.summary.assigned);
+}
+
+/// A swap whose part is not in stock is only diagnosed today (the part is
+/// ordered): re-planned around a fault, that visit keeps its diagnosis
+/// length instead of growing back to the repair's.
+#[test]
+fn a_diagnosis_visit_keeps_its_length_when_the_day_is_re_planned() {
+    let team = vec![engineer("E1", vec![Skill::Server], Certification::Senior)];
+    let mut tickets: Vec<Ticket> = (0..3)
+        .map(|i| ticket(&format!("T{i}"), Severity::MINOR, 4.0 * i as f64, 2.0))
+        .collect();
+    tickets.push(
+        ticket_lasting("P1", Severity::MAJOR, -3.0, -3.0, 120)
+            .with_part(Some(PartCode::parse("SRV-PSU").unwrap())),
+    );
+    let nothing_in_stock = PartsOnHand {
+        stock: Stock::new([]),
+        orders: Vec::new(),
+    };
+    let before = plan_hub_with_preventive(
+        Region::East,
+        monday(),
+        &tickets,
+        &team,
+        &GreatCircle::default(),
+        &options(),
+        &[],
+        Some(&nothing_in_stock),
+    )
+    .unwrap();
+    let minutes = |roster: &Roster| {
+        roster
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .find(|v| v.ticket_id.as_str() == "P1")
+            .map(|v| (v.departure - v.start).num_minutes())
+    };
+    assert_eq!(minutes(&before), Some(45), "planned as a diagnosis");
+
+    // Reported at 07:30, inserted before anyone has left: every visit is
+    // re-timed.
+    let fault = server_down("X2", 1.0, 1.0, local(7, 30));
+    let after = insert_fault(&before, &tickets, &team, &fault, local(7, 45), 4, &[]);
+    assert!(after.placement.is_some());
+    assert_eq!(minutes(&after.roster), Some(45), "still a diagnosis");
+    assert_eq!(after.roster.parts, before.parts);
 }
