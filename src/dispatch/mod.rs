@@ -1120,11 +1120,10 @@ pub(crate) fn reason_code(reason: UnassignedReason) -> &'static str {
     }
 }
 
-/// A sentence a coordinator can act on: who is missing, or why nobody fits.
 /// The fix a day too short calls for, as a clause to append to a reason:
-/// "; N minutes of overtime for E would take it". Empty when the reason is
-/// not about hours (full days, or a site too far for the shift that is
-/// left), or when even a longer day would not help.
+/// "; N minutes of overtime for E would take it". Only for the reasons
+/// about hours (a full day, or a site too far for the shift that is left);
+/// empty otherwise, or when even a longer day would not help.
 pub(crate) fn overtime_fix(
     hub_problem: &HubProblem,
     solution: &Solution,
@@ -1147,6 +1146,7 @@ pub(crate) fn overtime_fix(
     }
 }
 
+/// A sentence a coordinator can act on: who is missing, or why nobody fits.
 pub(crate) fn explain(
     hub: Region,
     date: NaiveDate,
