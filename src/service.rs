@@ -3,9 +3,8 @@
 
 use chrono::NaiveDate;
 
-use crate::dispatch::triage::CallCenter;
-use crate::dispatch::{self, DispatchError, PlanOptions, preventive};
-use crate::domain::{Region, Roster, TicketStatus};
+use crate::dispatch::{self, CallCenter, DispatchError, HubDay, PlanOptions};
+use crate::domain::{PartsOnHand, Region, Roster, TicketStatus, due_on, key_customers};
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;
 
@@ -43,35 +42,25 @@ pub async fn plan_and_store(
         })
         .await?;
     let engineers = store.engineers_in_region(hub).await?;
-    let key_customers = preventive::key_customers(&store.stations_in_region(hub).await?);
+    let key_customers = key_customers(&store.stations_in_region(hub).await?);
     let done = store.preventive_visits_before(date).await?;
-    let due = preventive::due_on(&key_customers, hub, date, &done);
+    let due = due_on(&key_customers, hub, date, &done);
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
     let travel = GreatCircle::from_env().map_err(ServiceError::Config)?;
+    let mut day = HubDay::new(hub, date, tickets, engineers)?
+        .with_preventive(due)
+        .with_call_center(CallCenter::default());
     // Parts are tracked once a stock has been loaded.
-    let on_hand = match store.stock().await? {
-        Some(stock) => Some(dispatch::PartsOnHand {
+    if let Some(stock) = store.stock().await? {
+        day = day.with_stock(PartsOnHand {
             stock,
             orders: store.pending_orders().await?,
-        }),
-        None => None,
-    };
+        });
+    }
     let options = options.clone();
-    let mut roster = tokio::task::spawn_blocking(move || {
-        dispatch::plan_hub_triaged(
-            hub,
-            date,
-            &tickets,
-            &engineers,
-            &travel,
-            &options,
-            &CallCenter::default(),
-            &due,
-            on_hand.as_ref(),
-        )
-    })
-    .await
-    .map_err(|error| ServiceError::Task(error.to_string()))??;
+    let mut roster = tokio::task::spawn_blocking(move || dispatch::plan(&day, &travel, &options))
+        .await
+        .map_err(|error| ServiceError::Task(error.to_string()))??;
     roster.id = Some(store.save_roster(&roster).await?);
     Ok(roster)
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use super::tickets::local;
-use crate::dispatch::escalation::{Escalation, escalation};
+use crate::dispatch::{Escalation, escalation};
 use crate::domain::{Region, Ticket, TicketId, TicketStatus};
 use crate::storage::{Store, TicketFilter};
 

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use super::tickets::{TicketDraft, TicketRequest, TicketResponse, local, parse_json};
-use crate::dispatch::insertion::{InsertionError, InsertionRequest, insert_emergency};
-use crate::dispatch::{DispatchError, PlanOptions};
+use crate::dispatch::PlanOptions;
+use crate::dispatch::{InsertionError, InsertionRequest, insert_emergency};
 use crate::domain::{EngineerId, EngineerRoute, Region, TicketId, UnassignedTicket};
 use crate::service::{self, ServiceError};
 use crate::storage::{Store, TicketFilter};
@@ -121,8 +121,8 @@ pub struct InsertResponse {
 fn insertion_refused(error: InsertionError) -> ApiError {
     match (error.field(), error) {
         (Some(field), error) => ApiError::bad_request(field, error.to_string()),
-        (None, InsertionError::Dispatch(DispatchError::CheckFailed(violations))) => {
-            ApiError::Internal(violations.join("; "))
+        (None, InsertionError::Dispatch(error)) if !error.is_client_fault() => {
+            ApiError::Internal(error.to_string())
         }
         (None, error) => ApiError::Unprocessable(error.to_string()),
     }
@@ -130,7 +130,7 @@ fn insertion_refused(error: InsertionError) -> ApiError {
 
 /// `POST /api/v1/hubs/{hub}/rosters/{id}/insert`: stores a severity-1
 /// fault and a revision of the roster with the fault inserted from where
-/// the engineers are at `at` (see [`crate::dispatch::insertion`]), in one
+/// the engineers are at `at` (see [`crate::dispatch::insert_emergency`]), in one
 /// transaction; a refused request writes nothing. The insertion is a
 /// greedy search (milliseconds on a shipped hub's day: 2–20 ms for the
 /// east hub), so it runs inside the transaction that takes the ticket's id

@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::plan::SearchArgs;
-use crate::benchmark::dispatch::{DayFigures, Planner, plan_day, scaled_workforce};
+use crate::benchmark::dispatch::{DayFigures, NationalDay, Planner, plan_day, scaled_workforce};
 use crate::dispatch::PlanOptions;
 use crate::domain::Region;
 use crate::network::{Network, generate_tickets};
@@ -114,19 +114,16 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     for &(name, planner) in planners {
-        let (figures, _) = plan_day(
-            planner,
-            args.date,
-            &tickets,
-            &engineers,
-            &travel,
-            &options,
-            args.threads,
-            |hub| {
-                progress.set_message(format!("{name}: {hub} planned"));
-                progress.inc(1);
-            },
-        )
+        let day = NationalDay {
+            date: args.date,
+            tickets: &tickets,
+            engineers: &engineers,
+            travel: &travel,
+        };
+        let (figures, _) = plan_day(planner, day, &options, args.threads, |hub| {
+            progress.set_message(format!("{name}: {hub} planned"));
+            progress.inc(1);
+        })
         .with_context(|| format!("planning the day with {name}"))?;
         progress.suspend(|| write_row(out, name, &figures))?;
         results.push(figures);

@@ -8,12 +8,14 @@ mod engineer;
 mod error;
 mod geo_point;
 mod ids;
+mod key_customer;
 mod network;
 mod region;
 mod roster;
 mod severity;
 mod skill;
 mod sla;
+mod stock;
 mod ticket;
 mod time_window;
 
@@ -21,14 +23,18 @@ pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
 pub use error::DomainError;
 pub use geo_point::GeoPoint;
 pub use ids::{EngineerId, PartCode, StationId, TicketId};
+pub use key_customer::{
+    ANALYSIS_EPOCH, ANALYSIS_MONTHS, DueVisit, KeyCustomer, due_on, key_customers,
+};
 pub use network::{City, Hub, Station, Tier};
 pub use region::Region;
 pub use roster::{
-    AssignmentReport, EngineerRoute, Loaner, PartAction, PartPlan, RemoteAttempt, RemoteOutcome,
-    Roster, RosterSummary, StationWorkload, UnassignedTicket, Visit, VisitKind,
+    AssignmentReport, EngineerRoute, Loaner, PartAction, PartPlan, ReasonCode, RemoteAttempt,
+    RemoteOutcome, Roster, RosterSummary, StationWorkload, UnassignedTicket, Visit, VisitKind,
 };
 pub use severity::Severity;
 pub use skill::{Skill, SkillSet};
 pub use sla::{ServiceHours, SlaDeadlines, SlaPolicy};
+pub use stock::{PartSource, PartsOnHand, PendingOrder, Stock, StockPoint};
 pub use ticket::{Ticket, TicketStatus};
 pub use time_window::{TimeWindow, service_offset};

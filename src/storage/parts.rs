@@ -10,8 +10,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{StorageError, Store, in_transaction, on_pool};
-use crate::dispatch::parts::{PendingOrder, Stock, StockPoint};
-use crate::domain::{PartAction, PartCode, PartPlan, TicketId, TicketStatus};
+use crate::domain::{
+    PartAction, PartCode, PartPlan, PartSource, PendingOrder, Stock, StockPoint, TicketId,
+    TicketStatus,
+};
 
 #[derive(Debug, sqlx::FromRow)]
 struct StockRow {
@@ -56,26 +58,28 @@ macro_rules! save_roster_parts {
             .bind($roster_id)
             .bind(plan.ticket_id.as_str())
             .bind(plan.part.as_str())
-            .bind(&plan.base)
-            .bind(&plan.source)
+            .bind(plan.base.code())
+            .bind(plan.source.code())
             .bind(plan.action.code())
             .bind(plan.arrives_at)
             .bind(&plan.detail)
             .execute(&mut *$tx)
             .await?;
-            if earlier == 0 && plan.source != $crate::dispatch::parts::MAKER {
+            // What leaves the shelf is the plan's to say; storage only
+            // applies it, once per ticket.
+            if let (0, Some(point)) = (earlier, plan.unit_taken_from()) {
                 let taken = sqlx::query(
                     "UPDATE part_stock SET quantity = quantity - 1 \
                      WHERE base = $1 AND part = $2 AND quantity > 0",
                 )
-                .bind(&plan.source)
+                .bind(point.code())
                 .bind(plan.part.as_str())
                 .execute(&mut *$tx)
                 .await?
                 .rows_affected();
                 if taken == 0 {
                     return Err($crate::storage::StorageError::OutOfStock {
-                        base: plan.source.clone(),
+                        base: point.code(),
                         part: plan.part.to_string(),
                     });
                 }
@@ -107,8 +111,8 @@ impl PartRow {
                 "ordered" => PartAction::Ordered,
                 other => return Err(invalid("action", format!("{other:?} is unknown"))),
             },
-            base: self.base,
-            source: self.source,
+            base: StockPoint::parse(&self.base).map_err(|e| invalid("base", e.message))?,
+            source: PartSource::parse(&self.source).map_err(|e| invalid("source", e.message))?,
             arrives_at: self.arrives_at,
             detail: self.detail,
         })
@@ -178,7 +182,7 @@ impl Store {
         let mut orders: Vec<PendingOrder> = Vec::new();
         for row in rows {
             let plan = row.into_domain()?;
-            let base = StockPoint::parse(&plan.base).map_err(|e| invalid("base", e.message))?;
+            let base = plan.base;
             let arrives_at = plan
                 .arrives_at
                 .ok_or_else(|| invalid("arrives_at", "an order without an arrival"))?;

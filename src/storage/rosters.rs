@@ -9,9 +9,9 @@ use super::rows::service_hours_code;
 use super::tickets::{INSERT_TICKET, duplicate_or, insert_ticket, next_ticket_id};
 use super::{StorageError, Store, in_transaction, on_pool};
 use crate::domain::{
-    AssignmentReport, EngineerId, EngineerRoute, GeoPoint, Loaner, Region, RemoteAttempt,
-    RemoteOutcome, Roster, RosterSummary, StationWorkload, Ticket, TicketId, TicketStatus,
-    UnassignedTicket, Visit, VisitKind,
+    AssignmentReport, EngineerId, EngineerRoute, GeoPoint, Loaner, ReasonCode, Region,
+    RemoteAttempt, RemoteOutcome, Roster, RosterSummary, StationWorkload, StockPoint, Ticket,
+    TicketId, TicketStatus, UnassignedTicket, Visit, VisitKind,
 };
 
 /// An engineer's route as stored, with the roster it belongs to.
@@ -349,7 +349,7 @@ macro_rules! write_roster {
             .bind(roster_id)
             .bind(position as i64)
             .bind(unassigned.ticket_id.as_str())
-            .bind(&unassigned.reason)
+            .bind(unassigned.reason.code())
             .bind(&unassigned.detail)
             .execute(&mut *$tx)
             .await?;
@@ -393,7 +393,7 @@ macro_rules! write_roster {
             .bind(position as i64)
             .bind(loaner.ticket_id.as_str())
             .bind(loaner.repaired_by)
-            .bind(&loaner.source)
+            .bind(loaner.source.words())
             .bind(&loaner.detail)
             .execute(&mut *$tx)
             .await?;
@@ -553,7 +553,9 @@ impl Store {
                     ticket_id: TicketId::parse(&row.ticket_id).map_err(|e| {
                         StorageError::invalid_row("roster_unassigned", "ticket_id", e.message)
                     })?,
-                    reason: row.reason,
+                    reason: ReasonCode::parse(&row.reason).map_err(|e| {
+                        StorageError::invalid_row("roster_unassigned", "reason", e.message)
+                    })?,
                     detail: row.detail,
                 })
             })
@@ -566,7 +568,9 @@ impl Store {
                         StorageError::invalid_row("roster_loaners", "ticket_id", e.message)
                     })?,
                     repaired_by: row.repaired_by,
-                    source: row.source,
+                    source: StockPoint::parse_words(&row.source).map_err(|e| {
+                        StorageError::invalid_row("roster_loaners", "source", e.message)
+                    })?,
                     detail: row.detail,
                 })
             })
