@@ -18,9 +18,6 @@ pub enum ServiceError {
     Dispatch(#[from] DispatchError),
     #[error("the planning task failed: {0}")]
     Task(String),
-    /// The travel model's settings (`RUYI_CIRCUITY`, …) are wrong.
-    #[error("travel model: {0}")]
-    Config(String),
 }
 
 /// Plans a hub's day from what is stored — its open tickets (first through
@@ -35,6 +32,7 @@ pub async fn plan_and_store(
     hub: Region,
     date: NaiveDate,
     options: &PlanOptions,
+    travel: &GreatCircle,
 ) -> Result<Roster, ServiceError> {
     let tickets = store
         .tickets(TicketFilter {
@@ -47,7 +45,7 @@ pub async fn plan_and_store(
     let done = store.preventive_visits_before(date).await?;
     let due = preventive::due_on(&key_customers, hub, date, &done);
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
-    let travel = GreatCircle::from_env().map_err(ServiceError::Config)?;
+    let travel = *travel;
     // Parts are tracked once a stock has been loaded.
     let on_hand = match store.stock().await? {
         Some(stock) => Some(dispatch::PartsOnHand {

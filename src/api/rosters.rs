@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use super::tickets::{TicketDraft, TicketRequest, TicketResponse, local, parse_json};
+use crate::dispatch::DispatchError;
 use crate::dispatch::insertion::{InsertionError, InsertionRequest, insert_emergency};
-use crate::dispatch::{DispatchError, PlanOptions};
 use crate::domain::{EngineerId, EngineerRoute, Region, TicketId, UnassignedTicket};
 use crate::service::{self, ServiceError};
+use crate::settings::Settings;
 use crate::storage::{Store, TicketFilter};
-use crate::travel::GreatCircle;
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
@@ -35,6 +35,7 @@ fn parse_hub(raw: &str) -> Result<Region, ApiError> {
 /// tickets are marked in the same transaction as the save.
 pub async fn create_roster(
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
     hub: web::Path<String>,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -43,15 +44,19 @@ pub async fn create_roster(
         Some(raw) => parse_date(raw)?,
         None => return Err(ApiError::bad_request("date", "is required (YYYY-MM-DD)")),
     };
-    let roster = service::plan_and_store(&store, hub, date, &PlanOptions::default())
-        .await
-        .map_err(|error| match error {
-            ServiceError::Storage(error) => error.into(),
-            ServiceError::Dispatch(error) => ApiError::Unprocessable(error.to_string()),
-            ServiceError::Task(message) | ServiceError::Config(message) => {
-                ApiError::Internal(message)
-            }
-        })?;
+    let roster = service::plan_and_store(
+        &store,
+        hub,
+        date,
+        &settings.plan_options(),
+        &settings.travel,
+    )
+    .await
+    .map_err(|error| match error {
+        ServiceError::Storage(error) => error.into(),
+        ServiceError::Dispatch(error) => ApiError::Unprocessable(error.to_string()),
+        ServiceError::Task(message) => ApiError::Internal(message),
+    })?;
     Ok(HttpResponse::Created().json(roster))
 }
 
@@ -137,6 +142,7 @@ fn insertion_refused(error: InsertionError) -> ApiError {
 /// rather than on a blocking thread.
 pub async fn insert_into_roster(
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -171,7 +177,6 @@ pub async fn insert_into_roster(
         })
         .await?;
     let engineers = store.engineers_in_region(hub).await?;
-    let travel = GreatCircle::from_env().map_err(ApiError::Internal)?;
     let (roster_id, (ticket, insertion)) = store
         .insert_ticket_with_roster(draft.day(), replaces, |id| {
             let ticket = draft
@@ -187,7 +192,7 @@ pub async fn insert_into_roster(
                     max_changes: request.max_changes as usize,
                     pinned: &pinned,
                 },
-                &travel,
+                &settings.travel,
             )
             .map_err(insertion_refused)?;
             Ok::<_, ApiError>((

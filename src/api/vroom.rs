@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, web};
 
 use super::ApiError;
+use crate::settings::Settings;
 use crate::vroom::{self, Overrides, VroomError};
 
 /// Largest document accepted: a 1 000-location matrix set is about 20 MB
@@ -30,10 +31,16 @@ impl From<VroomError> for ApiError {
 
 /// Parsing and solving are CPU work of up to the document's time limit, so
 /// they run on a blocking thread and the workers keep serving.
-pub async fn solve(body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let answer =
-        tokio::task::spawn_blocking(move || vroom::solve_document(&body, &Overrides::default()))
-            .await
-            .map_err(|error| ApiError::Internal(format!("the solver task failed: {error}")))??;
+pub async fn solve(
+    settings: web::Data<Settings>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let overrides = Overrides {
+        travel: settings.travel,
+        ..Overrides::default()
+    };
+    let answer = tokio::task::spawn_blocking(move || vroom::solve_document(&body, &overrides))
+        .await
+        .map_err(|error| ApiError::Internal(format!("the solver task failed: {error}")))??;
     Ok(HttpResponse::Ok().json(answer))
 }

@@ -4,13 +4,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use crate::dispatch::PlanOptions;
 use crate::domain::{Region, Roster, RosterSummary};
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -27,38 +26,31 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
 }
 
-/// How hard the solver searches; shared by `plan` and `demo`.
+/// How hard the solver searches; shared by `plan`, `demo` and `serve`
+/// (for the rosters it plans). Raw here: [`Settings::load`] checks them.
+///
+/// [`Settings::load`]: crate::settings::Settings::load
 #[derive(Debug, Clone, clap::Args)]
 pub struct SearchArgs {
     /// Search budget per hub, in seconds (counted as deterministic work).
-    #[arg(long, env = "RUYI_TIME_LIMIT", default_value_t = 2.0)]
-    pub time_limit: f64,
+    #[arg(long, env = "RUYI_TIME_LIMIT", value_name = "SECONDS",
+          default_value_t = Settings::default().time_limit.as_secs_f64().to_string())]
+    pub time_limit: String,
     /// The solver's seed: same seed and data, same plan.
-    #[arg(long, env = "RUYI_SEED", default_value_t = 1)]
-    pub seed: u64,
+    #[arg(long, env = "RUYI_SEED", value_name = "N",
+          default_value_t = Settings::default().seed.to_string())]
+    pub seed: String,
 }
 
-impl SearchArgs {
-    pub fn options(&self) -> anyhow::Result<PlanOptions> {
-        if !(self.time_limit.is_finite() && self.time_limit > 0.0) {
-            anyhow::bail!("--time-limit must be a positive number of seconds");
-        }
-        Ok(PlanOptions {
-            seed: self.seed,
-            time_limit: Duration::from_secs_f64(self.time_limit),
-            ..PlanOptions::default()
-        })
-    }
-}
-
-pub fn run(database_url: &str, args: PlanArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let options = args.search.options()?;
+pub fn run(settings: &Settings, args: PlanArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let options = settings.plan_options();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let roster = runtime.block_on(async {
-        let store = super::open_store(database_url).await?;
-        let roster = crate::service::plan_and_store(&store, args.hub, args.date, &options)
-            .await
-            .with_context(|| format!("planning the {} hub on {}", args.hub, args.date))?;
+        let store = super::open_store(&settings.database.url()).await?;
+        let roster =
+            crate::service::plan_and_store(&store, args.hub, args.date, &options, &settings.travel)
+                .await
+                .with_context(|| format!("planning the {} hub on {}", args.hub, args.date))?;
         store.close().await;
         anyhow::Ok(roster)
     })?;
