@@ -24,7 +24,8 @@
 //! - [`storage`]: sqlx repositories over SQLite (default) or PostgreSQL.
 //! - [`api`]: the actix-web HTTP API.
 //! - [`service`]: the steps the API and the CLI share (plan a hub's day
-//!   from storage and store the roster).
+//!   from storage and store the roster), blocking work kept in its
+//!   request's tracing span, and an error's causes on one line.
 //! - [`settings`]: what the flags and environment configure (database,
 //!   listen address, travel model, search budget and seed, log filter),
 //!   checked once at start-up and handed on as values; nothing else reads

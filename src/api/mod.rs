@@ -2,10 +2,12 @@
 //! listener first so tests can ask for port 0 and read the real port.
 //!
 //! Handlers parse raw input into checked domain types at the boundary and
-//! report every failure through [`ApiError`]. The [`Settings`] loaded at
-//! start-up reach the handlers as `web::Data<Settings>`; no handler reads
-//! the environment. Depends on `domain`, `storage`, `dispatch`,
-//! `coverage`, `vroom`, `travel`, `service` and `settings`.
+//! report every failure through [`ApiError`]: client faults as 4xx naming
+//! the field, server faults as 500 with an id that the log repeats with the
+//! cause. The [`Settings`] loaded at start-up reach the handlers as
+//! `web::Data<Settings>`; no handler reads the environment. Depends on
+//! `domain`, `storage`, `dispatch`, `coverage`, `vroom`, `travel`,
+//! `service` and `settings`.
 
 mod engineers;
 mod error;
@@ -22,7 +24,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
-pub use error::ApiError;
+pub use error::{ApiError, Conflict, Refusal, Resource, ServerFault};
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 
 use crate::settings::Settings;
@@ -95,10 +97,11 @@ impl Application {
                         )
                         .service(vroom::resource()),
                 )
-                .default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
-                        "no such resource".to_string(),
-                    ))
+                .default_service(web::to(|request: actix_web::HttpRequest| async move {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
+                        resource: Resource::Path,
+                        id: request.path().to_string(),
+                    })
                 }))
         })
         .listen(listener)?

@@ -17,10 +17,11 @@ use super::ApiError;
 use super::tickets::parse_json;
 use crate::coverage::siting::{self, SitingOptions, SitingReport};
 use crate::coverage::{
-    CoverageError, CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport, Scenario,
+    CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport, Scenario,
     Settings as CoverageSettings, TimeSpan,
 };
 use crate::network::Network;
+use crate::service::spawn_blocking_with_tracing;
 use crate::settings::{DEFAULT_TICKET_SEED, Settings};
 use crate::travel::GreatCircle;
 
@@ -89,20 +90,6 @@ pub struct SimulationResponse {
     pub replay_after: Option<ReplayReport>,
 }
 
-impl From<CoverageError> for ApiError {
-    fn from(error: CoverageError) -> Self {
-        match error {
-            CoverageError::Invalid { field, message } => ApiError::bad_request(field, message),
-            CoverageError::Scenario { field, message, .. } => {
-                ApiError::bad_request(format!("scenario.{field}"), message)
-            }
-            CoverageError::Tickets(error) => ApiError::bad_request("tickets", error.to_string()),
-            CoverageError::Dispatch { .. } => ApiError::Unprocessable(error.to_string()),
-            CoverageError::Solver(message) => ApiError::Internal(message),
-        }
-    }
-}
-
 fn check_range<T: PartialOrd + std::fmt::Display>(
     field: &str,
     value: T,
@@ -125,9 +112,7 @@ pub async fn create_simulation(
 ) -> Result<HttpResponse, ApiError> {
     let request: SimulationRequest = parse_json(&body)?;
     let travel = settings.travel;
-    let response = web::block(move || simulate(request, &travel))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    let response = spawn_blocking_with_tracing(move || simulate(request, &travel)).await??;
     Ok(HttpResponse::Ok().json(response))
 }
 
@@ -143,7 +128,7 @@ pub fn simulate(
         urgent: request.urgent.unwrap_or(defaults.urgent),
     };
     settings.check()?;
-    let network = Network::shipped().map_err(|error| ApiError::Internal(error.to_string()))?;
+    let network = Network::shipped()?;
     let demand = Demand::population(&network.cities);
     let fleet = Fleet::from_network(&network);
     let after_fleet = match &request.scenario {

@@ -5,8 +5,9 @@
 use actix_web::{HttpResponse, web};
 
 use super::ApiError;
+use crate::service::spawn_blocking_with_tracing;
 use crate::settings::Settings;
-use crate::vroom::{self, Overrides, VroomError};
+use crate::vroom::{self, Overrides};
 
 /// Largest document accepted: a 1 000-location matrix set is about 20 MB
 /// of JSON, well past actix's 256 kB default.
@@ -19,16 +20,6 @@ pub fn resource() -> actix_web::Resource {
         .route(web::post().to(solve))
 }
 
-impl From<VroomError> for ApiError {
-    fn from(error: VroomError) -> Self {
-        if error.is_caller_error() {
-            ApiError::bad_request(error.field(), error.message())
-        } else {
-            ApiError::Internal(error.to_string())
-        }
-    }
-}
-
 /// Parsing and solving are CPU work of up to the document's time limit, so
 /// they run on a blocking thread and the workers keep serving.
 pub async fn solve(
@@ -39,8 +30,7 @@ pub async fn solve(
         travel: settings.travel,
         ..Overrides::default()
     };
-    let answer = tokio::task::spawn_blocking(move || vroom::solve_document(&body, &overrides))
-        .await
-        .map_err(|error| ApiError::Internal(format!("the solver task failed: {error}")))??;
+    let answer =
+        spawn_blocking_with_tracing(move || vroom::solve_document(&body, &overrides)).await??;
     Ok(HttpResponse::Ok().json(answer))
 }
