@@ -23,6 +23,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::network::Network;
+use crate::service::error_chain;
 use crate::settings::{self, DatabaseUrl, Origin, RawSettings, Setting, Settings};
 use crate::storage::Store;
 use crate::travel::GreatCircle;
@@ -103,7 +104,8 @@ pub enum Command {
 }
 
 /// The binary: parses the command line, loads the settings (a bad one
-/// stops here, named), starts the log and runs the subcommand. Exit codes: 0 done, 1 failed, 2 a bad
+/// stops here, named), starts the log and runs the subcommand; an error is
+/// printed once with its causes. Exit codes: 0 done, 1 failed, 2 a bad
 /// command line or setting.
 pub fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -122,7 +124,7 @@ pub fn main() -> ExitCode {
     match run(cli.command, &settings, &mut std::io::stdout().lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("Error: {error:?}");
+            eprintln!("error: {}", error_chain(error.as_ref()));
             ExitCode::FAILURE
         }
     }

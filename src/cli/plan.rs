@@ -24,6 +24,10 @@ pub struct PlanArgs {
     /// Also write the roster as JSON to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// List every station's working minutes and every unassigned ticket
+    /// with its reason (the summary counts them).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// How hard the solver searches; shared by `plan`, `demo` and `serve`
@@ -54,7 +58,7 @@ pub fn run(settings: &Settings, args: PlanArgs, out: &mut dyn Write) -> anyhow::
         store.close().await;
         anyhow::Ok(roster)
     })?;
-    write_summary(out, &roster)?;
+    write_summary(out, &roster, args.verbose)?;
     if let Some(path) = &args.out {
         std::fs::write(path, serde_json::to_vec_pretty(&roster)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -63,7 +67,7 @@ pub fn run(settings: &Settings, args: PlanArgs, out: &mut dyn Write) -> anyhow::
     Ok(())
 }
 
-fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
+fn write_summary(out: &mut dyn Write, roster: &Roster, verbose: bool) -> anyhow::Result<()> {
     let summary = &roster.summary;
     writeln!(
         out,
@@ -100,26 +104,53 @@ fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
         )?;
     }
     writeln!(out, "  {}", plan_report(summary))?;
-    for workload in roster.workloads.iter().filter(|w| w.engineers > 1) {
+    if verbose {
+        for workload in roster.workloads.iter().filter(|w| w.engineers > 1) {
+            writeln!(
+                out,
+                "  {}: {} engineers, {:.0}-{:.0} working minutes (spread {:.0}, std {:.0})",
+                workload.base,
+                workload.engineers,
+                workload.min_minutes,
+                workload.max_minutes,
+                workload.spread_minutes(),
+                workload.std_minutes
+            )?;
+        }
+        for unassigned in &roster.unassigned {
+            writeln!(
+                out,
+                "  unassigned {}: {} ({})",
+                unassigned.ticket_id, unassigned.reason, unassigned.detail
+            )?;
+        }
+    } else if !roster.unassigned.is_empty() {
         writeln!(
             out,
-            "  {}: {} engineers, {:.0}-{:.0} working minutes (spread {:.0}, std {:.0})",
-            workload.base,
-            workload.engineers,
-            workload.min_minutes,
-            workload.max_minutes,
-            workload.spread_minutes(),
-            workload.std_minutes
-        )?;
-    }
-    for unassigned in &roster.unassigned {
-        writeln!(
-            out,
-            "  unassigned {}: {} ({})",
-            unassigned.ticket_id, unassigned.reason, unassigned.detail
+            "  unassigned: {} (--verbose lists each ticket and each station's working minutes)",
+            reason_counts(roster)
         )?;
     }
     Ok(())
+}
+
+/// `12 no_engineer_with_skill, 3 awaiting_part`: the unassigned tickets
+/// counted by reason, the most frequent first.
+fn reason_counts(roster: &Roster) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for unassigned in &roster.unassigned {
+        let reason = unassigned.reason.to_string();
+        match counts.iter_mut().find(|(known, _)| *known == reason) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((reason, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+        .iter()
+        .map(|(reason, count)| format!("{count} {reason}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The two-day plan's figures in one line: the assignment MIP's objective,

@@ -1,6 +1,6 @@
 //! Settings are checked once, at start-up: a bad value stops `ruyi` before
 //! it touches a database, with a message naming the variable (or the flag)
-//! that holds it.
+//! that holds it; an error's cause is printed once.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -103,4 +103,18 @@ fn a_bad_flag_is_named_as_the_flag_and_a_bad_variable_as_the_variable() {
         stderr(&output)
     );
     assert!(!stderr(&output).contains("secret"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_missing_file_is_reported_once_with_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ruyi(dir.path(), &[], &["import", "--tickets", "missing.csv"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("missing.csv"), "{message}");
+    assert_eq!(
+        message.matches("No such file or directory").count(),
+        1,
+        "{message}"
+    );
 }
