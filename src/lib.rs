@@ -33,7 +33,12 @@
 //!   persists what the other layers decide, depends on `domain` only.
 //! - [`api`]: the actix-web HTTP API.
 //! - [`service`]: the steps the API and the CLI share (plan a hub's day
-//!   from storage and store the roster).
+//!   from storage and store the roster), blocking work kept in its
+//!   request's tracing span, and an error's causes on one line.
+//! - [`settings`]: what the flags and environment configure (database,
+//!   listen address, travel model, search budget and seed, log filter),
+//!   checked once at start-up and handed on as values; nothing else reads
+//!   the environment.
 //! - [`cli`]: the `ruyi` command line.
 //! - [`benchmark`]: readers for the Solomon / Gehring & Homberger VRPTW
 //!   instances and best-known tables, kept outside the core.
@@ -52,6 +57,7 @@ pub mod network;
 pub mod optimize;
 pub mod rng;
 pub mod service;
+pub mod settings;
 pub mod storage;
 pub mod travel;
 pub mod vroom;

@@ -178,7 +178,9 @@ async fn ticket_round_trips_with_its_contract_and_status(store: Store) {
             .is_none()
     );
     let again = store.insert_ticket(&ticket).await.unwrap_err();
-    assert!(matches!(again, StorageError::DuplicateTicket(ref id) if id == "T20261130-00007"));
+    assert!(
+        matches!(again, StorageError::DuplicateTicket(ref id) if id.as_str() == "T20261130-00007")
+    );
 }
 
 async fn inserting_many_tickets_is_all_or_nothing(store: Store) {
@@ -197,7 +199,7 @@ async fn inserting_many_tickets_is_all_or_nothing(store: Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, StorageError::DuplicateTicket(ref id) if id == "T1"),
+        matches!(error, StorageError::DuplicateTicket(ref id) if id.as_str() == "T1"),
         "{error:?}"
     );
     assert!(store.ticket(third.id()).await.unwrap().is_none());

@@ -5,9 +5,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::ApiError;
 use super::rosters::parse_date;
 use super::tickets::{PointDto, local};
+use super::{ApiError, Resource};
 use crate::domain::{EngineerId, Region};
 use crate::storage::{Store, StoredRoute};
 
@@ -160,7 +160,7 @@ pub async fn engineer_route(
         Some(raw) => parse_date(raw)?,
         None => local(Utc::now()).date_naive(),
     };
-    let no_engineer = || ApiError::NotFound(format!("no engineer {id}"));
+    let no_engineer = || ApiError::not_found(Resource::Engineer, id.as_str());
     let engineer_id = EngineerId::parse(id.as_str()).map_err(|_| no_engineer())?;
     let engineer = store
         .engineer(&engineer_id)
@@ -169,7 +169,7 @@ pub async fn engineer_route(
     let stored = store
         .engineer_route(&engineer_id, date)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("engineer {id} has no route on {date}")))?;
+        .ok_or_else(|| ApiError::not_found(Resource::Route(date), id.as_str()))?;
     let response = RouteResponse::new(engineer.name(), stored);
     if geojson {
         Ok(HttpResponse::Ok()

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
 use super::tickets::local;
+use super::{ApiError, Resource};
 use crate::dispatch::{Escalation, escalation};
 use crate::domain::{Region, Ticket, TicketId, TicketStatus};
 use crate::storage::{Store, TicketFilter};
@@ -62,7 +62,7 @@ pub async fn ticket_escalation(
     query: web::Query<EscalationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let at = parse_at(query.at.as_deref())?;
-    let not_found = || ApiError::NotFound(format!("no ticket {id}"));
+    let not_found = || ApiError::not_found(Resource::Ticket, id.as_str());
     let ticket_id = TicketId::parse(id.as_str()).map_err(|_| not_found())?;
     let ticket = store.ticket(&ticket_id).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(describe(&ticket, at)))

@@ -2,8 +2,12 @@
 //! listener first so tests can ask for port 0 and read the real port.
 //!
 //! Handlers parse raw input into checked domain types at the boundary and
-//! report every failure through [`ApiError`]. Depends on `domain`,
-//! `storage`, `dispatch` and `travel`.
+//! report every failure through [`ApiError`]: client faults as 4xx naming
+//! the field, server faults as 500 with an id that the log repeats with the
+//! cause. The [`Settings`] loaded at start-up reach the handlers as
+//! `web::Data<Settings>`; no handler reads the environment. Depends on
+//! `domain`, `storage`, `dispatch`, `coverage`, `vroom`, `travel`,
+//! `service` and `settings`.
 
 mod engineers;
 mod error;
@@ -20,18 +24,11 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
-pub use error::ApiError;
+pub use error::{ApiError, Conflict, Refusal, Resource, ServerFault};
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 
+use crate::settings::Settings;
 use crate::storage::{StorageError, Store};
-
-/// Where to listen and which database to use.
-#[derive(Debug, Clone)]
-pub struct ApiSettings {
-    pub host: String,
-    pub port: u16,
-    pub database_url: String,
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -50,21 +47,24 @@ pub struct Application {
 
 impl Application {
     /// Connects to the database, applies migrations and binds the listener.
-    pub async fn build(settings: ApiSettings) -> Result<Self, StartupError> {
-        let store = Store::connect(&settings.database_url).await?;
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let store = Store::connect(settings.database.url().expose()).await?;
         store.migrate().await?;
-        Self::with_store(&settings.host, settings.port, store)
+        Self::with_store(settings, store)
     }
 
     /// Binds the listener for an already prepared store.
-    pub fn with_store(host: &str, port: u16, store: Store) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind((host, port))?;
+    pub fn with_store(settings: &Settings, store: Store) -> Result<Self, StartupError> {
+        let host = settings.host.as_str();
+        let listener = TcpListener::bind((host, settings.port))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(store.clone());
+        let settings_data = web::Data::new(settings.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
+                .app_data(settings_data.clone())
                 .app_data(web::QueryConfig::default().error_handler(|error, _| {
                     ApiError::bad_request("query", error.to_string()).into()
                 }))
@@ -97,10 +97,11 @@ impl Application {
                         )
                         .service(vroom::resource()),
                 )
-                .default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
-                        "no such resource".to_string(),
-                    ))
+                .default_service(web::to(|request: actix_web::HttpRequest| async move {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
+                        resource: Resource::Path,
+                        id: request.path().to_string(),
+                    })
                 }))
         })
         .listen(listener)?

@@ -1,5 +1,7 @@
 //! Ticket intake and listing.
 
+use std::collections::HashSet;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -247,25 +249,84 @@ pub struct TicketQuery {
     pub hub: Option<String>,
 }
 
+/// What `?status=` selects: tickets in one of the domain's statuses, or
+/// `awaiting_part` — open tickets whose spare part a stored roster ordered
+/// and whose repair visit is not planned yet (rosters list them unassigned
+/// with that reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusFilter {
+    Status(TicketStatus),
+    AwaitingPart,
+}
+
+impl StatusFilter {
+    const AWAITING_PART: &str = "awaiting_part";
+
+    fn parse(raw: &str) -> Result<Self, DomainError> {
+        if raw == Self::AWAITING_PART {
+            return Ok(StatusFilter::AwaitingPart);
+        }
+        TicketStatus::parse(raw)
+            .map(StatusFilter::Status)
+            .map_err(|error| {
+                DomainError::new(
+                    error.field,
+                    format!(
+                        "{}, or {} (open tickets whose part is on order)",
+                        error.message,
+                        Self::AWAITING_PART
+                    ),
+                )
+            })
+    }
+}
+
 /// `GET /api/v1/tickets?status=&hub=`
 pub async fn list_tickets(
     store: web::Data<Store>,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = TicketFilter {
-        status: query
-            .status
-            .as_deref()
-            .map(TicketStatus::parse)
-            .transpose()?,
-        region: query.hub.as_deref().map(str::parse::<Region>).transpose()?,
+    let status = query
+        .status
+        .as_deref()
+        .map(StatusFilter::parse)
+        .transpose()?;
+    let region = query.hub.as_deref().map(str::parse::<Region>).transpose()?;
+    let tickets = match status {
+        None => {
+            store
+                .tickets(TicketFilter {
+                    status: None,
+                    region,
+                })
+                .await?
+        }
+        Some(StatusFilter::Status(status)) => {
+            store
+                .tickets(TicketFilter {
+                    status: Some(status),
+                    region,
+                })
+                .await?
+        }
+        Some(StatusFilter::AwaitingPart) => {
+            let ordered: HashSet<TicketId> = store
+                .pending_orders()
+                .await?
+                .into_iter()
+                .map(|order| order.ticket_id)
+                .collect();
+            let mut open = store
+                .tickets(TicketFilter {
+                    status: Some(TicketStatus::Open),
+                    region,
+                })
+                .await?;
+            open.retain(|ticket| ordered.contains(ticket.id()));
+            open
+        }
     };
-    let tickets: Vec<TicketResponse> = store
-        .tickets(filter)
-        .await?
-        .iter()
-        .map(TicketResponse::from)
-        .collect();
+    let tickets: Vec<TicketResponse> = tickets.iter().map(TicketResponse::from).collect();
     Ok(HttpResponse::Ok().json(TicketList {
         count: tickets.len(),
         tickets,

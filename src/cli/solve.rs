@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::settings::Settings;
 use crate::vroom::{self, Overrides};
 
 /// Problem formats `ruyi solve` reads.
@@ -34,7 +35,7 @@ pub struct SolveArgs {
     pub input: PathBuf,
 }
 
-pub fn run(args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(settings: &Settings, args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
     let answer = match args.format {
@@ -43,6 +44,7 @@ pub fn run(args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             &Overrides {
                 time_limit: args.time_limit,
                 seed: args.seed,
+                travel: settings.travel,
             },
         )
         .with_context(|| format!("solving {}", args.input.display()))?,

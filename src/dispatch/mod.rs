@@ -43,8 +43,8 @@ mod translate;
 mod triage;
 
 pub use assignment::{
-    Assignment, AssignmentOptions, DEFERRAL_COST, MAX_CANDIDATES, assign, available_seconds,
-    initial_routes,
+    Assignment, AssignmentOptions, DEFERRAL_COST, MAX_CANDIDATES, MipFailure, assign,
+    available_seconds, initial_routes,
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
 pub use day::{HubDay, PlanOptions};

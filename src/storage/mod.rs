@@ -23,7 +23,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
-use crate::domain::DomainError;
+use crate::domain::{DomainError, TicketId};
 
 pub use rosters::StoredRoute;
 pub use tickets::TicketFilter;
@@ -48,7 +48,7 @@ pub enum StorageError {
     #[error(transparent)]
     Invalid(#[from] DomainError),
     #[error("ticket {0} already exists")]
-    DuplicateTicket(String),
+    DuplicateTicket(TicketId),
     /// A roster takes a part its stock point no longer holds (another plan
     /// took the last unit first); nothing of the roster is stored.
     #[error("no {part} left in stock at {base}")]

@@ -78,7 +78,7 @@ pub(super) use next_ticket_id;
 pub(super) fn duplicate_or(error: sqlx::Error, id: &TicketId) -> StorageError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StorageError::DuplicateTicket(id.to_string())
+            StorageError::DuplicateTicket(id.clone())
         }
         _ => StorageError::Database(error),
     }

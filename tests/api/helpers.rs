@@ -2,7 +2,8 @@
 //! with the small network loaded, and a typed client for it.
 
 use reqwest::{Client, Response};
-use ruyi::api::{ApiSettings, Application};
+use ruyi::api::Application;
+use ruyi::settings::{Database, DatabaseUrl, Settings};
 use ruyi::storage::Store;
 use serde_json::Value;
 
@@ -19,10 +20,10 @@ pub struct TestApp {
 /// [`fresh_database`]). The database guard must outlive the test.
 pub async fn spawn_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> {
     let database = fresh_database(backend).await?;
-    let application = Application::build(ApiSettings {
-        host: "127.0.0.1".to_string(),
+    let application = Application::build(&Settings {
+        database: Database::Url(DatabaseUrl::parse(&database.url).expect("a test database URL")),
         port: 0,
-        database_url: database.url.clone(),
+        ..Settings::default()
     })
     .await
     .expect("build the application");

@@ -6,6 +6,7 @@ mod helpers;
 
 mod engineers;
 mod escalations;
+mod faults;
 mod health;
 mod insertions;
 mod rosters;

@@ -217,9 +217,15 @@ async fn tickets_planned_for_tomorrow_stay_open_and_carry_over() {
         async move { store.ticket(&id).await.unwrap().unwrap().status() }
     };
 
-    let monday_roster = ruyi::service::plan_and_store(&store, Region::East, monday(), &options())
-        .await
-        .unwrap();
+    let monday_roster = ruyi::service::plan_and_store(
+        &store,
+        Region::East,
+        monday(),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(monday_roster.summary.assigned, 1);
     assert_eq!(monday_roster.summary.tomorrow_planned, 1);
     let visited = monday_roster.routes[0].visits[0].ticket_id.clone();
@@ -245,9 +251,15 @@ async fn tickets_planned_for_tomorrow_stay_open_and_carry_over() {
     assert_eq!(open.len(), 2);
 
     let tuesday = monday() + chrono::Days::new(1);
-    let tuesday_roster = ruyi::service::plan_and_store(&store, Region::East, tuesday, &options())
-        .await
-        .unwrap();
+    let tuesday_roster = ruyi::service::plan_and_store(
+        &store,
+        Region::East,
+        tuesday,
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(tuesday_roster.summary.tickets, 2, "only the open tickets");
     assert_eq!(tuesday_roster.summary.assigned, 1);
     let tuesday_visit = &tuesday_roster.routes[0].visits[0];

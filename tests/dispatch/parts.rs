@@ -133,9 +133,15 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
         .await
         .unwrap();
 
-    let monday = plan_and_store(&store, Region::East, date(30), &options())
-        .await
-        .unwrap();
+    let monday = plan_and_store(
+        &store,
+        Region::East,
+        date(30),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     // The severity-2 swap is the more urgent: it gets the unit and an
     // engineer of the station holding it.
     let (route, visit) = visit_of(&monday, "T20261130-00002").expect("the urgent swap is served");
@@ -187,9 +193,15 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
     assert_eq!(store.pending_orders().await.unwrap().len(), 1);
 
     // Tuesday: the part is still travelling, so no visit, and the reason says so.
-    let tuesday = plan_and_store(&store, Region::East, date(1), &options())
-        .await
-        .unwrap();
+    let tuesday = plan_and_store(
+        &store,
+        Region::East,
+        date(1),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     assert!(visit_of(&tuesday, "T20261130-00001").is_none());
     let waiting = tuesday
         .unassigned
@@ -206,9 +218,15 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
 
     // Thursday: the part has arrived at the station it was sent to; the
     // repair visit (full length) goes out from there, no stock is touched.
-    let thursday = plan_and_store(&store, Region::East, date(3), &options())
-        .await
-        .unwrap();
+    let thursday = plan_and_store(
+        &store,
+        Region::East,
+        date(3),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     let (route, repair) = visit_of(&thursday, "T20261130-00001").expect("the repair visit");
     assert_eq!(
         base_of(&network, route),
