@@ -26,6 +26,8 @@
 //! - [`service`]: the steps the API and the CLI share (plan a hub's day
 //!   from storage and store the roster).
 //! - [`cli`]: the `ruyi` command line.
+//! - [`clock`]: where "now" comes from (the system clock, or one a test
+//!   sets).
 //! - [`benchmark`]: readers for the Solomon / Gehring & Homberger VRPTW
 //!   instances and best-known tables, kept outside the core.
 //! - [`rng`]: the seeded random number generator every seeded part uses.
@@ -36,6 +38,7 @@
 pub mod api;
 pub mod benchmark;
 pub mod cli;
+pub mod clock;
 pub mod coverage;
 pub mod dispatch;
 pub mod domain;

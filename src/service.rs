@@ -1,6 +1,8 @@
 //! Application services: the steps the API and the CLI both take, joining
 //! storage and dispatch so neither boundary re-implements them.
 
+pub mod sla;
+
 use chrono::NaiveDate;
 
 use crate::dispatch::triage::CallCenter;

@@ -8,9 +8,13 @@
 mod engineers;
 mod error;
 mod escalations;
+mod events;
 mod health;
+mod listings;
+mod reports;
 mod rosters;
 mod simulations;
+mod ticket_view;
 mod tickets;
 mod vroom;
 
@@ -21,9 +25,32 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 pub use error::ApiError;
+pub use events::{EventError, EventRequest, parse_event_json};
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 
+use crate::clock::Clock;
 use crate::storage::{StorageError, Store};
+
+/// What the live endpoints (events, ticket clocks, today's state) need
+/// besides the store: where "now" comes from, and how far ahead of it an
+/// engineer's phone clock may run.
+#[derive(Debug, Clone)]
+pub struct LiveSettings {
+    pub clock: Clock,
+    pub max_clock_skew: chrono::Duration,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            clock: Clock::system(),
+            max_clock_skew: chrono::Duration::minutes(DEFAULT_CLOCK_SKEW_MINUTES),
+        }
+    }
+}
+
+/// How far in the future an event's time may be, by default.
+pub const DEFAULT_CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// Where to listen and which database to use.
 #[derive(Debug, Clone)]
@@ -51,20 +78,40 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies migrations and binds the listener.
     pub async fn build(settings: ApiSettings) -> Result<Self, StartupError> {
+        Self::build_live(settings, LiveSettings::default()).await
+    }
+
+    /// [`Application::build`] with the given clock and clock skew.
+    pub async fn build_live(
+        settings: ApiSettings,
+        live: LiveSettings,
+    ) -> Result<Self, StartupError> {
         let store = Store::connect(&settings.database_url).await?;
         store.migrate().await?;
-        Self::with_store(&settings.host, settings.port, store)
+        Self::with_store_live(&settings.host, settings.port, store, live)
     }
 
     /// Binds the listener for an already prepared store.
     pub fn with_store(host: &str, port: u16, store: Store) -> Result<Self, StartupError> {
+        Self::with_store_live(host, port, store, LiveSettings::default())
+    }
+
+    /// [`Application::with_store`] with the given clock and clock skew.
+    pub fn with_store_live(
+        host: &str,
+        port: u16,
+        store: Store,
+        live: LiveSettings,
+    ) -> Result<Self, StartupError> {
         let listener = TcpListener::bind((host, port))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(store.clone());
+        let live = web::Data::new(live);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
+                .app_data(live.clone())
                 .app_data(web::QueryConfig::default().error_handler(|error, _| {
                     ApiError::bad_request("query", error.to_string()).into()
                 }))
@@ -73,6 +120,23 @@ impl Application {
                     web::scope("/api/v1")
                         .route("/tickets", web::post().to(tickets::create_ticket))
                         .route("/tickets", web::get().to(tickets::list_tickets))
+                        .route("/tickets/{id}", web::get().to(ticket_view::get_ticket))
+                        .route(
+                            "/tickets/{id}/record",
+                            web::get().to(ticket_view::service_record),
+                        )
+                        .route(
+                            "/call-center/follow-ups",
+                            web::get().to(ticket_view::follow_ups),
+                        )
+                        .route("/reports/sla", web::get().to(reports::sla))
+                        .route("/hubs/{hub}/rosters", web::get().to(listings::hub_rosters))
+                        .route("/engineers", web::get().to(events::list_engineers))
+                        .route("/engineers/{id}/events", web::post().to(events::post_event))
+                        .route(
+                            "/engineers/{id}/events",
+                            web::get().to(events::engineer_events),
+                        )
                         .route(
                             "/tickets/{id}/escalation",
                             web::get().to(escalations::ticket_escalation),

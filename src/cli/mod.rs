@@ -3,12 +3,15 @@
 
 mod bench;
 mod bench_dispatch;
+mod bench_events;
 mod coverage;
 mod demo;
+mod events;
 mod generate;
 mod import;
 mod migrate;
 mod plan;
+mod report;
 mod serve;
 mod solve;
 
@@ -57,9 +60,16 @@ pub enum Command {
     /// Solve a problem document in another tool's format (VROOM's JSON) and
     /// answer in that format; no database needed.
     Solve(solve::SolveArgs),
-    /// Benchmarks (route quality against best-known solutions).
+    /// Benchmarks (route quality against best-known solutions, event
+    /// throughput).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Engineers' status events: replay an event file.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
+    /// Reports computed from what happened (the SLA report).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// The SQLite file used when no `DATABASE_URL` is given.
@@ -83,7 +93,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
         Command::Solve(args) => solve::run(args, &mut out),
-        Command::Bench(command) => bench::run(command, &mut out),
+        Command::Bench(command) => bench::run(command, cli.database_url.as_deref(), &mut out),
+        Command::Events(command) => events::run(&database_url, command, &mut out),
+        Command::Report(command) => report::run(&database_url, command, &mut out),
         Command::Coverage(command) => coverage::run(command, &mut out),
     }
 }

@@ -1,6 +1,6 @@
 use anyhow::Context;
 
-use crate::api::Application;
+use crate::api::{Application, LiveSettings};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -10,6 +10,10 @@ pub struct ServeArgs {
     /// Address to bind.
     #[arg(long, env = "RUYI_HOST", default_value = "127.0.0.1")]
     pub host: String,
+    /// How far in the future (minutes) an engineer's event may be dated:
+    /// phone clocks run a little ahead.
+    #[arg(long, env = "RUYI_CLOCK_SKEW_MINUTES", default_value_t = crate::api::DEFAULT_CLOCK_SKEW_MINUTES)]
+    pub clock_skew: i64,
 }
 
 /// `ruyi serve`: connect, migrate, load the shipped network into an empty
@@ -18,7 +22,11 @@ pub fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let store = super::open_store(database_url).await?;
-        let application = Application::with_store(&args.host, args.port, store)?;
+        let live = LiveSettings {
+            max_clock_skew: chrono::Duration::minutes(args.clock_skew.max(0)),
+            ..LiveSettings::default()
+        };
+        let application = Application::with_store_live(&args.host, args.port, store, live)?;
         application.run_until_stopped().await?;
         anyhow::Ok(())
     })

@@ -6,8 +6,10 @@
 
 mod engineer;
 mod error;
+pub mod event;
 mod geo_point;
 mod ids;
+pub mod lifecycle;
 mod network;
 mod region;
 mod roster;
@@ -19,8 +21,10 @@ mod time_window;
 
 pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
 pub use error::DomainError;
+pub use event::{Activity, EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome};
 pub use geo_point::GeoPoint;
-pub use ids::{EngineerId, PartCode, StationId, TicketId};
+pub use ids::{EngineerId, EventId, PartCode, StationId, TicketId};
+pub use lifecycle::{SlaClocks, Stage, TicketLifecycle};
 pub use network::{City, Hub, Station, Tier};
 pub use region::Region;
 pub use roster::{
@@ -30,5 +34,5 @@ pub use roster::{
 pub use severity::Severity;
 pub use skill::{Skill, SkillSet};
 pub use sla::{ServiceHours, SlaDeadlines, SlaPolicy};
-pub use ticket::{Ticket, TicketStatus};
+pub use ticket::{Ticket, TicketContact, TicketStatus};
 pub use time_window::{TimeWindow, service_offset};

@@ -163,17 +163,31 @@ impl Store {
         Ok(Some(Stock::new(lines)))
     }
 
-    /// Parts ordered for still-open tickets, the latest order per ticket.
+    /// Parts ordered for still-open tickets, the latest order per ticket:
+    /// by rosters, then by finished visits (`needs_part`, in `part_orders`,
+    /// where a part reserved at the engineer's own stock point counts as
+    /// an order that has arrived there).
     pub async fn pending_orders(&self) -> Result<Vec<PendingOrder>, StorageError> {
         let rows: Vec<PartRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&format!(
+            let mut rows: Vec<PartRow> = sqlx::query_as(&format!(
                 "SELECT p.{} FROM roster_parts p JOIN tickets t ON t.id = p.ticket_id \
                  WHERE p.action = 'ordered' AND t.status = $1 ORDER BY p.roster_id",
                 PART_COLUMNS.replace(", ", ", p.")
             ))
             .bind(TicketStatus::Open.code())
             .fetch_all(pool)
-            .await?
+            .await?;
+            rows.extend(
+                sqlx::query_as::<_, PartRow>(&format!(
+                    "SELECT p.{} FROM part_orders p JOIN tickets t ON t.id = p.ticket_id \
+                     WHERE t.status = $1 ORDER BY p.arrives_at, p.event_id",
+                    PART_COLUMNS.replace(", ", ", p.")
+                ))
+                .bind(TicketStatus::Open.code())
+                .fetch_all(pool)
+                .await?,
+            );
+            rows
         });
         let mut orders: Vec<PendingOrder> = Vec::new();
         for row in rows {

@@ -6,7 +6,9 @@ mod helpers;
 
 mod engineers;
 mod escalations;
+mod events;
 mod health;
 mod insertions;
 mod rosters;
+mod sla_report;
 mod tickets;

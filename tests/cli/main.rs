@@ -2,4 +2,5 @@
 //! pair, and generate / import / plan with a broken file refused whole.
 
 mod demo;
+mod events;
 mod plan;
