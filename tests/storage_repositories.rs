@@ -557,7 +557,10 @@ fn rules() -> EventRules {
 async fn events_are_read_by_engineer_ticket_and_time_and_the_log_is_append_only(store: Store) {
     load_small_network(&store).await;
     let t1 = ticket("T1", Region::East);
-    store.insert_tickets(&[t1.clone()]).await.unwrap();
+    store
+        .insert_tickets(std::slice::from_ref(&t1))
+        .await
+        .unwrap();
     store
         .save_roster(&roster(&[&t1], &[], monday_morning()))
         .await

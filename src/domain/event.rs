@@ -447,9 +447,13 @@ pub struct EventCheck<'a> {
     pub now: DateTime<Utc>,
     /// How far in the future a phone's clock may run.
     pub max_skew: Duration,
-    /// The engineer's stored events before this one (at least those of the
-    /// last day), in stored order.
+    /// The engineer's stored events before this one, in stored order: at
+    /// least the last that changed what they are doing (`shift_started`,
+    /// `en_route`, `arrived`, `finished`, `shift_ended`).
     pub previous: &'a [EngineerEvent],
+    /// The time of the engineer's latest stored event, when `previous`
+    /// does not end with it.
+    pub last_at: Option<DateTime<Utc>>,
     /// The tickets on the engineer's published route for the event's day;
     /// `None` when the engineer has no route that day.
     pub route: Option<&'a [TicketId]>,
@@ -475,7 +479,12 @@ pub fn check_event(
             ),
         });
     }
-    if let Some(last) = check.previous.iter().map(|e| e.at).max()
+    if let Some(last) = check
+        .previous
+        .iter()
+        .map(|e| e.at)
+        .chain(check.last_at)
+        .max()
         && at < last
     {
         return Err(EventRefusal::Unprocessable {
@@ -676,6 +685,7 @@ mod tests {
             now: at(12, 0),
             max_skew: Duration::minutes(5),
             previous,
+            last_at: None,
             route: Some(route),
         }
     }

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::parts::take_unit;
+use super::rosters::RemoteRow;
 use super::{StorageError, Store, on_pool};
 use crate::dispatch::parts::{MAKER, Stock, StockPoint, allocate};
 use crate::domain::event::{
@@ -21,8 +23,8 @@ use crate::domain::event::{
 };
 use crate::domain::lifecycle::{PlannedVisit, TicketHistory, TicketLifecycle};
 use crate::domain::{
-    EngineerId, EventId, PartAction, PartCode, Region, RemoteAttempt, RemoteOutcome, Ticket,
-    TicketId, TicketStatus, service_offset,
+    EngineerId, EventId, PartAction, PartCode, Region, RemoteAttempt, Ticket, TicketId,
+    TicketStatus, service_offset,
 };
 
 /// An event as the client sent it, checked, with the raw body kept to
@@ -207,14 +209,16 @@ macro_rules! record_event {
                 .bind(engineer)
                 .fetch_one(&mut *$tx)
                 .await?;
-        let since = last.map_or(event.at, |last| last.min(event.at)) - Duration::hours(24);
+        // What the engineer is doing is told by their latest event of a
+        // kind that changes it; positions and unavailable windows between
+        // do not matter to the checks.
         let previous = events_from(
             sqlx::query_as::<_, EventRow>(&format!(
-                "SELECT {EVENT_COLUMNS} FROM engineer_events \
-                 WHERE engineer_id = $1 AND at >= $2 ORDER BY at, seq"
+                "SELECT {EVENT_COLUMNS} FROM engineer_events WHERE engineer_id = $1 \
+                 AND kind IN ('shift_started', 'en_route', 'arrived', 'finished', 'shift_ended') \
+                 ORDER BY at DESC, seq DESC LIMIT 1"
             ))
             .bind(engineer)
-            .bind(since)
             .fetch_all(&mut *$tx)
             .await?,
         )?;
@@ -260,6 +264,7 @@ macro_rules! record_event {
             now: rules.now,
             max_skew: rules.max_skew,
             previous: &previous,
+            last_at: last,
             route: (!route.is_empty()).then_some(&route[..]),
         };
         if let Err(refusal) = check_event(&check, event.at, &event.kind) {
@@ -319,15 +324,7 @@ macro_rules! record_event {
                     Some(base) if already == 0 => (base, "planned"),
                     _ => {
                         if stock_tracked > 0 {
-                            let taken = sqlx::query(
-                                "UPDATE part_stock SET quantity = quantity - 1 \
-                                 WHERE base = $1 AND part = $2 AND quantity > 0",
-                            )
-                            .bind(at_base.code())
-                            .bind(part.as_str())
-                            .execute(&mut *$tx)
-                            .await?
-                            .rows_affected();
+                            let taken = take_unit!(&mut *$tx, at_base.code(), part.as_str());
                             if taken == 0 {
                                 return Ok(Err(EventRefusal::Conflict {
                                     field: "parts_used",
@@ -415,15 +412,8 @@ macro_rules! record_event {
                         )?;
                         if let Some(plan) = order {
                             if plan.source != MAKER {
-                                let taken = sqlx::query(
-                                    "UPDATE part_stock SET quantity = quantity - 1 \
-                                     WHERE base = $1 AND part = $2 AND quantity > 0",
-                                )
-                                .bind(&plan.source)
-                                .bind(plan.part.as_str())
-                                .execute(&mut *$tx)
-                                .await?
-                                .rows_affected();
+                                let taken =
+                                    take_unit!(&mut *$tx, &plan.source, plan.part.as_str());
                                 if taken == 0 {
                                     return Err(StorageError::OutOfStock {
                                         base: plan.source.clone(),
@@ -776,26 +766,26 @@ impl Store {
         let far = chrono::TimeZone::with_ymd_and_hms(&Utc, 9999, 12, 31, 0, 0, 0)
             .single()
             .expect("a valid date");
-        let rows: Vec<(String, String, DateTime<Utc>, DateTime<Utc>, String)> =
-            on_pool!(self, |pool| sqlx::query_as(
-                "SELECT ticket_id, kind, due_at, scheduled_at, event_id FROM follow_ups \
-                 WHERE due_at <= $1 ORDER BY due_at, ticket_id"
-            )
-            .bind(due_by.unwrap_or(far).min(far))
-            .fetch_all(pool)
-            .await?);
+        let rows: Vec<FollowUpRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT ticket_id, kind, due_at, scheduled_at, event_id FROM follow_ups \
+             WHERE due_at <= $1 ORDER BY due_at, ticket_id"
+        )
+        .bind(due_by.unwrap_or(far).min(far))
+        .fetch_all(pool)
+        .await?);
         rows.into_iter()
-            .map(|(ticket_id, kind, due_at, scheduled_at, event_id)| {
+            .map(|row| {
                 let bad = |column, message: String| {
                     StorageError::invalid_row("follow_ups", column, message)
                 };
                 Ok(FollowUp {
-                    ticket_id: TicketId::parse(ticket_id)
+                    ticket_id: TicketId::parse(row.ticket_id)
                         .map_err(|e| bad("ticket_id", e.message))?,
-                    kind,
-                    due_at,
-                    scheduled_at,
-                    event_id: EventId::parse(event_id).map_err(|e| bad("event_id", e.message))?,
+                    kind: row.kind,
+                    due_at: row.due_at,
+                    scheduled_at: row.scheduled_at,
+                    event_id: EventId::parse(row.event_id)
+                        .map_err(|e| bad("event_id", e.message))?,
                 })
             })
             .collect()
@@ -948,13 +938,12 @@ pub struct RosterRevision {
 }
 
 #[derive(sqlx::FromRow)]
-struct RemoteRow {
+struct FollowUpRow {
     ticket_id: String,
-    agent: i64,
-    start_at: DateTime<Utc>,
-    end_at: DateTime<Utc>,
-    outcome: String,
-    responded_in_time: bool,
+    kind: String,
+    due_at: DateTime<Utc>,
+    scheduled_at: DateTime<Utc>,
+    event_id: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -1037,19 +1026,7 @@ fn assemble(
         let Some(history) = by_ticket.get_mut(&row.ticket_id) else {
             continue;
         };
-        let invalid =
-            |column, message: String| StorageError::invalid_row("roster_remote", column, message);
-        history.remote.push(RemoteAttempt {
-            ticket_id: history.ticket.id().clone(),
-            agent: u32::try_from(row.agent).map_err(|_| invalid("agent", row.agent.to_string()))?,
-            start: row.start_at,
-            end: row.end_at,
-            outcome: match row.outcome.as_str() {
-                "resolved" => RemoteOutcome::Resolved,
-                _ => RemoteOutcome::Dispatched,
-            },
-            responded_in_time: row.responded_in_time,
-        });
+        history.remote.push(row.into_domain()?);
     }
     // (ticket, hub, date) → (first planned, newest row)
     let mut days: BTreeMap<(String, String, NaiveDate), (DateTime<Utc>, PlannedRow)> =

@@ -33,6 +33,23 @@ struct PartRow {
 
 const PART_COLUMNS: &str = "ticket_id, part, base, source, action, arrives_at, detail";
 
+/// Takes one unit of `$part` out of the stock at `$base` on `$executor`,
+/// never below zero; evaluates to the rows changed (0: none left).
+macro_rules! take_unit {
+    ($executor:expr, $base:expr, $part:expr) => {
+        sqlx::query(
+            "UPDATE part_stock SET quantity = quantity - 1 \
+             WHERE base = $1 AND part = $2 AND quantity > 0",
+        )
+        .bind($base)
+        .bind($part)
+        .execute($executor)
+        .await?
+        .rows_affected()
+    };
+}
+pub(crate) use take_unit;
+
 /// Records a roster's part plans and takes their units out of stock, on the
 /// roster's transaction `$tx`. An ordered part's ticket goes back to `open`:
 /// today's visit only diagnoses, the repair visit is still to plan.
@@ -64,15 +81,8 @@ macro_rules! save_roster_parts {
             .execute(&mut *$tx)
             .await?;
             if earlier == 0 && plan.source != $crate::dispatch::parts::MAKER {
-                let taken = sqlx::query(
-                    "UPDATE part_stock SET quantity = quantity - 1 \
-                     WHERE base = $1 AND part = $2 AND quantity > 0",
-                )
-                .bind(&plan.source)
-                .bind(plan.part.as_str())
-                .execute(&mut *$tx)
-                .await?
-                .rows_affected();
+                let taken =
+                    $crate::storage::parts::take_unit!(&mut *$tx, &plan.source, plan.part.as_str());
                 if taken == 0 {
                     return Err($crate::storage::StorageError::OutOfStock {
                         base: plan.source.clone(),

@@ -556,7 +556,10 @@ async fn the_engineers_of_a_hub_come_with_today_s_state(app: TestApp) {
 async fn the_hub_s_rosters_are_listed_newest_first(app: TestApp) {
     seed_day(&app).await;
     let t3 = ticket("T3", Region::East);
-    app.store.insert_tickets(&[t3.clone()]).await.unwrap();
+    app.store
+        .insert_tickets(std::slice::from_ref(&t3))
+        .await
+        .unwrap();
     let newer = app
         .store
         .save_roster(&roster(
