@@ -330,7 +330,10 @@ pub async fn post_event(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, EventError> {
-    let engineer = known_engineer(&store, &id).await?;
+    // Whether the engineer exists is checked inside the event's
+    // transaction (one round trip fewer per event).
+    let engineer = EngineerId::parse(id.as_str())
+        .map_err(|_| ApiError::NotFound(format!("no engineer {id}")))?;
     let request: EventRequest = parse_json(&body)?;
     let canonical: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("body", e.to_string()))?;
@@ -346,6 +349,9 @@ pub async fn post_event(
     match store.record_event(&new, &rules).await? {
         Ok(Recorded::Created(event)) => Ok(HttpResponse::Created().json(to_local_json(&event)?)),
         Ok(Recorded::Repeated(event)) => Ok(HttpResponse::Ok().json(to_local_json(&event)?)),
+        Err(refusal) if refusal.field() == "engineer_id" => {
+            Err(ApiError::NotFound(refusal.message().to_string()).into())
+        }
         Err(refusal) => Err(EventError::Refused(refusal)),
     }
 }

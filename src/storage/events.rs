@@ -204,24 +204,29 @@ macro_rules! record_event {
                 route: Vec::new(),
             }));
         };
-        let last: Option<DateTime<Utc>> =
-            sqlx::query_scalar("SELECT MAX(at) FROM engineer_events WHERE engineer_id = $1")
-                .bind(engineer)
-                .fetch_one(&mut *$tx)
-                .await?;
-        // What the engineer is doing is told by their latest event of a
-        // kind that changes it; positions and unavailable windows between
-        // do not matter to the checks.
-        let previous = events_from(
-            sqlx::query_as::<_, EventRow>(&format!(
-                "SELECT {EVENT_COLUMNS} FROM engineer_events WHERE engineer_id = $1 \
-                 AND kind IN ('shift_started', 'en_route', 'arrived', 'finished', 'shift_ended') \
-                 ORDER BY at DESC, seq DESC LIMIT 1"
-            ))
-            .bind(engineer)
-            .fetch_all(&mut *$tx)
-            .await?,
-        )?;
+        // The engineer's latest event time, and what they are doing: told
+        // by their latest event of a kind that changes it (positions and
+        // unavailable windows between do not matter to the checks). One
+        // round trip for both.
+        let (last, activity): (Option<DateTime<Utc>>, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT MAX(at) FROM engineer_events WHERE engineer_id = $1), \
+             (SELECT payload FROM engineer_events WHERE engineer_id = $1 \
+              AND kind IN ('shift_started', 'en_route', 'arrived', 'finished', 'shift_ended') \
+              ORDER BY at DESC, seq DESC LIMIT 1)",
+        )
+        .bind(engineer)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let previous = match activity {
+            Some(payload) => vec![
+                EventRow {
+                    event_id: String::from("(latest)"),
+                    payload,
+                }
+                .into_domain()?,
+            ],
+            None => Vec::new(),
+        };
         let day = event.at.with_timezone(&service_offset()).date_naive();
         let route: Vec<String> = sqlx::query_scalar(
             "SELECT v.ticket_id FROM roster_visits v WHERE v.kind = 'fault' AND v.route_id = \
@@ -473,6 +478,10 @@ macro_rules! stock_on {
     }};
 }
 
+/// Serialises this process's event transactions on SQLite (one writer
+/// at a time is all SQLite allows anyway).
+static SQLITE_EVENT_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Hours after a ticket closes that its satisfaction call falls due.
 pub const FOLLOW_UP_HOURS: i64 = 24;
 
@@ -586,6 +595,10 @@ impl Store {
     ) -> Result<Result<Vec<Recorded>, (usize, EventRefusal)>, StorageError> {
         match self {
             Store::Sqlite(pool) => {
+                // One event writer at a time in this process: the next is
+                // woken as soon as the last commits, where SQLite's busy
+                // handler would sleep in steps of up to 100 ms.
+                let _writer = SQLITE_EVENT_WRITER.lock().await;
                 // Take the write lock first: a read-then-write transaction
                 // would fail on a stale snapshot under concurrent writers.
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
