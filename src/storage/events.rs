@@ -23,8 +23,8 @@ use crate::domain::event::{
 };
 use crate::domain::lifecycle::{PlannedVisit, TicketHistory, TicketLifecycle};
 use crate::domain::{
-    EngineerId, EventId, PartAction, PartCode, Region, RemoteAttempt, Ticket, TicketId,
-    TicketStatus, service_offset,
+    EngineerId, EventId, PartCode, Region, RemoteAttempt, Ticket, TicketId, TicketStatus,
+    service_offset,
 };
 
 /// An event as the client sent it, checked, with the raw body kept to
@@ -920,20 +920,6 @@ impl Store {
                     .await?,
         });
         Ok(rows)
-    }
-
-    /// The parts a roster reserved or ordered for each of `tickets`, and
-    /// those ordered by finished visits, newest last: what an engineer
-    /// must bring or what a diagnosis waits for.
-    pub async fn part_plans_of(
-        &self,
-        roster_id: i64,
-    ) -> Result<BTreeMap<TicketId, (PartCode, PartAction)>, StorageError> {
-        let plans = self.roster_parts(roster_id).await?;
-        Ok(plans
-            .into_iter()
-            .map(|plan| (plan.ticket_id, (plan.part, plan.action)))
-            .collect())
     }
 }
 
