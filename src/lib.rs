@@ -40,6 +40,8 @@
 //!   checked once at start-up and handed on as values; nothing else reads
 //!   the environment.
 //! - [`cli`]: the `ruyi` command line.
+//! - [`clock`]: where "now" comes from (the system clock, or one a test
+//!   sets).
 //! - [`benchmark`]: readers for the Solomon / Gehring & Homberger VRPTW
 //!   instances and best-known tables, kept outside the core.
 //! - [`rng`]: the seeded random number generator every seeded part uses.
@@ -50,6 +52,7 @@
 pub mod api;
 pub mod benchmark;
 pub mod cli;
+pub mod clock;
 pub mod coverage;
 pub mod dispatch;
 pub mod domain;

@@ -3,6 +3,8 @@
 //! two helpers both boundaries need to report well: blocking work that
 //! keeps its request's tracing span, and an error's causes on one line.
 
+pub mod sla;
+
 use chrono::NaiveDate;
 use tokio::task::JoinHandle;
 

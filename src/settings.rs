@@ -35,6 +35,9 @@ pub struct Settings {
     pub ticket_seed: u64,
     /// A `tracing` filter, e.g. `info,highs=error` or `ruyi=debug`.
     pub log_filter: String,
+    /// How far in the future an engineer's event may be dated: phone
+    /// clocks run a little ahead.
+    pub max_clock_skew: chrono::Duration,
 }
 
 /// The documented defaults (see the README's Configuration table).
@@ -49,6 +52,7 @@ impl Default for Settings {
             seed: 1,
             ticket_seed: DEFAULT_TICKET_SEED,
             log_filter: QUIET_LOG.to_string(),
+            max_clock_skew: chrono::Duration::minutes(DEFAULT_CLOCK_SKEW_MINUTES),
         }
     }
 }
@@ -64,6 +68,9 @@ impl Settings {
         }
     }
 }
+
+/// How far in the future (minutes) an event's time may be, by default.
+pub const DEFAULT_CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// The SQLite file used when no database URL is given.
 pub const DEFAULT_DATABASE_FILE: &str = "ruyi.db";
@@ -170,6 +177,7 @@ pub enum Setting {
     CityKm,
     HighwayKmh,
     Log,
+    ClockSkew,
 }
 
 impl Setting {
@@ -188,6 +196,7 @@ impl Setting {
             Setting::CityKm => "city_km",
             Setting::HighwayKmh => "highway_kmh",
             Setting::Log => "log",
+            Setting::ClockSkew => "clock_skew",
         }
     }
 
@@ -209,6 +218,7 @@ impl Setting {
             Setting::CityKm => "RUYI_CITY_KM",
             Setting::HighwayKmh => "RUYI_HIGHWAY_KMH",
             Setting::Log => "RUYI_LOG",
+            Setting::ClockSkew => "RUYI_CLOCK_SKEW_MINUTES",
         }
     }
 }
@@ -238,6 +248,7 @@ pub struct RawSettings {
     pub city_km: Option<String>,
     pub highway_kmh: Option<String>,
     pub log: Option<String>,
+    pub clock_skew: Option<String>,
 }
 
 /// A setting that does not parse or is out of range; the message names the
@@ -360,6 +371,21 @@ impl Settings {
                 format!("{log_filter:?} is not a log filter: {error}"),
             ));
         }
+        let skew = whole(
+            Setting::ClockSkew,
+            &raw.clock_skew,
+            DEFAULT_CLOCK_SKEW_MINUTES as u64,
+        )?;
+        let max_clock_skew = i64::try_from(skew)
+            .ok()
+            .filter(|minutes| *minutes <= 24 * 60)
+            .map(chrono::Duration::minutes)
+            .ok_or_else(|| {
+                refuse(
+                    Setting::ClockSkew,
+                    format!("{skew} minutes is more than a day"),
+                )
+            })?;
         Ok(Settings {
             database,
             host,
@@ -369,6 +395,7 @@ impl Settings {
             seed,
             ticket_seed,
             log_filter,
+            max_clock_skew,
         })
     }
 }

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::coverage::CoverageError;
 use crate::dispatch::DispatchError;
 use crate::dispatch::InsertionError;
-use crate::domain::{DomainError, Region, TicketId};
+use crate::domain::{DomainError, EventId, Region, TicketId};
 use crate::network::NetworkError;
 use crate::service::{ServiceError, error_chain};
 use crate::storage::StorageError;
@@ -115,6 +115,8 @@ impl Resource {
 pub enum Conflict {
     #[error("ticket {0} already exists")]
     DuplicateTicket(TicketId),
+    #[error("event {0} was stored at the same moment by another request")]
+    DuplicateEvent(EventId),
     #[error("no {part} left in stock at {base}; plan the day again")]
     OutOfStock { base: String, part: String },
     #[error(
@@ -154,6 +156,21 @@ pub enum ServerFault {
     /// A blocking task panicked or was cancelled.
     #[error("a blocking task failed")]
     Task(#[from] tokio::task::JoinError),
+    /// A response could not be written out (JSON or CSV).
+    #[error("the response could not be encoded: {0}")]
+    Encode(String),
+}
+
+impl From<serde_json::Error> for ServerFault {
+    fn from(error: serde_json::Error) -> Self {
+        ServerFault::Encode(error.to_string())
+    }
+}
+
+impl From<std::io::Error> for ServerFault {
+    fn from(error: std::io::Error) -> Self {
+        ServerFault::Encode(error.to_string())
+    }
 }
 
 impl From<DomainError> for ApiError {
@@ -174,6 +191,7 @@ impl From<StorageError> for ApiError {
             StorageError::RosterSuperseded { roster, by } => {
                 Conflict::RosterSuperseded { roster, by }.into()
             }
+            StorageError::DuplicateEvent(id) => Conflict::DuplicateEvent(id).into(),
             StorageError::UnsupportedUrl(_)
             | StorageError::Database(_)
             | StorageError::Migrate(_)

@@ -12,9 +12,13 @@
 mod engineers;
 mod error;
 mod escalations;
+mod events;
 mod health;
+mod listings;
+mod reports;
 mod rosters;
 mod simulations;
+mod ticket_view;
 mod tickets;
 mod vroom;
 
@@ -25,10 +29,31 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 pub use error::{ApiError, Conflict, Refusal, Resource, ServerFault};
+pub use events::{EventError, EventRequest, parse_event_json};
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 
+use crate::clock::Clock;
 use crate::settings::Settings;
 use crate::storage::{StorageError, Store};
+
+/// What the live endpoints (events, ticket clocks, today's state) need
+/// besides the store: where "now" comes from, and how far ahead of it an
+/// engineer's phone clock may run.
+#[derive(Debug, Clone)]
+pub struct LiveSettings {
+    pub clock: Clock,
+    pub max_clock_skew: chrono::Duration,
+}
+
+impl LiveSettings {
+    /// The system clock with the settings' skew.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            clock: Clock::system(),
+            max_clock_skew: settings.max_clock_skew,
+        }
+    }
+}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -53,18 +78,30 @@ impl Application {
         Self::with_store(settings, store)
     }
 
-    /// Binds the listener for an already prepared store.
+    /// Binds the listener for an already prepared store, with the system
+    /// clock.
     pub fn with_store(settings: &Settings, store: Store) -> Result<Self, StartupError> {
+        Self::with_store_live(settings, store, LiveSettings::from_settings(settings))
+    }
+
+    /// [`Application::with_store`] with the given clock and clock skew.
+    pub fn with_store_live(
+        settings: &Settings,
+        store: Store,
+        live: LiveSettings,
+    ) -> Result<Self, StartupError> {
         let host = settings.host.as_str();
         let listener = TcpListener::bind((host, settings.port))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(store.clone());
         let settings_data = web::Data::new(settings.clone());
+        let live = web::Data::new(live);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .app_data(settings_data.clone())
+                .app_data(live.clone())
                 .app_data(web::QueryConfig::default().error_handler(|error, _| {
                     ApiError::bad_request("query", error.to_string()).into()
                 }))
@@ -73,6 +110,23 @@ impl Application {
                     web::scope("/api/v1")
                         .route("/tickets", web::post().to(tickets::create_ticket))
                         .route("/tickets", web::get().to(tickets::list_tickets))
+                        .route("/tickets/{id}", web::get().to(ticket_view::get_ticket))
+                        .route(
+                            "/tickets/{id}/record",
+                            web::get().to(ticket_view::service_record),
+                        )
+                        .route(
+                            "/call-center/follow-ups",
+                            web::get().to(ticket_view::follow_ups),
+                        )
+                        .route("/reports/sla", web::get().to(reports::sla))
+                        .route("/hubs/{hub}/rosters", web::get().to(listings::hub_rosters))
+                        .route("/engineers", web::get().to(events::list_engineers))
+                        .route("/engineers/{id}/events", web::post().to(events::post_event))
+                        .route(
+                            "/engineers/{id}/events",
+                            web::get().to(events::engineer_events),
+                        )
                         .route(
                             "/tickets/{id}/escalation",
                             web::get().to(escalations::ticket_escalation),

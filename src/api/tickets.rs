@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::ApiError;
 use crate::domain::{
     City, DomainError, GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy,
-    Ticket, TicketId, TicketStatus, service_offset,
+    Ticket, TicketContact, TicketId, TicketStatus, service_offset,
 };
 use crate::storage::{Store, TicketFilter};
 
@@ -34,6 +34,12 @@ pub struct TicketRequest {
     pub key_customer: bool,
     /// The spare part a swap needs (a catalogue code such as `SRV-PSU`).
     pub part: Option<String>,
+    /// The customer's address, for the engineer.
+    pub address: Option<String>,
+    /// Whom the engineer calls on the way.
+    pub contact_phone: Option<String>,
+    /// The fault in the customer's words.
+    pub fault: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -86,6 +92,12 @@ pub struct TicketResponse {
     pub repaired_by: DateTime<FixedOffset>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 pub(crate) fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -111,6 +123,9 @@ impl From<&Ticket> for TicketResponse {
             on_site_by: local(deadlines.on_site_by),
             repaired_by: local(deadlines.repaired_by),
             part: ticket.part().map(|p| p.to_string()),
+            address: ticket.contact().address.clone(),
+            contact_phone: ticket.contact().contact_phone.clone(),
+            fault: ticket.contact().fault.clone(),
         }
     }
 }
@@ -161,6 +176,7 @@ pub(crate) struct TicketDraft {
     service_minutes: u32,
     sla: SlaPolicy,
     part: Option<PartCode>,
+    contact: TicketContact,
 }
 
 impl TicketDraft {
@@ -193,8 +209,10 @@ impl TicketDraft {
             None => SlaPolicy::default(),
         };
         let part = request.part.as_deref().map(PartCode::parse).transpose()?;
+        let contact = TicketContact::new(request.address, request.contact_phone, request.fault)?;
         Ok(TicketDraft {
             part,
+            contact,
             customer: request.customer,
             site,
             city,
@@ -226,7 +244,7 @@ impl TicketDraft {
             self.service_minutes,
             self.sla,
         )
-        .map(|ticket| ticket.with_part(self.part))
+        .map(|ticket| ticket.with_part(self.part).with_contact(self.contact))
     }
 }
 

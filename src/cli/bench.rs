@@ -17,6 +17,11 @@ pub enum BenchCommand {
     /// Plan a generated national day with Ruyi and with a greedy baseline
     /// (each ticket in report order to the nearest free qualified engineer).
     Dispatch(super::bench_dispatch::DispatchArgs),
+    /// Event throughput: the API in this process over the database
+    /// (`--database-url`, default a fresh SQLite file) driven by
+    /// concurrent clients at a fixed rate; latency percentiles and stored
+    /// rows against acknowledged events.
+    Events(super::bench_events::EventsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +57,7 @@ pub fn run(
     match command {
         BenchCommand::Vrptw(args) => vrptw(args, out),
         BenchCommand::Dispatch(args) => super::bench_dispatch::run(settings, args, out),
+        BenchCommand::Events(args) => super::bench_events::run(settings, args, out),
     }
 }
 

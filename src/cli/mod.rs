@@ -5,12 +5,15 @@
 
 mod bench;
 mod bench_dispatch;
+mod bench_events;
 mod coverage;
 mod demo;
+mod events;
 mod generate;
 mod import;
 mod migrate;
 mod plan;
+mod report;
 mod serve;
 mod solve;
 
@@ -98,9 +101,16 @@ pub enum Command {
     /// Solve a problem document in another tool's format (VROOM's JSON) and
     /// answer in that format; no database needed.
     Solve(solve::SolveArgs),
-    /// Benchmarks (route quality against best-known solutions).
+    /// Benchmarks (route quality against best-known solutions, event
+    /// throughput).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Engineers' status events: replay an event file.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
+    /// Reports computed from what happened (the SLA report).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// The binary: parses the command line, loads the settings (a bad one
@@ -153,7 +163,12 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
         Command::Serve(args) => {
             raw.host = Some(args.host.clone());
             raw.port = Some(args.port.clone());
+            raw.clock_skew = Some(args.clock_skew.clone());
             Some(&args.search)
+        }
+        Command::Events(events::EventsCommand::Import(args)) => {
+            raw.clock_skew = Some(args.clock_skew.clone());
+            None
         }
         Command::Generate(args) => {
             raw.ticket_seed = Some(args.ticket_seed.clone());
@@ -168,6 +183,7 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
             None
         }
         Command::Import(_)
+        | Command::Report(_)
         | Command::Migrate
         | Command::Coverage(_)
         | Command::Solve(_)
@@ -209,6 +225,8 @@ pub fn run(command: Command, settings: &Settings, out: &mut dyn Write) -> anyhow
         Command::Solve(args) => solve::run(settings, args, out),
         Command::Bench(command) => bench::run(settings, command, out),
         Command::Coverage(command) => coverage::run(settings, command, out),
+        Command::Events(command) => events::run(settings, command, out),
+        Command::Report(command) => report::run(settings, command, out),
     }
 }
 

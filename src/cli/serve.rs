@@ -2,7 +2,7 @@ use anyhow::Context;
 
 use super::plan::SearchArgs;
 use crate::api::Application;
-use crate::settings::Settings;
+use crate::settings::{DEFAULT_CLOCK_SKEW_MINUTES, Settings};
 
 /// Where to listen, and how hard to search for the rosters the API plans.
 /// Raw here: [`Settings::load`] checks them.
@@ -16,6 +16,10 @@ pub struct ServeArgs {
     pub host: String,
     #[command(flatten)]
     pub search: SearchArgs,
+    /// How far in the future (minutes) an engineer's event may be dated:
+    /// phone clocks run a little ahead.
+    #[arg(long, env = "RUYI_CLOCK_SKEW_MINUTES", default_value_t = DEFAULT_CLOCK_SKEW_MINUTES.to_string())]
+    pub clock_skew: String,
 }
 
 /// `ruyi serve`: connect, migrate, load the shipped network into an empty

@@ -48,12 +48,16 @@ pub use assignment::{
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
 pub use day::{HubDay, PlanOptions};
-pub use escalation::{Escalation, Notice, Role, Step, escalation, ladder};
+pub use escalation::{
+    Escalation, Notice, Role, Step, escalation, escalation_with_lifecycle, ladder,
+};
 pub use insertion::{
     CHANGE_TOLERANCE_SECONDS, Change, Insertion, InsertionError, InsertionRequest, Placement,
     insert_emergency,
 };
-pub use parts::{Allocation, DIAGNOSIS_MINUTES, MAKER_DAYS, PartNeed, allocate};
+pub use parts::{
+    Allocation, DIAGNOSIS_MINUTES, MAKER_DAYS, PartNeed, allocate, order_missing_part,
+};
 pub use preventive::{
     ANALYSIS_MINUTES, ANALYSIS_SKILL, PreventiveReport, WithPreventive, fill_slack,
 };

@@ -12,7 +12,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{PartAction, PartPlan, PartSource, PendingOrder, Stock, StockPoint, Ticket};
+use crate::domain::{
+    MissingPart, PartAction, PartCode, PartPlan, PartSource, PendingOrder, Region, Stock,
+    StockPoint, Ticket, TicketId, service_offset,
+};
 
 /// Days a part ordered from the maker takes to reach a station.
 pub const MAKER_DAYS: i64 = 3;
@@ -82,52 +85,92 @@ pub fn allocate(
             continue;
         }
         let points = reach(ticket);
-        if let Some(at) = points.iter().find(|at| stock.take(at, &part)) {
-            plans.push(PartPlan {
-                ticket_id: ticket.id().clone(),
-                part: part.clone(),
-                action: PartAction::Reserved,
-                base: at.clone(),
-                source: PartSource::Stock(at.clone()),
-                arrives_at: None,
-                detail: format!("{part} taken from the stock at {}", at.code()),
-            });
-            needs[index] = Some(PartNeed::From(at.clone()));
-            continue;
-        }
-        // Nothing in reach: deliver to the nearest point that may serve it.
-        let Some(deliver_to) = points.first() else {
+        let Some(plan) = part_plan(
+            (ticket.id(), &part, ticket.region()),
+            &points,
+            &mut stock,
+            delivery,
+        ) else {
             continue;
         };
-        let hub = StockPoint::Hub(ticket.region());
-        let (arrives_at, source, words) = if stock.take(&hub, &part) {
-            (
-                delivery + Duration::days(1),
-                PartSource::Stock(hub),
-                format!("the {} hub's warehouse", ticket.region()),
-            )
-        } else {
-            (
-                delivery + Duration::days(MAKER_DAYS),
-                PartSource::Maker,
-                "the maker".to_string(),
-            )
-        };
-        plans.push(PartPlan {
-            ticket_id: ticket.id().clone(),
-            part: part.clone(),
-            action: PartAction::Ordered,
-            base: deliver_to.clone(),
-            source,
-            arrives_at: Some(arrives_at),
-            detail: format!(
-                "no {part} in reach: ordered from {words} to {}; today's visit diagnoses, the repair visit follows once it arrives",
-                deliver_to.code()
-            ),
+        needs[index] = Some(match plan.action {
+            PartAction::Reserved => PartNeed::From(plan.base.clone()),
+            PartAction::Ordered => PartNeed::Diagnosis,
         });
-        needs[index] = Some(PartNeed::Diagnosis);
+        plans.push(plan);
     }
     Allocation { needs, plans }
+}
+
+/// One swap's part: a unit from the first of `points` that holds one
+/// (reserved there), or, with none in reach, ordered to the nearest point —
+/// from the region hub's warehouse, arriving the morning after
+/// `delivery`, else from the maker, [`MAKER_DAYS`] later. The unit leaves
+/// `stock` either way. `None` when no point may serve the ticket at all.
+fn part_plan(
+    (ticket_id, part, region): (&TicketId, &PartCode, Region),
+    points: &[StockPoint],
+    stock: &mut Stock,
+    delivery: DateTime<Utc>,
+) -> Option<PartPlan> {
+    if let Some(at) = points.iter().find(|at| stock.take(at, part)) {
+        return Some(PartPlan {
+            ticket_id: ticket_id.clone(),
+            part: part.clone(),
+            action: PartAction::Reserved,
+            base: at.clone(),
+            source: PartSource::Stock(at.clone()),
+            arrives_at: None,
+            detail: format!("{part} taken from the stock at {}", at.code()),
+        });
+    }
+    // Nothing in reach: deliver to the nearest point that may serve it.
+    let deliver_to = points.first()?;
+    let hub = StockPoint::Hub(region);
+    let (arrives_at, source, words) = if stock.take(&hub, part) {
+        (
+            delivery + Duration::days(1),
+            PartSource::Stock(hub),
+            format!("the {region} hub's warehouse"),
+        )
+    } else {
+        (
+            delivery + Duration::days(MAKER_DAYS),
+            PartSource::Maker,
+            "the maker".to_string(),
+        )
+    };
+    Some(PartPlan {
+        ticket_id: ticket_id.clone(),
+        part: part.clone(),
+        action: PartAction::Ordered,
+        base: deliver_to.clone(),
+        source,
+        arrives_at: Some(arrives_at),
+        detail: format!(
+            "no {part} in reach: ordered from {words} to {}; today's visit diagnoses, the repair visit follows once it arrives",
+            deliver_to.code()
+        ),
+    })
+}
+
+/// The part a finished visit found missing (`needs_part`): a unit on the
+/// engineer's own shelf is reserved there for the return visit; otherwise
+/// it is ordered to that shelf, from the hub's warehouse (the morning
+/// after) or the maker — the same rule as a planned swap's, with the
+/// engineer's stock point as the only one in reach. Storage applies the
+/// plan inside the event's transaction.
+pub fn order_missing_part(missing: &MissingPart, stock: &Stock) -> PartPlan {
+    let mut stock = stock.clone();
+    let local = missing.at.with_timezone(&service_offset()).date_naive();
+    let delivery = super::day_origin(local) + Duration::hours(DELIVERY_HOUR);
+    part_plan(
+        (&missing.ticket_id, &missing.part, missing.region),
+        std::slice::from_ref(&missing.at_base),
+        &mut stock,
+        delivery,
+    )
+    .expect("one stock point in reach always gives a plan")
 }
 
 #[cfg(test)]

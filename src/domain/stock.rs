@@ -202,6 +202,23 @@ pub struct PendingOrder {
     pub arrives_at: DateTime<Utc>,
 }
 
+/// A part a finished visit found missing: which ticket, which part, the
+/// ticket's region (whose hub warehouse may send it), the stock point of
+/// the engineer who found it, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingPart {
+    pub ticket_id: TicketId,
+    pub part: PartCode,
+    pub region: Region,
+    pub at_base: StockPoint,
+    pub at: DateTime<Utc>,
+}
+
+/// How a missing part is sourced: the dispatcher's rule, handed to
+/// storage so it can apply it inside the event's transaction without
+/// deciding anything itself.
+pub type MissingPartRule = fn(&MissingPart, &Stock) -> super::PartPlan;
+
 /// The stock a plan draws on and the parts already on order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartsOnHand {

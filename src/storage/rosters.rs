@@ -139,14 +139,37 @@ struct UnassignedRow {
     detail: String,
 }
 
+/// A call-center attempt as stored (`roster_remote`).
 #[derive(sqlx::FromRow)]
-struct RemoteRow {
-    ticket_id: String,
-    agent: i64,
-    start_at: DateTime<Utc>,
-    end_at: DateTime<Utc>,
-    outcome: String,
-    responded_in_time: bool,
+pub(super) struct RemoteRow {
+    pub ticket_id: String,
+    pub agent: i64,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub outcome: String,
+    pub responded_in_time: bool,
+}
+
+impl RemoteRow {
+    pub(super) fn into_domain(self) -> Result<RemoteAttempt, StorageError> {
+        let invalid = |column: &'static str, message: String| {
+            StorageError::invalid_row("roster_remote", column, message)
+        };
+        Ok(RemoteAttempt {
+            ticket_id: TicketId::parse(&self.ticket_id)
+                .map_err(|e| invalid("ticket_id", e.message))?,
+            agent: u32::try_from(self.agent)
+                .map_err(|_| invalid("agent", format!("{} is out of range", self.agent)))?,
+            start: self.start_at,
+            end: self.end_at,
+            outcome: match self.outcome.as_str() {
+                "resolved" => RemoteOutcome::Resolved,
+                "dispatched" => RemoteOutcome::Dispatched,
+                other => return Err(invalid("outcome", format!("{other:?} is unknown"))),
+            },
+            responded_in_time: self.responded_in_time,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -577,25 +600,7 @@ impl Store {
             .collect::<Result<Vec<_>, StorageError>>()?;
         let remote = remote
             .into_iter()
-            .map(|row| {
-                let invalid = |column: &'static str, message: String| {
-                    StorageError::invalid_row("roster_remote", column, message)
-                };
-                Ok(RemoteAttempt {
-                    ticket_id: TicketId::parse(&row.ticket_id)
-                        .map_err(|e| invalid("ticket_id", e.message))?,
-                    agent: u32::try_from(row.agent)
-                        .map_err(|_| invalid("agent", format!("{} is out of range", row.agent)))?,
-                    start: row.start_at,
-                    end: row.end_at,
-                    outcome: match row.outcome.as_str() {
-                        "resolved" => RemoteOutcome::Resolved,
-                        "dispatched" => RemoteOutcome::Dispatched,
-                        other => return Err(invalid("outcome", format!("{other:?} is unknown"))),
-                    },
-                    responded_in_time: row.responded_in_time,
-                })
-            })
+            .map(RemoteRow::into_domain)
             .collect::<Result<Vec<_>, StorageError>>()?;
         let routes = attach_visits(routes, visits)?;
         let preventive_placed = routes

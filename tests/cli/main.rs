@@ -3,5 +3,6 @@
 //! settings checked at start-up.
 
 mod demo;
+mod events;
 mod plan;
 mod settings;
