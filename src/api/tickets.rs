@@ -317,6 +317,10 @@ const SITE_NEAR_KM: f64 = 100.0;
 /// How many nearest city centres a far site's city may be among (a site
 /// in a vast western prefecture may be nearer to a neighbour's seat).
 const SITE_NEAREST_CITIES: usize = 3;
+/// Beyond this distance no site belongs to the city, nearest or not: the
+/// largest prefectures (Haixi, Hulunbuir) reach about 600 km from their
+/// seats.
+const SITE_FAR_KM: f64 = 800.0;
 
 /// Refuses a site implausibly far from the city it names (a Buenos Aires
 /// site with a Beijing adcode), naming the nearest city instead.
@@ -328,10 +332,11 @@ async fn check_site(store: &Store, site: GeoPoint, city: &City) -> Result<(), Ap
     }
     let mut cities = store.cities().await?;
     cities.sort_by(|a, b| km(a.location).total_cmp(&km(b.location)));
-    if cities
-        .iter()
-        .take(SITE_NEAREST_CITIES)
-        .any(|near| near.adcode == city.adcode)
+    if distance <= SITE_FAR_KM
+        && cities
+            .iter()
+            .take(SITE_NEAREST_CITIES)
+            .any(|near| near.adcode == city.adcode)
     {
         return Ok(());
     }

@@ -4,6 +4,7 @@
 mod fixtures;
 mod helpers;
 
+mod abuse;
 mod access;
 mod engineers;
 mod escalations;

@@ -118,3 +118,80 @@ fn a_missing_file_is_reported_once_with_its_cause() {
         "{message}"
     );
 }
+
+#[test]
+fn serve_with_an_unreachable_database_fails_within_5_s_naming_the_url_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on this host: nothing listens, every connection is refused.
+    let url = "postgres://ruyi:hunter2@127.0.0.1:1/ruyi";
+    let started = std::time::Instant::now();
+    let output = ruyi(
+        dir.path(),
+        &[("DATABASE_URL", url)],
+        &["serve", "--port", "0"],
+    );
+    let elapsed = started.elapsed();
+    assert!(!output.status.success());
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("postgres://ruyi:***@127.0.0.1:1/ruyi"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn token_create_prints_the_token_once_list_shows_no_secret_and_revoke_marks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ruyi(
+        dir.path(),
+        &[],
+        &[
+            "token",
+            "create",
+            "--role",
+            "coordinator",
+            "--hub",
+            "east",
+            "--expires",
+            "90d",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let token = stdout
+        .lines()
+        .find(|line| line.starts_with("ruyi_"))
+        .unwrap_or_else(|| panic!("no token printed:\n{stdout}"))
+        .to_string();
+    assert_eq!(token.len(), "ruyi_".len() + 64);
+    assert!(stdout.contains("coordinator of east"), "{stdout}");
+    assert!(stdout.contains("expires"), "{stdout}");
+
+    let list = ruyi(dir.path(), &[], &["token", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(
+        listed.contains("coordinator") && listed.contains("live"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&token[5..]), "the secret is never listed");
+
+    let revoked = ruyi(dir.path(), &[], &["token", "revoke", "1"]);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let list = ruyi(dir.path(), &[], &["token", "list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("revoked"));
+
+    // A coordinator needs a hub; a planner takes none; lifetimes have units.
+    for args in [
+        vec!["token", "create", "--role", "coordinator"],
+        vec!["token", "create", "--role", "planner", "--hub", "east"],
+        vec!["token", "create", "--role", "root"],
+        vec!["token", "create", "--role", "planner", "--expires", "90"],
+        vec!["token", "revoke", "99"],
+    ] {
+        let output = ruyi(dir.path(), &[], &args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(!stderr(&output).is_empty(), "{args:?}");
+    }
+}
