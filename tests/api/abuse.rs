@@ -14,6 +14,8 @@ crate::on_both_databases!(spawn_app;
     implausible_tickets_are_refused_naming_the_field_and_nothing_is_written,
     oversized_bodies_heads_and_wrong_methods_are_json_naming_the_cause,
     cors_is_off_by_default,
+    simulations_are_bounded_by_role_before_they_start,
+    the_openapi_document_and_an_offline_swagger_ui_are_served,
 );
 
 crate::on_both_databases!(spawn_app_with_cors;
@@ -239,4 +241,68 @@ async fn cors_answers_the_configured_origin_only(app: TestApp) {
             .is_none()
     );
     assert!(response.status().is_client_error(), "{}", response.status());
+}
+
+async fn simulations_are_bounded_by_role_before_they_start(app: TestApp) {
+    use ruyi::domain::{Region, Role};
+    let coordinator = app.token(Role::Coordinator(Region::East)).await;
+    let planner = app.token(Role::Planner).await;
+    let simulate = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.request_as(
+                Some(&token),
+                Method::POST,
+                "/api/v1/simulations",
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // A coordinator's replay: at most 7 days and 2,000 tickets a day.
+    let response = simulate(coordinator.clone(), json!({"kind": "replay", "days": 31})).await;
+    expect_error(response, 400, Some("days")).await;
+    let response = simulate(
+        coordinator.clone(),
+        json!({"kind": "replay", "days": 1, "tickets_per_day": 5000}),
+    )
+    .await;
+    expect_error(response, 400, Some("tickets_per_day")).await;
+    // A planner's: 31 days of 5,000 is over the 50,000-ticket total.
+    let response = simulate(
+        planner.clone(),
+        json!({"kind": "replay", "days": 31, "tickets_per_day": 5000}),
+    )
+    .await;
+    let body = expect_error(response, 400, Some("tickets_per_day")).await;
+    assert!(body["error"].as_str().unwrap().contains("50000"), "{body}");
+    let response = simulate(
+        coordinator,
+        json!({"kind": "site", "k": 1, "time_limit": 30}),
+    )
+    .await;
+    expect_error(response, 400, Some("time_limit")).await;
+}
+
+async fn the_openapi_document_and_an_offline_swagger_ui_are_served(app: TestApp) {
+    let response = app
+        .request_as(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let ticket = &document["components"]["schemas"]["TicketRequest"];
+    assert!(ticket["properties"]["customer"].is_object(), "{ticket}");
+    let response = app
+        .request_as(None, Method::GET, "/swagger-ui/", None)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("swagger"), "{page}");
+    // Its scripts come from this server, not a CDN.
+    assert!(!page.contains("https://"), "{page}");
+    let response = app
+        .request_as(None, Method::GET, "/swagger-ui/swagger-ui-bundle.js", None)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
 }
