@@ -5,13 +5,16 @@
 
 pub mod sla;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::task::JoinHandle;
 
 use crate::dispatch::{self, CallCenter, DispatchError, HubDay, PlanOptions};
-use crate::domain::{PartsOnHand, Region, Roster, TicketId, TicketStatus, due_on, key_customers};
+use crate::domain::{
+    EngineerEvent, EngineerId, EngineerState, PartsOnHand, Region, Roster, TicketId, TicketStatus,
+    due_on, key_customers,
+};
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;
 
@@ -112,8 +115,29 @@ pub async fn plan_and_store(
     let due = due_on(&key_customers, hub, date, &done);
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
     let travel = *travel;
+    // What the engineers reported today up to now: each continues from
+    // there. A day not yet begun at `now` has no such events.
+    let events = store
+        .events_between(
+            dispatch::day_origin(date),
+            now + chrono::Duration::seconds(1),
+            Some(hub),
+        )
+        .await?;
+    let mut by_engineer: HashMap<EngineerId, Vec<EngineerEvent>> = HashMap::new();
+    for event in events {
+        by_engineer
+            .entry(event.engineer_id.clone())
+            .or_default()
+            .push(event);
+    }
+    let states = by_engineer
+        .into_iter()
+        .map(|(engineer, events)| (engineer, EngineerState::from_events(&events)))
+        .collect();
     let mut day = HubDay::new(hub, date, tickets, engineers)?
         .with_now(now)
+        .with_states(states)
         .with_preventive(due)
         .with_call_center(CallCenter::default());
     if let Some(published) = published {

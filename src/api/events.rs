@@ -261,7 +261,7 @@ impl EventRequest {
 /// Times in a JSON answer are served in China Standard Time: every
 /// string that reads as an RFC 3339 instant is written again at +08:00
 /// (a roster's lunch is a pair of times, so no key list would do).
-pub(crate) fn local_times(value: &mut Value) {
+pub fn local_times(value: &mut Value) {
     match value {
         Value::String(text) => {
             if let Ok(at) = DateTime::parse_from_rfc3339(text) {

@@ -29,7 +29,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 pub use error::{ApiError, Conflict, Refusal, Resource, ServerFault};
-pub use events::{EventError, EventRequest, parse_event_json};
+pub use events::{EventError, EventRequest, local_times, parse_event_json};
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 
 use crate::clock::Clock;

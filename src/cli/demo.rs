@@ -231,7 +231,7 @@ fn write_files(dir: &std::path::Path, rosters: &[Roster]) -> anyhow::Result<()> 
     let mut features = Vec::new();
     for roster in rosters {
         let path = dir.join(format!("{}.json", roster.hub));
-        std::fs::write(&path, serde_json::to_vec_pretty(roster)?)
+        std::fs::write(&path, super::roster_json(roster)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
         if let serde_json::Value::Array(more) = roster.to_geojson()["features"].take() {
             features.extend(more);

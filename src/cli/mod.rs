@@ -245,6 +245,13 @@ pub fn run(command: Command, settings: &Settings, out: &mut dyn Write) -> anyhow
     }
 }
 
+/// A roster as the API serves it: JSON with every time at +08:00.
+pub(crate) fn roster_json(roster: &crate::domain::Roster) -> anyhow::Result<Vec<u8>> {
+    let mut json = serde_json::to_value(roster)?;
+    crate::api::local_times(&mut json);
+    Ok(serde_json::to_vec_pretty(&json)?)
+}
+
 /// Connects, applies the migrations and, when the network tables are
 /// empty, loads the shipped network: every subcommand that serves or plans
 /// starts from here.

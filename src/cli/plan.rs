@@ -75,7 +75,7 @@ pub fn run(settings: &Settings, args: PlanArgs, out: &mut dyn Write) -> anyhow::
     })?;
     write_summary(out, &roster, args.verbose)?;
     if let Some(path) = &args.out {
-        std::fs::write(path, serde_json::to_vec_pretty(&roster)?)
+        std::fs::write(path, super::roster_json(&roster)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
         writeln!(out, "wrote the roster to {}", path.display())?;
     }

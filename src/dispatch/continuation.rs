@@ -19,10 +19,19 @@
 //! - An engineer whose visits are all done stays at the last site: a route
 //!   is one tour from home to home, so going home and out again is not a
 //!   route.
+//!
+//! An engineer who has reported events today is taken at their word
+//! instead ([`Restart::reported`]): the visits finished or under way (the
+//! one driven to included) and those before them on the route stay, the
+//! rest is planned again from the reported position, when they are free
+//! there (a visit under way counts its service time, an unavailable window
+//! its end); an engineer whose shift has ended takes no more work.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{EngineerId, EngineerRoute, GeoPoint, Visit};
+use crate::domain::{Activity, EngineerId, EngineerRoute, EngineerState, GeoPoint, Visit};
 
 /// Where and when an engineer's remaining day begins.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +43,8 @@ pub struct Restart {
     pub location: Option<GeoPoint>,
     /// Free from (before the shift start and "now" are applied).
     pub free_at: Option<DateTime<Utc>>,
+    /// The engineer ended their shift: no more work today.
+    pub off_duty: bool,
 }
 
 impl Restart {
@@ -59,11 +70,58 @@ impl Restart {
             lunch_taken,
             location: committed.checked_sub(1).map(|last| visits[last].location),
             free_at: last_departure(committed),
+            off_duty: false,
+        }
+    }
+
+    /// Where an engineer on `route` (empty when none was published) is at
+    /// `at` by their own events of the day (see the module docs); the plan's
+    /// word ([`Restart::at`]) when they reported nothing today.
+    pub fn reported(route: &EngineerRoute, state: &EngineerState, at: DateTime<Utc>) -> Restart {
+        let planned = Restart::at(route, at);
+        if state.last_event_at.is_none() {
+            return planned;
+        }
+        let reported: HashSet<_> = state
+            .finished
+            .iter()
+            .map(|visit| &visit.ticket_id)
+            .chain(&state.ticket_under_way)
+            .collect();
+        let committed = route
+            .visits
+            .iter()
+            .rposition(|visit| reported.contains(&visit.ticket_id))
+            .map_or(0, |last| last + 1);
+        Restart {
+            committed,
+            lunch_taken: planned.lunch_taken,
+            location: state.position.or_else(|| {
+                committed
+                    .checked_sub(1)
+                    .map(|last| route.visits[last].location)
+            }),
+            free_at: state.free_from,
+            off_duty: matches!(state.activity, Activity::OffShift),
         }
     }
 
     pub fn has_begun(&self) -> bool {
         self.committed > 0 || self.lunch_taken
+    }
+}
+
+/// No published route yet: an empty one from home at `at`, to continue
+/// from an engineer's reports.
+pub(crate) fn unpublished(engineer: &crate::domain::Engineer, at: DateTime<Utc>) -> EngineerRoute {
+    EngineerRoute {
+        engineer_id: engineer.id().clone(),
+        base: engineer.home(),
+        leave_at: at,
+        return_at: at,
+        km: 0.0,
+        visits: Vec::new(),
+        lunch: None,
     }
 }
 
@@ -79,6 +137,14 @@ impl Continuation {
         Self {
             stored: route.clone(),
             restart: Restart::at(route, now),
+        }
+    }
+
+    /// The same, by the engineer's events of the day.
+    pub fn reported(route: &EngineerRoute, state: &EngineerState, now: DateTime<Utc>) -> Self {
+        Self {
+            stored: route.clone(),
+            restart: Restart::reported(route, state, now),
         }
     }
 

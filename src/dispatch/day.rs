@@ -4,17 +4,18 @@
 //! remote fixes first, and the published revision being re-planned. Every
 //! planning stage reads this one value.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::DispatchError;
-use super::continuation::Continuation;
+use super::continuation::{self, Continuation};
 use super::translate::day_origin;
 use super::triage::CallCenter;
 use crate::domain::{
-    DueVisit, Engineer, PartsOnHand, Region, Roster, Ticket, TicketId, TicketStatus,
+    DueVisit, Engineer, EngineerId, EngineerState, PartsOnHand, Region, Roster, Ticket, TicketId,
+    TicketStatus,
 };
 
 /// One hub's day as the dispatcher plans it. Built by [`HubDay::new`],
@@ -31,6 +32,8 @@ pub struct HubDay {
     on_hand: Option<PartsOnHand>,
     call_center: Option<CallCenter>,
     published: Option<Roster>,
+    /// What the engineers reported today, up to "now".
+    states: HashMap<EngineerId, EngineerState>,
 }
 
 impl HubDay {
@@ -56,6 +59,7 @@ impl HubDay {
             on_hand: None,
             call_center: None,
             published: None,
+            states: HashMap::new(),
         })
     }
 
@@ -66,6 +70,14 @@ impl HubDay {
     /// local midnight.
     pub fn with_now(mut self, now: DateTime<Utc>) -> Self {
         self.now = now;
+        self
+    }
+
+    /// The engineers' states folded from their events of the day up to
+    /// "now": each continues from where they reported being (see
+    /// [`super::Restart::reported`]), not from where the plan had them.
+    pub fn with_states(mut self, states: HashMap<EngineerId, EngineerState>) -> Self {
+        self.states = states;
         self
     }
 
@@ -126,11 +138,30 @@ impl HubDay {
 
     /// Each published route as it stands at "now".
     pub fn continuations(&self) -> Vec<Continuation> {
-        self.published
+        let mut continuations: Vec<Continuation> = self
+            .published
             .iter()
             .flat_map(|roster| &roster.routes)
-            .map(|route| Continuation::of(route, self.now))
-            .collect()
+            .map(|route| match self.states.get(&route.engineer_id) {
+                Some(state) => Continuation::reported(route, state, self.now),
+                None => Continuation::of(route, self.now),
+            })
+            .collect();
+        // Engineers without a published route who reported where they are.
+        for engineer in &self.engineers {
+            let Some(state) = self.states.get(engineer.id()) else {
+                continue;
+            };
+            if state.last_event_at.is_some()
+                && !continuations
+                    .iter()
+                    .any(|c| c.engineer_id() == engineer.id())
+            {
+                let route = continuation::unpublished(engineer, self.now);
+                continuations.push(Continuation::reported(&route, state, self.now));
+            }
+        }
+        continuations
     }
 
     /// The visits (tickets and analyses) begun on the published revision by

@@ -466,6 +466,9 @@ fn restart_vehicle(
     let mut start = vehicle.shift.start.max(now);
     if let Some(continuation) = continuation {
         let restart = &continuation.restart;
+        if restart.off_duty {
+            start = vehicle.shift.end;
+        }
         if let Some(location) = whereabout {
             vehicle.start = location;
         }

@@ -408,14 +408,10 @@ async fn a_needs_part_outcome_orders_the_part_and_opens_the_ticket_for_a_return_
     assert_eq!(body["lifecycle"]["awaiting_part"], "SRV-PSU");
     assert_eq!(body["clocks"]["repair"]["state"], "running");
 
-    // Tuesday's roster takes it up again: a return visit bringing the part.
-    let mut tuesday = roster(
-        &[&t1],
-        &[],
-        Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap(),
-    );
-    tuesday.date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    app.store.save_roster(&tuesday).await.unwrap();
+    // Tuesday's plan takes it up again: a return visit bringing the part,
+    // which reached S001 at 08:00.
+    let tuesday = app.create_roster("east", "date=2026-12-01").await;
+    assert_eq!(tuesday.status().as_u16(), 201);
     let route = json_of(app.engineer_route("E001", "date=2026-12-01").await).await;
     let stop = &route["stops"][0];
     assert_eq!(stop["visit_kind"], "return_visit", "{route}");

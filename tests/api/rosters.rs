@@ -17,6 +17,7 @@ crate::on_both_databases!(spawn_app;
     an_insertion_then_a_re_plan_leave_each_ticket_on_one_route,
     two_concurrent_re_plans_of_one_hub_day_do_not_both_write,
     a_plan_keeps_the_clock,
+    a_re_plan_starts_each_engineer_from_what_they_reported,
 );
 
 async fn unknown_hub_returns_404(app: TestApp) {
@@ -458,4 +459,95 @@ async fn a_plan_keeps_the_clock(app: TestApp) {
         Some("at"),
     )
     .await;
+}
+
+async fn post_event(app: &TestApp, body: serde_json::Value) {
+    let response = app.post_event("E001", &body).await;
+    let status = response.status().as_u16();
+    assert_eq!(status, 201, "{body} → {}", json_of(response).await);
+}
+
+fn at(hour: u32, minute: u32) -> String {
+    format!("2026-11-30T{hour:02}:{minute:02}:00+08:00")
+}
+
+/// Plans learn from events: E001 reported arriving at their first stop
+/// later than planned, so the re-plan keeps that visit and starts the rest
+/// from that site when its service is done; once the fault is fixed and
+/// E001 calls in sick, the next re-plan keeps the finished visit and gives
+/// them nothing more.
+async fn a_re_plan_starts_each_engineer_from_what_they_reported(app: TestApp) {
+    ningbo_faults(&app, "N", 4).await;
+    let first = json_of(app.create_roster("east", "date=2026-11-30").await).await;
+    let stops = first["routes"][0]["visits"].as_array().unwrap().clone();
+    assert!(stops.len() >= 2, "{first}");
+    let ticket = stops[0]["ticket_id"].as_str().unwrap().to_string();
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339(&at(12, 0))
+            .unwrap()
+            .into(),
+    );
+    let mut start = serde_json::json!({"event_id": "e1", "kind": "shift_started", "at": at(8, 30)});
+    start["lat"] = serde_json::json!(29.868);
+    start["lon"] = serde_json::json!(121.544);
+    post_event(&app, start).await;
+    for (id, kind, when) in [("e2", "en_route", at(9, 20)), ("e3", "arrived", at(10, 0))] {
+        post_event(
+            &app,
+            serde_json::json!({"event_id": id, "kind": kind, "at": when, "ticket_id": ticket}),
+        )
+        .await;
+    }
+
+    // Re-planned at 10:05: the visit under way stays first, as published;
+    // 45 minutes on site from 10:00, so the next stop is reached after 10:45.
+    let second = json_of(
+        app.create_roster("east", "date=2026-11-30&at=2026-11-30T10:05:00%2B08:00")
+            .await,
+    )
+    .await;
+    let route = second["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["engineer_id"] == "E001")
+        .unwrap_or_else(|| panic!("{second}"));
+    let visits = route["visits"].as_array().unwrap();
+    assert_eq!(visits[0]["ticket_id"], ticket.as_str(), "{route}");
+    assert_eq!(visits[0]["arrival"], stops[0]["arrival"]);
+    assert!(visits.len() >= 2, "{route}");
+    assert!(
+        visits[1]["arrival"].as_str().unwrap() >= at(10, 45).as_str(),
+        "{}",
+        visits[1]
+    );
+
+    // Fixed at 10:40, then sick from 10:45 for the rest of the day.
+    let mut finish = serde_json::json!({"event_id": "e4", "kind": "finished", "at": at(10, 40),
+                                         "ticket_id": ticket});
+    finish["outcome"] = serde_json::json!("fixed");
+    post_event(&app, finish).await;
+    post_event(
+        &app,
+        serde_json::json!({"event_id": "e5", "kind": "unavailable", "at": at(10, 45),
+                           "from": at(10, 45), "until": at(23, 0), "reason": "sick"}),
+    )
+    .await;
+    let third = json_of(
+        app.create_roster("east", "date=2026-11-30&at=2026-11-30T10:50:00%2B08:00")
+            .await,
+    )
+    .await;
+    let e001: Vec<&serde_json::Value> = third["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["engineer_id"] == "E001")
+        .flat_map(|r| r["visits"].as_array().unwrap())
+        .collect();
+    assert_eq!(e001.len(), 1, "only the finished visit stays: {third}");
+    assert_eq!(e001[0]["ticket_id"], ticket.as_str());
+    let fixed = json_of(app.get(&format!("/api/v1/tickets/{ticket}")).await).await;
+    assert_eq!(fixed["ticket"]["status"], "resolved", "{fixed}");
+    assert_one_route_per_planned_ticket(&app, &["2026-11-30"]).await;
 }
