@@ -226,7 +226,7 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
-    use crate::domain::{EngineerId, TicketId, Visit, VisitKind};
+    use crate::domain::{EngineerEvent, EngineerId, EventKind, TicketId, Visit, VisitKind};
 
     fn point(km_north: f64) -> GeoPoint {
         GeoPoint::new(30.274 + km_north / 111.32, 120.155).unwrap()
@@ -322,5 +322,75 @@ mod tests {
         assert!(restart.lunch_taken);
         assert_eq!(restart.committed, 2);
         assert_eq!(restart.free_at, Some(time(4, 45)));
+    }
+
+    fn state(events: &[(u32, u32, EventKind)]) -> EngineerState {
+        let events: Vec<EngineerEvent> = events
+            .iter()
+            .enumerate()
+            .map(|(i, (hour, minute, kind))| EngineerEvent {
+                event_id: crate::domain::EventId::parse(format!("e{i}")).unwrap(),
+                engineer_id: EngineerId::parse("E1").unwrap(),
+                at: time(*hour, *minute),
+                kind: kind.clone(),
+            })
+            .collect();
+        EngineerState::from_events(&events)
+    }
+
+    fn arrived(id: &str, km_north: f64) -> EventKind {
+        EventKind::Arrived {
+            ticket_id: TicketId::parse(id).unwrap(),
+            site: Some(point(km_north)),
+            service_minutes: Some(60),
+        }
+    }
+
+    #[test]
+    fn an_engineer_late_at_the_first_visit_is_taken_at_their_word() {
+        // The plan has A done and B begun by 03:20; the engineer reported
+        // arriving at A only at 02:50.
+        let reported = state(&[
+            (
+                0,
+                55,
+                EventKind::ShiftStarted {
+                    position: point(0.0),
+                },
+            ),
+            (2, 50, arrived("A", 1.0)),
+        ]);
+        let restart = Restart::reported(&route(), &reported, time(3, 20));
+        assert_eq!(restart.committed, 1, "A stays, B and C are planned again");
+        assert_eq!(restart.location, Some(point(1.0)));
+        assert_eq!(
+            restart.free_at,
+            Some(time(3, 50)),
+            "an hour on site from 02:50"
+        );
+        assert!(!restart.off_duty);
+    }
+
+    #[test]
+    fn an_engineer_who_ended_the_shift_takes_no_more_work() {
+        let reported = state(&[
+            (
+                0,
+                55,
+                EventKind::ShiftStarted {
+                    position: point(0.0),
+                },
+            ),
+            (1, 0, EventKind::ShiftEnded),
+        ]);
+        let restart = Restart::reported(&route(), &reported, time(1, 30));
+        assert_eq!(restart.committed, 0);
+        assert!(restart.off_duty);
+    }
+
+    #[test]
+    fn without_reports_the_plan_s_word_stands() {
+        let restart = Restart::reported(&route(), &state(&[]), time(3, 20));
+        assert_eq!(restart, Restart::at(&route(), time(3, 20)));
     }
 }
