@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::dispatch::PlanOptions;
+use crate::domain::ServiceCalendar;
 use crate::travel::{GreatCircle, Parameter};
 
 /// Everything a run of Ruyi is configured with.
@@ -41,6 +42,8 @@ pub struct Settings {
     pub max_clock_skew: chrono::Duration,
     /// The API's guards against abuse (see [`Limits`]).
     pub limits: Limits,
+    /// The weekdays and hours a 5x8 contract's clocks run in.
+    pub service_calendar: ServiceCalendar,
 }
 
 /// What the API refuses as too much: requests per token, report ages,
@@ -112,6 +115,7 @@ impl Default for Settings {
             log_filter: QUIET_LOG.to_string(),
             max_clock_skew: chrono::Duration::minutes(DEFAULT_CLOCK_SKEW_MINUTES),
             limits: Limits::default(),
+            service_calendar: ServiceCalendar::default(),
         }
     }
 }
@@ -130,6 +134,10 @@ impl Settings {
 
 /// How far in the future (minutes) an event's time may be, by default.
 pub const DEFAULT_CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// A 5x8 contract's service hours and days, by default (DOMAIN.md).
+pub const DEFAULT_SERVICE_HOURS: &str = "08:00-17:00";
+pub const DEFAULT_SERVICE_DAYS: &str = "mon-fri";
 
 /// The SQLite file used when no database URL is given.
 pub const DEFAULT_DATABASE_FILE: &str = "ruyi.db";
@@ -244,6 +252,8 @@ pub enum Setting {
     VroomMaxJobs,
     VroomMaxVehicles,
     SimulationMaxTickets,
+    ServiceHours,
+    ServiceDays,
 }
 
 impl Setting {
@@ -270,6 +280,8 @@ impl Setting {
             Setting::VroomMaxJobs => "vroom_max_jobs",
             Setting::VroomMaxVehicles => "vroom_max_vehicles",
             Setting::SimulationMaxTickets => "simulation_max_tickets",
+            Setting::ServiceHours => "service_hours",
+            Setting::ServiceDays => "service_days",
         }
     }
 
@@ -299,6 +311,8 @@ impl Setting {
             Setting::VroomMaxJobs => "RUYI_VROOM_MAX_JOBS",
             Setting::VroomMaxVehicles => "RUYI_VROOM_MAX_VEHICLES",
             Setting::SimulationMaxTickets => "RUYI_SIMULATION_MAX_TICKETS",
+            Setting::ServiceHours => "RUYI_SERVICE_HOURS",
+            Setting::ServiceDays => "RUYI_SERVICE_DAYS",
         }
     }
 }
@@ -336,6 +350,8 @@ pub struct RawSettings {
     pub vroom_max_jobs: Option<String>,
     pub vroom_max_vehicles: Option<String>,
     pub simulation_max_tickets: Option<String>,
+    pub service_hours: Option<String>,
+    pub service_days: Option<String>,
 }
 
 /// A setting that does not parse or is out of range; the message names the
@@ -474,6 +490,21 @@ impl Settings {
                 )
             })?;
         let limits = Limits::load(raw, &refuse)?;
+        let service_calendar = match (&raw.service_hours, &raw.service_days) {
+            (None, None) => defaults.service_calendar,
+            (hours, days) => ServiceCalendar::parse(
+                hours.as_deref().unwrap_or(DEFAULT_SERVICE_HOURS),
+                days.as_deref().unwrap_or(DEFAULT_SERVICE_DAYS),
+            )
+            .map_err(|error| {
+                let setting = if error.field == "service_days" {
+                    Setting::ServiceDays
+                } else {
+                    Setting::ServiceHours
+                };
+                refuse(setting, error.message.clone())
+            })?,
+        };
         Ok(Settings {
             database,
             host,
@@ -485,6 +516,7 @@ impl Settings {
             log_filter,
             max_clock_skew,
             limits,
+            service_calendar,
         })
     }
 }

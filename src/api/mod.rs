@@ -40,7 +40,7 @@ pub use auth::{
     TOKEN_PREFIX, TokenSecret, hash_token, issue_token,
 };
 pub use error::{ApiError, Conflict, Refusal, Resource, ServerFault};
-pub use events::{EventError, EventRequest, parse_event_json};
+pub use events::{EventError, EventRequest, local_times, parse_event_json};
 pub use openapi::ApiDoc;
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 

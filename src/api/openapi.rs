@@ -264,8 +264,9 @@ impl Modify for Roles {
 #[allow(dead_code)]
 fn hub_rosters() {}
 
-/// Plans the hub's open tickets for a day (within a year of today) and
-/// stores the roster.
+/// Plans the hub's day (within a year of today) at `at` — its open
+/// tickets and those of the revision in force, continued from where each
+/// engineer is — and stores the roster as the day's new revision.
 #[utoipa::path(
     post,
     path = "/api/v1/hubs/{hub}/rosters",
@@ -273,12 +274,13 @@ fn hub_rosters() {}
     params(
         ("hub" = String, Path, description = "north, northeast, east, south, southwest, northwest or central"),
         ("date" = String, Query, description = "YYYY-MM-DD, within a year of today"),
+        ("at" = Option<String>, Query, description = "The plan's \"now\" (RFC 3339); the request's time by default"),
     ),
     responses(
         (status = 201, description = "The roster: routes, unassigned tickets with reasons, summary", body = Object),
         (status = 400, description = "A bad or missing date (named)", body = ErrorBody),
         (status = 404, description = "No such hub (`field`: `hub`)", body = ErrorBody),
-        (status = 409, description = "A part the plan takes is no longer in stock", body = ErrorBody),
+        (status = 409, description = "A part the plan takes is no longer in stock, the day was planned meanwhile by another request, or a ticket is on another hub-day's route", body = ErrorBody),
         (status = 422, description = "The planner cannot serve this input", body = ErrorBody),
     ),
 )]

@@ -27,29 +27,17 @@ pub struct AtQuery {
     pub format: Option<String>,
 }
 
-/// An RFC 3339 time of this century named `field` (far instants overflow
-/// the deadline arithmetic, and none is meaningful); `None` is `now`.
+/// An RFC 3339 time named `field` (see [`super::events::parse_instant`]);
+/// `None` is `now`.
 pub(crate) fn parse_time(
     field: &str,
     raw: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, ApiError> {
-    let Some(raw) = raw else {
-        return Ok(now);
-    };
-    let at = DateTime::parse_from_rfc3339(raw)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|error| {
-            ApiError::bad_request(field, format!("{raw:?} is not an RFC 3339 time: {error}"))
-        })?;
-    let year = chrono::Datelike::year(&at);
-    if !(2000..=2099).contains(&year) {
-        return Err(ApiError::bad_request(
-            field,
-            format!("{raw:?} is outside the years 2000 to 2099"),
-        ));
+    match raw {
+        None => Ok(now),
+        Some(raw) => super::events::parse_instant(field, raw),
     }
-    Ok(at)
 }
 
 pub(crate) fn parse_at(raw: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {

@@ -311,7 +311,7 @@ mod tests {
             skill,
             day_origin(monday()) - chrono::Duration::hours(3),
             60,
-            SlaPolicy::default(),
+            SlaPolicy::round_the_clock(),
         )
         .unwrap()
     }
@@ -553,7 +553,7 @@ mod tests {
             Skill::Printer,
             day_origin(monday()),
             60,
-            SlaPolicy::default(),
+            SlaPolicy::round_the_clock(),
         )
         .unwrap();
         let err = HubDay::new(Region::East, monday(), tickets, Vec::new()).unwrap_err();

@@ -5,6 +5,7 @@
 //! `parse` / `TryFrom`, which return a [`DomainError`] naming the bad field.
 
 mod access;
+mod calendar;
 mod engineer;
 mod error;
 pub mod event;
@@ -23,6 +24,7 @@ mod ticket;
 mod time_window;
 
 pub use access::{Role, RoleKind};
+pub use calendar::ServiceCalendar;
 pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
 pub use error::DomainError;
 pub use event::{Activity, EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome};

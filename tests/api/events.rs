@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use crate::fixtures::{monday_morning, roster, ticket};
+use crate::fixtures::{monday, monday_morning, roster, ticket};
 use crate::helpers::{TestApp, expect_error, json_of, spawn_app};
 use ruyi::domain::{PartCode, Region, TicketContact, TicketId, TicketStatus};
 use ruyi::domain::{Stock, StockPoint};
@@ -408,14 +408,10 @@ async fn a_needs_part_outcome_orders_the_part_and_opens_the_ticket_for_a_return_
     assert_eq!(body["lifecycle"]["awaiting_part"], "SRV-PSU");
     assert_eq!(body["clocks"]["repair"]["state"], "running");
 
-    // Tuesday's roster takes it up again: a return visit bringing the part.
-    let mut tuesday = roster(
-        &[&t1],
-        &[],
-        Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap(),
-    );
-    tuesday.date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    app.store.save_roster(&tuesday).await.unwrap();
+    // Tuesday's plan takes it up again: a return visit bringing the part,
+    // which reached S001 at 08:00.
+    let tuesday = app.create_roster("east", "date=2026-12-01").await;
+    assert_eq!(tuesday.status().as_u16(), 201);
     let route = json_of(app.engineer_route("E001", "date=2026-12-01").await).await;
     let stop = &route["stops"][0];
     assert_eq!(stop["visit_kind"], "return_visit", "{route}");
@@ -560,15 +556,16 @@ async fn the_hub_s_rosters_are_listed_newest_first(app: TestApp) {
         .insert_tickets(std::slice::from_ref(&t3))
         .await
         .unwrap();
-    let newer = app
+    let first = app
         .store
-        .save_roster(&roster(
-            &[&t3],
-            &[],
-            monday_morning() + chrono::Duration::hours(1),
-        ))
+        .current_roster(Region::East, monday())
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the seeded roster")
+        .id;
+    let mut revision = roster(&[&t3], &[], monday_morning() + chrono::Duration::hours(1));
+    revision.replaces = first;
+    let newer = app.store.save_roster(&revision).await.unwrap();
     let body = json_of(app.get("/api/v1/hubs/east/rosters?date=2026-11-30").await).await;
     assert_eq!(body["count"], 2);
     assert_eq!(body["rosters"][0]["id"], newer);
