@@ -195,3 +195,70 @@ fn token_create_prints_the_token_once_list_shows_no_secret_and_revoke_marks_it()
         assert!(!stderr(&output).is_empty(), "{args:?}");
     }
 }
+
+/// Stops a child process when the test ends, even on a failed assertion.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn neither_a_token_nor_its_hash_appears_in_the_servers_log_even_at_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = ruyi(dir.path(), &[], &["token", "create", "--role", "planner"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = String::from_utf8_lossy(&created.stdout)
+        .lines()
+        .find(|line| line.starts_with("ruyi_"))
+        .unwrap()
+        .to_string();
+    let hash = ruyi::api::hash_token(&token);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ruyi"));
+    command
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUYI_DB_FILE", "settings.db")
+        .env("RUYI_LOG", "trace")
+        .args(["serve", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    let server = Child(command.spawn().unwrap());
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "ruyi serve did not come up");
+    for path in ["/api/v1/tickets", "/api/v1/engineers", "/api/v1/nowhere"] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.status().as_u16(), 401, "{path}");
+    }
+    drop(server);
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(
+        log.lines().count() > 10,
+        "the server logged at trace:\n{log}"
+    );
+    assert!(!log.contains(&hash), "the token's hash is in the log");
+    assert!(!log.contains(&token[5..]), "the token is in the log");
+}
