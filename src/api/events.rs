@@ -346,7 +346,7 @@ async fn known_engineer<const ROLES: u8>(
     responses(
         (status = 201, description = "The stored event", body = Object),
         (status = 200, description = "The same event sent again: the stored one", body = Object),
-        (status = 400, description = "A malformed field (named)", body = ErrorBody),
+        (status = 400, description = "A malformed field (named), or an `at` more than `RUYI_MAX_REPORT_AGE_DAYS` ago", body = ErrorBody),
         (status = 404, description = "No such engineer", body = ErrorBody),
         (status = 409, description = "The event contradicts the route or the engineer's state (named; `route_tickets` for an arrival off the route)", body = ErrorBody),
         (status = 413, description = "The body is over the cap", body = ErrorBody),
@@ -357,6 +357,7 @@ pub async fn post_event(
     caller: Caller<{ ADMIN | ENGINEER }>,
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
+    settings: web::Data<crate::settings::Settings>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, EventError> {
@@ -369,6 +370,20 @@ pub async fn post_event(
     let canonical: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("body", e.to_string()))?;
     let event = request.into_event(&engineer)?;
+    // A phone buffers events while offline, but not for weeks: an older
+    // time is a wrong clock (or 1900), and would be stored as history.
+    let oldest = live.clock.now() - settings.limits.max_report_age;
+    if event.at < oldest {
+        return Err(ApiError::bad_request(
+            "at",
+            format!(
+                "{} is more than {} days ago",
+                local(event.at).to_rfc3339(),
+                settings.limits.max_report_age.num_days()
+            ),
+        )
+        .into());
+    }
     let rules = EventRules {
         now: live.clock.now(),
         max_skew: live.max_clock_skew,

@@ -56,6 +56,19 @@ async fn dates_far_from_today_are_refused_naming_the_date(app: TestApp) {
             .await;
         expect_error(response, 400, Some("start")).await;
     }
+    for (index, at) in ["1900-01-01T08:00:00+08:00", "2026-01-01T08:00:00+08:00"]
+        .into_iter()
+        .enumerate()
+    {
+        let event = json!({
+            "event_id": format!("phone-{index}"),
+            "kind": "position",
+            "at": at,
+            "position": {"lat": 29.87, "lon": 121.54},
+        });
+        let response = app.post_event("E001", &event).await;
+        expect_error(response, 400, Some("at")).await;
+    }
     // Nothing was planned.
     let rosters = app.get("/api/v1/hubs/east/rosters").await;
     let rosters: Value = rosters.json().await.unwrap();
