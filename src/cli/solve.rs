@@ -30,6 +30,11 @@ pub struct SolveArgs {
     /// Seed; overrides the document's `x-ruyi.seed`.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Instead of solving, judge this answer to the document (from any
+    /// solver, VROOM's own say) by VROOM's rules, with Ruyi's independent
+    /// checker; fails listing every broken rule.
+    #[arg(long, value_name = "ANSWER")]
+    pub check: Option<PathBuf>,
     /// The problem document.
     pub input: PathBuf,
 }
@@ -37,6 +42,9 @@ pub struct SolveArgs {
 pub fn run(args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
+    if let Some(answer) = &args.check {
+        return judge(&bytes, answer, out);
+    }
     let answer = match args.format {
         Format::Vroom => vroom::solve_document(
             &bytes,
@@ -56,4 +64,25 @@ pub fn run(args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         None => out.write_all(text.as_bytes())?,
     }
     Ok(())
+}
+
+/// Judges `answer_path` against the document by VROOM's rules.
+fn judge(document: &[u8], answer_path: &PathBuf, out: &mut dyn Write) -> anyhow::Result<()> {
+    let model = vroom::build::build(&vroom::parse(document)?)?;
+    let text =
+        std::fs::read(answer_path).with_context(|| format!("reading {}", answer_path.display()))?;
+    let answer: serde_json::Value = serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not JSON", answer_path.display()))?;
+    match vroom::timing::check(&model, &answer) {
+        Ok(()) => {
+            writeln!(out, "{}: keeps every rule", answer_path.display())?;
+            Ok(())
+        }
+        Err(broken) => {
+            for rule in &broken {
+                writeln!(out, "{rule}")?;
+            }
+            anyhow::bail!("{}: {} broken rules", answer_path.display(), broken.len())
+        }
+    }
 }
