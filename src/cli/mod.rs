@@ -2,9 +2,11 @@
 //! to the writer it is given, so tests can run it and read its output.
 
 mod bench;
+mod bench_calibrate;
 mod bench_dispatch;
 mod coverage;
 mod demo;
+mod export;
 mod generate;
 mod import;
 mod migrate;
@@ -57,6 +59,9 @@ pub enum Command {
     /// Solve a problem document in another tool's format (VROOM's JSON) and
     /// answer in that format; no database needed.
     Solve(solve::SolveArgs),
+    /// Write a hub's day as a problem document in another tool's format
+    /// (VROOM's JSON), to compare solvers on it.
+    Export(export::ExportArgs),
     /// Benchmarks (route quality against best-known solutions).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -83,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&database_url, &mut out),
         Command::Serve(args) => serve::run(&database_url, args),
         Command::Solve(args) => solve::run(args, &mut out),
+        Command::Export(args) => export::run(&database_url, args, &mut out),
         Command::Bench(command) => bench::run(command, &mut out),
         Command::Coverage(command) => coverage::run(command, &mut out),
     }
