@@ -11,7 +11,7 @@ use std::path::Path;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ruyi::benchmark::solomon::Instance;
 use ruyi::optimize::Problem;
-use ruyi::optimize::search::Search;
+use ruyi::optimize::internals::Search;
 use ruyi::rng::Rng;
 
 const INSTANCES: [&str; 2] = ["r101", "rc201"];

@@ -1,11 +1,15 @@
 //! Application services: the steps the API and the CLI both take, joining
-//! storage and dispatch so neither boundary re-implements them.
+//! storage and dispatch so neither boundary re-implements them, and the
+//! two helpers both boundaries need to report well: blocking work that
+//! keeps its request's tracing span, and an error's causes on one line.
+
+pub mod sla;
 
 use chrono::NaiveDate;
+use tokio::task::JoinHandle;
 
-use crate::dispatch::triage::CallCenter;
-use crate::dispatch::{self, DispatchError, PlanOptions, preventive};
-use crate::domain::{Region, Roster, TicketStatus};
+use crate::dispatch::{self, CallCenter, DispatchError, HubDay, PlanOptions};
+use crate::domain::{PartsOnHand, Region, Roster, TicketStatus, due_on, key_customers};
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;
 
@@ -16,11 +20,40 @@ pub enum ServiceError {
     /// The dispatcher refused the input (or its plan failed the checker).
     #[error(transparent)]
     Dispatch(#[from] DispatchError),
-    #[error("the planning task failed: {0}")]
-    Task(String),
-    /// The travel model's settings (`RUYI_CIRCUITY`, …) are wrong.
-    #[error("travel model: {0}")]
-    Config(String),
+    /// The planning thread panicked (or was cancelled).
+    #[error("the planning task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// An error and its causes on one line, for logs and messages. A cause
+/// whose text its parent already quotes (`day.csv: No such file or
+/// directory` caused by `No such file or directory`) is left out, so
+/// nothing is said twice.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut parent = line.clone();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if !parent.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        parent = text;
+        cause = error.source();
+    }
+    line
+}
+
+/// Runs CPU-bound work (the solver) on tokio's blocking pool inside the
+/// caller's tracing span, so its log lines keep the request they serve.
+pub fn spawn_blocking_with_tracing<F, R>(work: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
 }
 
 /// Plans a hub's day from what is stored — its open tickets (first through
@@ -35,6 +68,7 @@ pub async fn plan_and_store(
     hub: Region,
     date: NaiveDate,
     options: &PlanOptions,
+    travel: &GreatCircle,
 ) -> Result<Roster, ServiceError> {
     let tickets = store
         .tickets(TicketFilter {
@@ -43,35 +77,66 @@ pub async fn plan_and_store(
         })
         .await?;
     let engineers = store.engineers_in_region(hub).await?;
-    let key_customers = preventive::key_customers(&store.stations_in_region(hub).await?);
+    let key_customers = key_customers(&store.stations_in_region(hub).await?);
     let done = store.preventive_visits_before(date).await?;
-    let due = preventive::due_on(&key_customers, hub, date, &done);
+    let due = due_on(&key_customers, hub, date, &done);
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
-    let travel = GreatCircle::from_env().map_err(ServiceError::Config)?;
+    let travel = *travel;
+    let mut day = HubDay::new(hub, date, tickets, engineers)?
+        .with_preventive(due)
+        .with_call_center(CallCenter::default());
     // Parts are tracked once a stock has been loaded.
-    let on_hand = match store.stock().await? {
-        Some(stock) => Some(dispatch::PartsOnHand {
+    if let Some(stock) = store.stock().await? {
+        day = day.with_stock(PartsOnHand {
             stock,
             orders: store.pending_orders().await?,
-        }),
-        None => None,
-    };
+        });
+    }
     let options = options.clone();
-    let mut roster = tokio::task::spawn_blocking(move || {
-        dispatch::plan_hub_triaged(
-            hub,
-            date,
-            &tickets,
-            &engineers,
-            &travel,
-            &options,
-            &CallCenter::default(),
-            &due,
-            on_hand.as_ref(),
-        )
-    })
-    .await
-    .map_err(|error| ServiceError::Task(error.to_string()))??;
+    let mut roster =
+        spawn_blocking_with_tracing(move || dispatch::plan(&day, &travel, &options)).await??;
     roster.id = Some(store.save_roster(&roster).await?);
     Ok(roster)
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Instrument;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn blocking_work_runs_in_the_callers_span() {
+        // Spans are only tracked with a subscriber; the blocking thread sees
+        // the global one.
+        let _ = tracing::subscriber::set_global_default(
+            tracing_subscriber::fmt()
+                .with_writer(std::io::sink)
+                .finish(),
+        );
+        let current = || tracing::Span::current().metadata().map(|m| m.name());
+        let request = tracing::info_span!("request");
+        let (kept, plain) = async {
+            (
+                spawn_blocking_with_tracing(current).await.unwrap(),
+                tokio::task::spawn_blocking(current).await.unwrap(),
+            )
+        }
+        .instrument(request)
+        .await;
+        assert_eq!(kept, Some("request"));
+        assert_eq!(plain, None, "tokio alone loses the span");
+    }
+
+    #[test]
+    fn a_cause_the_message_already_quotes_is_left_out() {
+        let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = anyhow::Error::new(missing)
+            .context("day.csv: no such file")
+            .context("importing day.csv");
+        assert_eq!(
+            error_chain(error.as_ref()),
+            "importing day.csv: day.csv: no such file"
+        );
+    }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use ruyi::optimize::{
     self, Break, Job, Problem, SoftDeadline, Solution, SolveParams, TravelMatrix, UnassignedReason,
-    Vehicle, Window, schedule::schedule,
+    Vehicle, Window, schedule,
 };
 
 /// Points on a 100 × 100 grid; durations and distances are Euclidean

@@ -7,10 +7,10 @@ mod fixtures;
 use chrono::{Duration, NaiveDate};
 use fixtures::*;
 use ruyi::domain::{
-    DomainError, EngineerId, Region, ServiceHours, Severity, SlaPolicy, Ticket, TicketId,
-    TicketStatus,
+    DomainError, EngineerEvent, EngineerId, EventId, EventKind, Region, ServiceHours, Severity,
+    SlaPolicy, Ticket, TicketContact, TicketId, TicketStatus,
 };
-use ruyi::storage::{StorageError, Store, TicketFilter};
+use ruyi::storage::{EventRules, NewEvent, StorageError, Store, TicketFilter};
 
 async fn setup(backend: TestBackend) -> Option<(Store, TestDatabase)> {
     let database = fresh_database(backend).await?;
@@ -51,6 +51,9 @@ on_both_databases!(setup;
     an_invalid_stored_ticket_is_an_error_naming_table_and_column,
     preventive_visits_round_trip_and_count_as_done_on_later_days,
     a_revision_that_leaves_a_planned_ticket_out_opens_it_again,
+    events_are_read_by_engineer_ticket_and_time_and_the_log_is_append_only,
+    a_batch_of_events_is_stored_all_or_nothing,
+    ticket_contact_details_round_trip,
 );
 
 async fn migrations_can_run_twice(store: Store) {
@@ -178,7 +181,9 @@ async fn ticket_round_trips_with_its_contract_and_status(store: Store) {
             .is_none()
     );
     let again = store.insert_ticket(&ticket).await.unwrap_err();
-    assert!(matches!(again, StorageError::DuplicateTicket(ref id) if id == "T20261130-00007"));
+    assert!(
+        matches!(again, StorageError::DuplicateTicket(ref id) if id.as_str() == "T20261130-00007")
+    );
 }
 
 async fn inserting_many_tickets_is_all_or_nothing(store: Store) {
@@ -197,7 +202,7 @@ async fn inserting_many_tickets_is_all_or_nothing(store: Store) {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, StorageError::DuplicateTicket(ref id) if id == "T1"),
+        matches!(error, StorageError::DuplicateTicket(ref id) if id.as_str() == "T1"),
         "{error:?}"
     );
     assert!(store.ticket(third.id()).await.unwrap().is_none());
@@ -530,4 +535,168 @@ async fn a_revision_that_leaves_a_planned_ticket_out_opens_it_again(store: Store
     };
     assert_eq!(status("T1").await, TicketStatus::Planned);
     assert_eq!(status("T2").await, TicketStatus::Open);
+}
+
+fn new_event(id: &str, engineer: &str, minutes: i64, kind: EventKind) -> NewEvent {
+    NewEvent {
+        event: EngineerEvent {
+            event_id: EventId::parse(id).unwrap(),
+            engineer_id: EngineerId::parse(engineer).unwrap(),
+            at: monday_morning() + Duration::minutes(minutes),
+            kind,
+        },
+        request: format!("{{\"event_id\":\"{id}\"}}"),
+    }
+}
+
+fn rules() -> EventRules {
+    EventRules {
+        now: monday_morning() + Duration::hours(12),
+        max_skew: Duration::minutes(5),
+        missing_part: ruyi::dispatch::order_missing_part,
+    }
+}
+
+async fn events_are_read_by_engineer_ticket_and_time_and_the_log_is_append_only(store: Store) {
+    load_small_network(&store).await;
+    let t1 = ticket("T1", Region::East);
+    store
+        .insert_tickets(std::slice::from_ref(&t1))
+        .await
+        .unwrap();
+    store
+        .save_roster(&roster(&[&t1], &[], monday_morning()))
+        .await
+        .unwrap();
+    let t1_id = TicketId::parse("T1").unwrap();
+    let events = [
+        new_event(
+            "e1",
+            "E001",
+            30,
+            EventKind::EnRoute {
+                ticket_id: t1_id.clone(),
+            },
+        ),
+        new_event(
+            "e2",
+            "E001",
+            90,
+            EventKind::Arrived {
+                ticket_id: t1_id.clone(),
+                site: None,
+                service_minutes: None,
+            },
+        ),
+        new_event("e3", "E002", 60, EventKind::ShiftEnded),
+    ];
+    for event in &events {
+        store.record_event(event, &rules()).await.unwrap().unwrap();
+    }
+    let e001 = EngineerId::parse("E001").unwrap();
+    let all = store
+        .engineer_events(
+            &e001,
+            monday_morning(),
+            monday_morning() + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    // The arrival was stored with the ticket's site and service time.
+    assert!(matches!(
+        &all[1].kind,
+        EventKind::Arrived {
+            site: Some(_),
+            service_minutes: Some(90),
+            ..
+        }
+    ));
+    let window = store
+        .engineer_events(
+            &e001,
+            monday_morning() + Duration::minutes(60),
+            monday_morning() + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(window.len(), 1);
+    assert_eq!(store.ticket_events(&t1_id).await.unwrap().len(), 2);
+    let east = store
+        .events_between(
+            monday_morning(),
+            monday_morning() + Duration::days(1),
+            Some(Region::East),
+        )
+        .await
+        .unwrap();
+    assert_eq!(east.len(), 3, "E001 and E002 are both east");
+    let north = store
+        .events_between(
+            monday_morning(),
+            monday_morning() + Duration::days(1),
+            Some(Region::North),
+        )
+        .await
+        .unwrap();
+    assert!(north.is_empty());
+    assert_eq!(
+        store.first_arrivals().await.unwrap().get(&t1_id),
+        Some(&(monday_morning() + Duration::minutes(90)))
+    );
+    for sql in [
+        "UPDATE engineer_events SET kind = 'position'",
+        "DELETE FROM engineer_events",
+    ] {
+        let refused = match &store {
+            Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.is_err(),
+            Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.is_err(),
+        };
+        assert!(refused, "{sql} must be refused");
+    }
+    assert_eq!(raw_count(&store, "engineer_events").await, 3);
+}
+
+async fn a_batch_of_events_is_stored_all_or_nothing(store: Store) {
+    load_small_network(&store).await;
+    let batch = [
+        new_event("e1", "E002", 30, EventKind::ShiftEnded),
+        // Before E002's previous event: refused, and the batch with it.
+        new_event("e2", "E002", 10, EventKind::ShiftEnded),
+    ];
+    let refused = store.record_events(&batch, &rules()).await.unwrap();
+    let (index, refusal) = refused.unwrap_err();
+    assert_eq!((index, refusal.field()), (1, "at"));
+    assert_eq!(store.count_events().await.unwrap(), 0);
+    let stored = store
+        .record_events(&batch[..1], &rules())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(store.count_events().await.unwrap(), 1);
+}
+
+async fn ticket_contact_details_round_trip(store: Store) {
+    let contact = TicketContact::new(
+        Some(" 1 Renmin Road ".into()),
+        Some("+86 571 8888 0000".into()),
+        Some("no display".into()),
+    )
+    .unwrap();
+    let t1 = ticket("T1", Region::East).with_contact(contact.clone());
+    store.insert_tickets(&[t1]).await.unwrap();
+    let stored = store
+        .ticket(&TicketId::parse("T1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.contact(), &contact);
+    assert_eq!(contact.address.as_deref(), Some("1 Renmin Road"));
+    assert_eq!(
+        TicketContact::new(None, Some("call me".into()), None)
+            .unwrap_err()
+            .field,
+        "contact_phone"
+    );
 }

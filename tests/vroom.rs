@@ -26,7 +26,7 @@ fn document(name: &str) -> Value {
 
 fn model(doc: &Value) -> Model {
     let parsed = vroom::parse(doc.to_string().as_bytes()).expect("parses");
-    vroom::build::build(&parsed).expect("builds")
+    vroom::build::build(&parsed, &Default::default()).expect("builds")
 }
 
 fn solve(doc: &Value) -> Value {
@@ -757,14 +757,15 @@ fn the_cli_writes_to_stdout_and_refuses_an_unsupported_key_by_name() {
 
 mod api {
     use super::*;
-    use ruyi::api::{ApiSettings, Application};
+    use ruyi::api::Application;
+    use ruyi::settings::{Database, Settings};
 
     async fn spawn() -> (String, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let application = Application::build(ApiSettings {
-            host: "127.0.0.1".into(),
+        let application = Application::build(&Settings {
+            database: Database::File(dir.path().join("t.db")),
             port: 0,
-            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+            ..Settings::default()
         })
         .await
         .expect("build the application");

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
 use super::tickets::local;
-use crate::dispatch::escalation::{Escalation, escalation};
+use super::{ApiError, Resource};
+use crate::dispatch::{Escalation, escalation_with_lifecycle};
 use crate::domain::{Region, Ticket, TicketId, TicketStatus};
 use crate::storage::{Store, TicketFilter};
 
@@ -45,13 +45,20 @@ fn parse_at(raw: Option<&str>) -> Result<DateTime<Utc>, ApiError> {
     }
 }
 
-fn describe(ticket: &Ticket, at: DateTime<Utc>) -> TicketEscalation {
+/// The escalation as the lifecycle has it: no further climb once an
+/// engineer is on site, none at all once the ticket is fixed.
+fn describe(
+    ticket: &Ticket,
+    at: DateTime<Utc>,
+    on_site_at: Option<DateTime<Utc>>,
+    fixed_at: Option<DateTime<Utc>>,
+) -> TicketEscalation {
     TicketEscalation {
         ticket_id: ticket.id().to_string(),
         hub: ticket.region(),
         status: ticket.status(),
         reported_at: local(ticket.reported_at()),
-        escalation: escalation(ticket, at),
+        escalation: escalation_with_lifecycle(ticket, at, on_site_at, fixed_at),
     }
 }
 
@@ -62,10 +69,19 @@ pub async fn ticket_escalation(
     query: web::Query<EscalationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let at = parse_at(query.at.as_deref())?;
-    let not_found = || ApiError::NotFound(format!("no ticket {id}"));
+    let not_found = || ApiError::not_found(Resource::Ticket, id.as_str());
     let ticket_id = TicketId::parse(id.as_str()).map_err(|_| not_found())?;
-    let ticket = store.ticket(&ticket_id).await?.ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(describe(&ticket, at)))
+    let history = store
+        .ticket_history(&ticket_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let life = history.lifecycle();
+    Ok(HttpResponse::Ok().json(describe(
+        &history.ticket,
+        at,
+        life.on_site_at,
+        life.fixed_at,
+    )))
 }
 
 /// `GET /api/v1/escalations?hub=&at=`: every open or planned ticket, most
@@ -88,7 +104,12 @@ pub async fn list_escalations(
                 .await?,
         );
     }
-    let mut list: Vec<TicketEscalation> = tickets.iter().map(|t| describe(t, at)).collect();
+    // Open and planned tickets are not fixed; an arrival stops the climb.
+    let arrivals = store.first_arrivals().await?;
+    let mut list: Vec<TicketEscalation> = tickets
+        .iter()
+        .map(|t| describe(t, at, arrivals.get(t.id()).copied(), None))
+        .collect();
     list.sort_by(|a, b| {
         b.escalation
             .notified

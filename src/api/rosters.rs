@@ -4,14 +4,13 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
 use super::tickets::{TicketDraft, TicketRequest, TicketResponse, local, parse_json};
-use crate::dispatch::insertion::{InsertionError, InsertionRequest, insert_emergency};
-use crate::dispatch::{DispatchError, PlanOptions};
+use super::{ApiError, Resource};
+use crate::dispatch::{InsertionRequest, insert_emergency};
 use crate::domain::{EngineerId, EngineerRoute, Region, TicketId, UnassignedTicket};
-use crate::service::{self, ServiceError};
+use crate::service;
+use crate::settings::Settings;
 use crate::storage::{Store, TicketFilter};
-use crate::travel::GreatCircle;
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
@@ -24,10 +23,11 @@ pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, ApiError> {
     })
 }
 
-/// A hub in a path is a resource: an unknown one is 404, not 400.
+/// A hub in a path is a resource: an unknown one is 404 (naming the field
+/// `hub`), where a hub in a query is a 400.
 fn parse_hub(raw: &str) -> Result<Region, ApiError> {
     raw.parse::<Region>()
-        .map_err(|error| ApiError::NotFound(error.message))
+        .map_err(|_| ApiError::not_found(Resource::Hub, raw))
 }
 
 /// `POST /api/v1/hubs/{hub}/rosters?date=YYYY-MM-DD`: plans the hub's open
@@ -35,6 +35,7 @@ fn parse_hub(raw: &str) -> Result<Region, ApiError> {
 /// tickets are marked in the same transaction as the save.
 pub async fn create_roster(
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
     hub: web::Path<String>,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -43,15 +44,14 @@ pub async fn create_roster(
         Some(raw) => parse_date(raw)?,
         None => return Err(ApiError::bad_request("date", "is required (YYYY-MM-DD)")),
     };
-    let roster = service::plan_and_store(&store, hub, date, &PlanOptions::default())
-        .await
-        .map_err(|error| match error {
-            ServiceError::Storage(error) => error.into(),
-            ServiceError::Dispatch(error) => ApiError::Unprocessable(error.to_string()),
-            ServiceError::Task(message) | ServiceError::Config(message) => {
-                ApiError::Internal(message)
-            }
-        })?;
+    let roster = service::plan_and_store(
+        &store,
+        hub,
+        date,
+        &settings.plan_options(),
+        &settings.travel,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(roster))
 }
 
@@ -60,7 +60,7 @@ pub async fn get_roster(
     store: web::Data<Store>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no roster {id}"));
+    let not_found = || ApiError::not_found(Resource::Roster, id.as_str());
     let roster_id: i64 = id.parse().map_err(|_| not_found())?;
     let roster = store.roster(roster_id).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(roster))
@@ -116,33 +116,22 @@ pub struct InsertResponse {
     pub routes: Vec<EngineerRoute>,
 }
 
-/// Refusals name the request field where the request is to blame; a day
-/// that cannot be continued is unprocessable; a failed check is ours.
-fn insertion_refused(error: InsertionError) -> ApiError {
-    match (error.field(), error) {
-        (Some(field), error) => ApiError::bad_request(field, error.to_string()),
-        (None, InsertionError::Dispatch(DispatchError::CheckFailed(violations))) => {
-            ApiError::Internal(violations.join("; "))
-        }
-        (None, error) => ApiError::Unprocessable(error.to_string()),
-    }
-}
-
 /// `POST /api/v1/hubs/{hub}/rosters/{id}/insert`: stores a severity-1
 /// fault and a revision of the roster with the fault inserted from where
-/// the engineers are at `at` (see [`crate::dispatch::insertion`]), in one
+/// the engineers are at `at` (see [`crate::dispatch::insert_emergency`]), in one
 /// transaction; a refused request writes nothing. The insertion is a
 /// greedy search (milliseconds on a shipped hub's day: 2–20 ms for the
 /// east hub), so it runs inside the transaction that takes the ticket's id
 /// rather than on a blocking thread.
 pub async fn insert_into_roster(
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (hub, id) = path.into_inner();
     let hub = parse_hub(&hub)?;
-    let not_found = || ApiError::NotFound(format!("no roster {id} for the {hub} hub"));
+    let not_found = || ApiError::not_found(Resource::HubRoster(hub), id.as_str());
     let replaces: i64 = id.parse().map_err(|_| not_found())?;
     let request: InsertRequest = parse_json(&body)?;
     let roster = store
@@ -171,7 +160,6 @@ pub async fn insert_into_roster(
         })
         .await?;
     let engineers = store.engineers_in_region(hub).await?;
-    let travel = GreatCircle::from_env().map_err(ApiError::Internal)?;
     let (roster_id, (ticket, insertion)) = store
         .insert_ticket_with_roster(draft.day(), replaces, |id| {
             let ticket = draft
@@ -187,9 +175,8 @@ pub async fn insert_into_roster(
                     max_changes: request.max_changes as usize,
                     pinned: &pinned,
                 },
-                &travel,
-            )
-            .map_err(insertion_refused)?;
+                &settings.travel,
+            )?;
             Ok::<_, ApiError>((
                 ticket.clone(),
                 insertion.roster.clone(),

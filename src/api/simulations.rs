@@ -17,10 +17,12 @@ use super::ApiError;
 use super::tickets::parse_json;
 use crate::coverage::siting::{self, SitingOptions, SitingReport};
 use crate::coverage::{
-    CoverageError, CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport, Scenario,
-    Settings, TimeSpan,
+    CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport, Scenario,
+    Settings as CoverageSettings, TimeSpan,
 };
 use crate::network::Network;
+use crate::service::spawn_blocking_with_tracing;
+use crate::settings::{DEFAULT_TICKET_SEED, Settings};
 use crate::travel::GreatCircle;
 
 /// Longest replay the API runs in one request; longer ones belong to
@@ -88,20 +90,6 @@ pub struct SimulationResponse {
     pub replay_after: Option<ReplayReport>,
 }
 
-impl From<CoverageError> for ApiError {
-    fn from(error: CoverageError) -> Self {
-        match error {
-            CoverageError::Invalid { field, message } => ApiError::bad_request(field, message),
-            CoverageError::Scenario { field, message, .. } => {
-                ApiError::bad_request(format!("scenario.{field}"), message)
-            }
-            CoverageError::Tickets(error) => ApiError::bad_request("tickets", error.to_string()),
-            CoverageError::Dispatch { .. } => ApiError::Unprocessable(error.to_string()),
-            CoverageError::Solver(message) => ApiError::Internal(message),
-        }
-    }
-}
-
 fn check_range<T: PartialOrd + std::fmt::Display>(
     field: &str,
     value: T,
@@ -118,25 +106,29 @@ fn check_range<T: PartialOrd + std::fmt::Display>(
 }
 
 /// `POST /api/v1/simulations`
-pub async fn create_simulation(body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_simulation(
+    settings: web::Data<Settings>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let request: SimulationRequest = parse_json(&body)?;
-    let response = web::block(move || simulate(request))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    let travel = settings.travel;
+    let response = spawn_blocking_with_tracing(move || simulate(request, &travel)).await??;
     Ok(HttpResponse::Ok().json(response))
 }
 
 /// Runs one simulation (blocking: the MIP and the dispatcher are CPU work).
-pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiError> {
-    let defaults = Settings::default();
-    let settings = Settings {
+pub fn simulate(
+    request: SimulationRequest,
+    travel: &GreatCircle,
+) -> Result<SimulationResponse, ApiError> {
+    let defaults = CoverageSettings::default();
+    let settings = CoverageSettings {
         lead_time: request.lead_time.unwrap_or(defaults.lead_time),
         standard: request.standard.unwrap_or(defaults.standard),
         urgent: request.urgent.unwrap_or(defaults.urgent),
     };
     settings.check()?;
-    let network = Network::shipped().map_err(|error| ApiError::Internal(error.to_string()))?;
-    let travel = GreatCircle::from_env().map_err(ApiError::Internal)?;
+    let network = Network::shipped()?;
     let demand = Demand::population(&network.cities);
     let fleet = Fleet::from_network(&network);
     let after_fleet = match &request.scenario {
@@ -161,7 +153,7 @@ pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiErr
                 &network.cities,
                 &fleet,
                 &demand,
-                &travel,
+                travel,
                 settings,
             )?);
             if let Some(after) = &after_fleet {
@@ -169,7 +161,7 @@ pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiErr
                     &network.cities,
                     after,
                     &demand,
-                    &travel,
+                    travel,
                     settings,
                 )?);
             }
@@ -206,7 +198,7 @@ pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiErr
                 &network.cities,
                 after_fleet.as_ref().unwrap_or(&fleet),
                 &demand,
-                &travel,
+                travel,
                 settings,
                 &options,
             )?);
@@ -243,12 +235,12 @@ pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiErr
                 start,
                 days,
                 per_day,
-                request.seed.unwrap_or(7),
+                request.seed.unwrap_or(DEFAULT_TICKET_SEED),
             );
             response.replay = Some(crate::coverage::replay(
                 &fleet,
                 &replayed,
-                &travel,
+                travel,
                 &options,
                 &mut |_, _| {},
             )?);
@@ -256,7 +248,7 @@ pub fn simulate(request: SimulationRequest) -> Result<SimulationResponse, ApiErr
                 response.replay_after = Some(crate::coverage::replay(
                     after,
                     &replayed,
-                    &travel,
+                    travel,
                     &options,
                     &mut |_, _| {},
                 )?);

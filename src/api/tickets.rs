@@ -1,5 +1,7 @@
 //! Ticket intake and listing.
 
+use std::collections::HashSet;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::ApiError;
 use crate::domain::{
     City, DomainError, GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy,
-    Ticket, TicketId, TicketStatus, service_offset,
+    Ticket, TicketContact, TicketId, TicketStatus, service_offset,
 };
 use crate::storage::{Store, TicketFilter};
 
@@ -32,6 +34,12 @@ pub struct TicketRequest {
     pub key_customer: bool,
     /// The spare part a swap needs (a catalogue code such as `SRV-PSU`).
     pub part: Option<String>,
+    /// The customer's address, for the engineer.
+    pub address: Option<String>,
+    /// Whom the engineer calls on the way.
+    pub contact_phone: Option<String>,
+    /// The fault in the customer's words.
+    pub fault: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -84,6 +92,12 @@ pub struct TicketResponse {
     pub repaired_by: DateTime<FixedOffset>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 pub(crate) fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -109,6 +123,9 @@ impl From<&Ticket> for TicketResponse {
             on_site_by: local(deadlines.on_site_by),
             repaired_by: local(deadlines.repaired_by),
             part: ticket.part().map(|p| p.to_string()),
+            address: ticket.contact().address.clone(),
+            contact_phone: ticket.contact().contact_phone.clone(),
+            fault: ticket.contact().fault.clone(),
         }
     }
 }
@@ -159,6 +176,7 @@ pub(crate) struct TicketDraft {
     service_minutes: u32,
     sla: SlaPolicy,
     part: Option<PartCode>,
+    contact: TicketContact,
 }
 
 impl TicketDraft {
@@ -191,8 +209,10 @@ impl TicketDraft {
             None => SlaPolicy::default(),
         };
         let part = request.part.as_deref().map(PartCode::parse).transpose()?;
+        let contact = TicketContact::new(request.address, request.contact_phone, request.fault)?;
         Ok(TicketDraft {
             part,
+            contact,
             customer: request.customer,
             site,
             city,
@@ -224,7 +244,7 @@ impl TicketDraft {
             self.service_minutes,
             self.sla,
         )
-        .map(|ticket| ticket.with_part(self.part))
+        .map(|ticket| ticket.with_part(self.part).with_contact(self.contact))
     }
 }
 
@@ -247,25 +267,84 @@ pub struct TicketQuery {
     pub hub: Option<String>,
 }
 
+/// What `?status=` selects: tickets in one of the domain's statuses, or
+/// `awaiting_part` — open tickets whose spare part a stored roster ordered
+/// and whose repair visit is not planned yet (rosters list them unassigned
+/// with that reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusFilter {
+    Status(TicketStatus),
+    AwaitingPart,
+}
+
+impl StatusFilter {
+    const AWAITING_PART: &str = "awaiting_part";
+
+    fn parse(raw: &str) -> Result<Self, DomainError> {
+        if raw == Self::AWAITING_PART {
+            return Ok(StatusFilter::AwaitingPart);
+        }
+        TicketStatus::parse(raw)
+            .map(StatusFilter::Status)
+            .map_err(|error| {
+                DomainError::new(
+                    error.field,
+                    format!(
+                        "{}, or {} (open tickets whose part is on order)",
+                        error.message,
+                        Self::AWAITING_PART
+                    ),
+                )
+            })
+    }
+}
+
 /// `GET /api/v1/tickets?status=&hub=`
 pub async fn list_tickets(
     store: web::Data<Store>,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = TicketFilter {
-        status: query
-            .status
-            .as_deref()
-            .map(TicketStatus::parse)
-            .transpose()?,
-        region: query.hub.as_deref().map(str::parse::<Region>).transpose()?,
+    let status = query
+        .status
+        .as_deref()
+        .map(StatusFilter::parse)
+        .transpose()?;
+    let region = query.hub.as_deref().map(str::parse::<Region>).transpose()?;
+    let tickets = match status {
+        None => {
+            store
+                .tickets(TicketFilter {
+                    status: None,
+                    region,
+                })
+                .await?
+        }
+        Some(StatusFilter::Status(status)) => {
+            store
+                .tickets(TicketFilter {
+                    status: Some(status),
+                    region,
+                })
+                .await?
+        }
+        Some(StatusFilter::AwaitingPart) => {
+            let ordered: HashSet<TicketId> = store
+                .pending_orders()
+                .await?
+                .into_iter()
+                .map(|order| order.ticket_id)
+                .collect();
+            let mut open = store
+                .tickets(TicketFilter {
+                    status: Some(TicketStatus::Open),
+                    region,
+                })
+                .await?;
+            open.retain(|ticket| ordered.contains(ticket.id()));
+            open
+        }
     };
-    let tickets: Vec<TicketResponse> = store
-        .tickets(filter)
-        .await?
-        .iter()
-        .map(TicketResponse::from)
-        .collect();
+    let tickets: Vec<TicketResponse> = tickets.iter().map(TicketResponse::from).collect();
     Ok(HttpResponse::Ok().json(TicketList {
         count: tickets.len(),
         tickets,

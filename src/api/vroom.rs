@@ -5,7 +5,9 @@
 use actix_web::{HttpResponse, web};
 
 use super::ApiError;
-use crate::vroom::{self, Overrides, VroomError};
+use crate::service::spawn_blocking_with_tracing;
+use crate::settings::Settings;
+use crate::vroom::{self, Overrides};
 
 /// Largest document accepted: a 1 000-location matrix set is about 20 MB
 /// of JSON, well past actix's 256 kB default.
@@ -18,22 +20,17 @@ pub fn resource() -> actix_web::Resource {
         .route(web::post().to(solve))
 }
 
-impl From<VroomError> for ApiError {
-    fn from(error: VroomError) -> Self {
-        if error.is_caller_error() {
-            ApiError::bad_request(error.field(), error.message())
-        } else {
-            ApiError::Internal(error.to_string())
-        }
-    }
-}
-
 /// Parsing and solving are CPU work of up to the document's time limit, so
 /// they run on a blocking thread and the workers keep serving.
-pub async fn solve(body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn solve(
+    settings: web::Data<Settings>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let overrides = Overrides {
+        travel: settings.travel,
+        ..Overrides::default()
+    };
     let answer =
-        tokio::task::spawn_blocking(move || vroom::solve_document(&body, &Overrides::default()))
-            .await
-            .map_err(|error| ApiError::Internal(format!("the solver task failed: {error}")))??;
+        spawn_blocking_with_tracing(move || vroom::solve_document(&body, &overrides)).await??;
     Ok(HttpResponse::Ok().json(answer))
 }

@@ -6,10 +6,9 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use crate::dispatch::triage::{CallCenter, triage};
-use crate::dispatch::{self, DispatchError, HubProblem, PlanOptions};
+use crate::dispatch::{self, CallCenter, DispatchError, HubDay, HubProblem, PlanOptions, triage};
 use crate::domain::{Engineer, EngineerId, Region, Roster, Ticket};
-use crate::optimize::construction;
+use crate::optimize::{self, Plan};
 use crate::travel::TravelModel;
 
 /// What a dispatcher compares, for one way of planning a national day.
@@ -97,12 +96,12 @@ fn share(part: usize, whole: usize) -> f64 {
 /// The baseline's plan: tickets in report order, each appended to the route
 /// of the qualified engineer nearest to where that route now ends, among
 /// those whose day can still take it.
-pub fn greedy_plan(hub_problem: &HubProblem) -> construction::Plan {
+pub fn greedy_plan(hub_problem: &HubProblem) -> Plan {
     let problem = &hub_problem.problem;
     let (jobs, vehicles, matrix) = (problem.jobs(), problem.vehicles(), problem.matrix());
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&j| (hub_problem.tickets[j].reported_at(), j));
-    let mut plan: construction::Plan = vec![Vec::new(); vehicles.len()];
+    let mut plan: Plan = vec![Vec::new(); vehicles.len()];
     for job in order {
         let mut best: Option<(i64, usize)> = None;
         for (v, vehicle) in vehicles.iter().enumerate() {
@@ -115,7 +114,7 @@ pub fn greedy_plan(hub_problem: &HubProblem) -> construction::Plan {
                 continue;
             }
             plan[v].push(job);
-            if construction::route_cost(problem, v, &plan[v]).is_some() {
+            if optimize::route_cost(problem, v, &plan[v]).is_some() {
                 best = Some((minutes, v));
             }
             plan[v].pop();
@@ -165,18 +164,25 @@ pub enum Planner {
     Ruyi,
 }
 
-/// Plans every hub's share of `tickets` with `planner`, after the same
-/// call-center triage for both; every plan goes through the independent
-/// checker before it counts. Hubs are planned on `threads` threads (each
-/// plan is deterministic on its own, so the figures do not depend on the
-/// thread count); `progress` hears of each hub as it finishes.
-#[allow(clippy::too_many_arguments)]
+/// A national day to plan: its date, every hub's tickets and engineers,
+/// and the travel model.
+#[derive(Clone, Copy)]
+pub struct NationalDay<'a> {
+    pub date: NaiveDate,
+    pub tickets: &'a [Ticket],
+    pub engineers: &'a [Engineer],
+    pub travel: &'a dyn TravelModel,
+}
+
+/// Plans every hub's share of the day's tickets with `planner`, after the
+/// same call-center triage for both; every plan goes through the
+/// independent checker before it counts. Hubs are planned on `threads`
+/// threads (each plan is deterministic on its own, so the figures do not
+/// depend on the thread count); `progress` hears of each hub as it
+/// finishes.
 pub fn plan_day(
     planner: Planner,
-    date: NaiveDate,
-    tickets: &[Ticket],
-    engineers: &[Engineer],
-    travel: &dyn TravelModel,
+    day: NationalDay,
     options: &PlanOptions,
     threads: usize,
     progress: impl Fn(Region) + Sync,
@@ -190,7 +196,7 @@ pub fn plan_day(
             let Some(&hub) = Region::ALL.get(index) else {
                 return done;
             };
-            let roster = plan_hub_with(planner, hub, date, tickets, engineers, travel, options);
+            let roster = plan_hub_with(planner, hub, day, options);
             progress(hub);
             done.push((index, roster));
         }
@@ -219,33 +225,40 @@ pub fn plan_day(
 fn plan_hub_with(
     planner: Planner,
     hub: Region,
-    date: NaiveDate,
-    tickets: &[Ticket],
-    engineers: &[Engineer],
-    travel: &dyn TravelModel,
+    day: NationalDay,
     options: &PlanOptions,
 ) -> Result<Roster, DispatchError> {
-    let hub_tickets: Vec<Ticket> = tickets
+    let hub_tickets: Vec<Ticket> = day
+        .tickets
         .iter()
         .filter(|t| t.region() == hub)
         .cloned()
         .collect();
-    let triaged = triage(&hub_tickets, &CallCenter::default(), options.seed);
-    let mut roster = match planner {
+    let count = hub_tickets.len();
+    match planner {
         Planner::Ruyi => {
-            dispatch::plan_hub(hub, date, &triaged.dispatch, engineers, travel, options)?
+            let hub_day = HubDay::new(hub, day.date, hub_tickets, day.engineers.to_vec())?
+                .with_call_center(CallCenter::default());
+            dispatch::plan(&hub_day, day.travel, options)
         }
         Planner::Greedy => {
-            let hub_problem =
-                dispatch::build_problem(hub, date, &triaged.dispatch, engineers, travel)?;
+            let triaged = triage(&hub_tickets, &CallCenter::default(), options.seed);
+            let hub_day = HubDay::new(
+                hub,
+                day.date,
+                triaged.dispatch.clone(),
+                day.engineers.to_vec(),
+            )?;
+            let hub_problem = HubProblem::build(&hub_day, 1, day.travel)?;
             let solution =
-                construction::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));
+                optimize::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));
             let objective = dispatch::checked(&hub_problem.problem, &solution)?;
-            dispatch::roster_from(hub, date, &hub_problem, &solution, objective.total())
+            let mut roster =
+                dispatch::roster_from(hub, day.date, &hub_problem, &solution, objective.total());
+            triaged.complete(&mut roster, count);
+            Ok(roster)
         }
-    };
-    triaged.complete(&mut roster, hub_tickets.len());
-    Ok(roster)
+    }
 }
 
 #[cfg(test)]
@@ -259,17 +272,14 @@ mod tests {
         let network = Network::shipped().unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let tickets = generate_tickets(&network, date, 120, 3);
-        let (figures, rosters) = plan_day(
-            Planner::Greedy,
+        let day = NationalDay {
             date,
-            &tickets,
-            &network.engineers,
-            &GreatCircle::default(),
-            &PlanOptions::default(),
-            2,
-            |_| {},
-        )
-        .unwrap();
+            tickets: &tickets,
+            engineers: &network.engineers,
+            travel: &GreatCircle::default(),
+        };
+        let (figures, rosters) =
+            plan_day(Planner::Greedy, day, &PlanOptions::default(), 2, |_| {}).unwrap();
         assert_eq!(figures.tickets, 120);
         assert_eq!(rosters.len(), 7);
         let assigned: usize = rosters.iter().map(|r| r.summary.assigned as usize).sum();

@@ -20,14 +20,21 @@ pub enum BenchCommand {
     /// The time limit's calibration: CPU seconds the core takes for a time
     /// limit, on VRPTW instances, VROOM documents and hub days.
     Calibrate(super::bench_calibrate::CalibrateArgs),
+    /// Event throughput: the API in this process over the database
+    /// (`--database-url`, default a fresh SQLite file) driven by
+    /// concurrent clients at a fixed rate; latency percentiles and stored
+    /// rows against acknowledged events.
+    Events(super::bench_events::EventsArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct VrptwArgs {
-    /// Search budget per instance, in seconds.
-    #[arg(long, default_value_t = 10.0, env = "RUYI_TIME_LIMIT")]
+    /// Search budget per instance, in seconds (counted as deterministic
+    /// work; the benchmark's own default, not `RUYI_TIME_LIMIT`).
+    #[arg(long, default_value_t = 10.0)]
     pub time_limit: f64,
-    #[arg(long, default_value_t = 1, env = "RUYI_SEED")]
+    /// The solver's seed (the benchmark's own, not `RUYI_SEED`).
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Where to write `<instance>.sol` files.
     #[arg(long, default_value = "out/vrptw")]
@@ -45,11 +52,16 @@ pub struct VrptwArgs {
     pub files: Vec<PathBuf>,
 }
 
-pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(
+    settings: &crate::settings::Settings,
+    command: BenchCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match command {
         BenchCommand::Vrptw(args) => vrptw(args, out),
-        BenchCommand::Dispatch(args) => super::bench_dispatch::run(args, out),
-        BenchCommand::Calibrate(args) => super::bench_calibrate::run(args, out),
+        BenchCommand::Dispatch(args) => super::bench_dispatch::run(settings, args, out),
+        BenchCommand::Calibrate(args) => super::bench_calibrate::run(settings, args, out),
+        BenchCommand::Events(args) => super::bench_events::run(settings, args, out),
     }
 }
 

@@ -21,7 +21,6 @@ use super::bench::cpu_seconds;
 use crate::benchmark::Instance;
 use crate::domain::Region;
 use crate::optimize::{self, Problem, SolveParams};
-use crate::travel::GreatCircle;
 use crate::vroom;
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +49,11 @@ pub struct CalibrateArgs {
     pub files: Vec<PathBuf>,
 }
 
-pub fn run(args: CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(
+    settings: &crate::settings::Settings,
+    args: CalibrateArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.time_limit > 0.0,
         "--time-limit must be positive, got {}",
@@ -66,14 +69,14 @@ pub fn run(args: CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let bytes =
                 std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
             let document = vroom::parse(&bytes)?;
-            vroom::build::build(&document)?.problem
+            vroom::build::build(&document, &settings.travel)?.problem
         } else {
             Instance::read(file)?.to_problem()
         };
         problems.push((name, problem));
     }
     if !args.hub.is_empty() {
-        let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
+        let travel = &settings.travel;
         for &hub in &args.hub {
             let (tickets, engineers) =
                 super::export::generated_day(hub, args.date, args.tickets, args.ticket_seed)?;
@@ -83,7 +86,7 @@ pub fn run(args: CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 args.horizon_days,
                 &tickets,
                 &engineers,
-                &travel,
+                travel,
                 1,
             )?;
             problems.push((format!("hub-{hub}"), built.problem));

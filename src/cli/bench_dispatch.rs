@@ -1,26 +1,28 @@
-//! `ruyi bench dispatch --tickets 3000 --seed 7`: a generated national day
+//! `ruyi bench dispatch --tickets 3000 --ticket-seed 7`: a generated national day
 //! planned by Ruyi and by the greedy baseline, side by side.
 
 use std::io::Write;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use super::plan::SearchArgs;
-use crate::benchmark::dispatch::{DayFigures, Planner, plan_day, scaled_workforce};
+use crate::benchmark::dispatch::{DayFigures, NationalDay, Planner, plan_day, scaled_workforce};
 use crate::dispatch::PlanOptions;
 use crate::domain::Region;
 use crate::network::{Network, generate_tickets};
-use crate::travel::GreatCircle;
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct DispatchArgs {
     /// Tickets in the generated national day.
     #[arg(long, default_value_t = 3000)]
     pub tickets: usize,
-    /// The ticket generator's seed: same seed, same day.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
+    /// The ticket generator's seed, as in `ruyi generate`: same seed, same
+    /// day (`--seed` is the older name).
+    #[arg(long, alias = "seed", env = "RUYI_TICKET_SEED", value_name = "N",
+          default_value_t = crate::settings::DEFAULT_TICKET_SEED.to_string())]
+    pub ticket_seed: String,
     /// The planned day (a Monday by default, so office-hours engineers work).
     #[arg(long, default_value = "2026-11-30")]
     pub date: NaiveDate,
@@ -52,23 +54,28 @@ pub struct DispatchArgs {
     pub no_balance: bool,
 }
 
-pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(settings: &Settings, args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (travel, ticket_seed) = (&settings.travel, settings.ticket_seed);
     if args.horizon_days == 0 {
         anyhow::bail!("--horizon-days must be at least 1");
     }
+    let time_limit = Duration::try_from_secs_f64(args.time_limit)
+        .ok()
+        .filter(|limit| !limit.is_zero())
+        .context("--time-limit must be a positive number of seconds")?;
     let options = PlanOptions {
         horizon_days: args.horizon_days,
         assignment: !args.no_assignment,
         balance: !args.no_balance,
-        ..SearchArgs {
-            time_limit: args.time_limit,
+        ..Settings {
+            time_limit,
             seed: args.solver_seed,
+            ..Settings::default()
         }
-        .options()?
+        .plan_options()
     };
     let network = Network::shipped().context("the shipped network is broken")?;
-    let tickets = generate_tickets(&network, args.date, args.tickets, args.seed);
-    let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
+    let tickets = generate_tickets(&network, args.date, args.tickets, ticket_seed);
     let engineers = match args.engineers {
         Some(count) => scaled_workforce(&network.engineers, count),
         None => network.engineers.clone(),
@@ -80,7 +87,7 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
          seed {}, {} day(s) planned, assignment MIP {}, balance {}",
         args.date,
         tickets.len(),
-        args.seed,
+        ticket_seed,
         engineers.len(),
         args.time_limit,
         args.solver_seed,
@@ -114,19 +121,16 @@ pub fn run(args: DispatchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     for &(name, planner) in planners {
-        let (figures, _) = plan_day(
-            planner,
-            args.date,
-            &tickets,
-            &engineers,
-            &travel,
-            &options,
-            args.threads,
-            |hub| {
-                progress.set_message(format!("{name}: {hub} planned"));
-                progress.inc(1);
-            },
-        )
+        let day = NationalDay {
+            date: args.date,
+            tickets: &tickets,
+            engineers: &engineers,
+            travel,
+        };
+        let (figures, _) = plan_day(planner, day, &options, args.threads, |hub| {
+            progress.set_message(format!("{name}: {hub} planned"));
+            progress.inc(1);
+        })
         .with_context(|| format!("planning the day with {name}"))?;
         progress.suspend(|| write_row(out, name, &figures))?;
         results.push(figures);

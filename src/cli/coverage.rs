@@ -110,9 +110,11 @@ pub struct ReplayArgs {
     /// Generated tickets per national day.
     #[arg(long, default_value_t = 1500)]
     pub tickets_per_day: usize,
-    /// The ticket generator's seed (day d uses seed + d).
-    #[arg(long, default_value_t = 7)]
-    pub ticket_seed: u64,
+    /// The ticket generator's seed (day d uses seed + d), as in `ruyi
+    /// generate`.
+    #[arg(long, env = "RUYI_TICKET_SEED", value_name = "N",
+          default_value_t = crate::settings::DEFAULT_TICKET_SEED.to_string())]
+    pub ticket_seed: String,
     /// Replay a ticket history CSV instead of generated days.
     #[arg(long)]
     pub tickets: Option<PathBuf>,
@@ -149,12 +151,11 @@ struct Setup {
     scenario: Option<(String, Fleet)>,
 }
 
-fn setup(common: &CommonArgs) -> anyhow::Result<Setup> {
+fn setup(common: &CommonArgs, travel: GreatCircle) -> anyhow::Result<Setup> {
     let network = match &common.network {
         Some(dir) => Network::load(dir)?,
         None => Network::shipped().context("the shipped network is broken")?,
     };
-    let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
     let settings = Settings {
         lead_time: common.lead_time,
         standard: common.standard,
@@ -195,16 +196,21 @@ fn pct(share: f64) -> String {
     format!("{:.1}%", 100.0 * share)
 }
 
-pub fn run(command: CoverageCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(
+    settings: &crate::settings::Settings,
+    command: CoverageCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let travel = settings.travel;
     match command {
-        CoverageCommand::Report(args) => report(args, out),
-        CoverageCommand::Site(args) => site(args, out),
-        CoverageCommand::Replay(args) => replay(args, out),
+        CoverageCommand::Report(args) => report(args, travel, out),
+        CoverageCommand::Site(args) => site(args, travel, out),
+        CoverageCommand::Replay(args) => replay(args, travel, settings.ticket_seed, out),
     }
 }
 
-fn report(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let setup = setup(&args.common)?;
+fn report(args: ReportArgs, travel: GreatCircle, out: &mut dyn Write) -> anyhow::Result<()> {
+    let setup = setup(&args.common, travel)?;
     let cities = &setup.network.cities;
     let before = CoverageReport::build(
         cities,
@@ -397,8 +403,8 @@ fn write_uncovered(out: &mut dyn Write, report: &CoverageReport) -> anyhow::Resu
     Ok(())
 }
 
-fn site(args: SiteArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let setup = setup(&args.common)?;
+fn site(args: SiteArgs, travel: GreatCircle, out: &mut dyn Write) -> anyhow::Result<()> {
+    let setup = setup(&args.common, travel)?;
     let fleet = setup
         .scenario
         .as_ref()
@@ -568,11 +574,16 @@ fn siting_share(report: &CoverageReport, within: TimeSpan) -> f64 {
     if total > 0.0 { covered / total } else { 0.0 }
 }
 
-fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+fn replay(
+    args: ReplayArgs,
+    travel: GreatCircle,
+    ticket_seed: u64,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     if !(args.solver_time.is_finite() && args.solver_time > 0.0) {
         anyhow::bail!("--solver-time must be a positive number of seconds");
     }
-    let setup = setup(&args.common)?;
+    let setup = setup(&args.common, travel)?;
     let days = match &args.tickets {
         Some(path) => crate::coverage::ticket_days(&read_tickets_file(path)?),
         None => {
@@ -589,7 +600,7 @@ fn replay(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 start,
                 args.days,
                 args.tickets_per_day,
-                args.ticket_seed,
+                ticket_seed,
             )
         }
     };

@@ -12,11 +12,8 @@ use chrono::NaiveDate;
 use super::plan::SearchArgs;
 use crate::domain::{Region, Roster, RosterSummary, service_offset};
 use crate::network::{Network, generate_tickets};
+use crate::settings::{DEFAULT_TICKET_SEED, Database, Settings};
 use crate::storage::TicketFilter;
-
-/// The SQLite file the demo creates when no `DATABASE_URL` is given; it is
-/// also `ruyi serve`'s default, so the demo's routes can be served next.
-const DEMO_FILE: &str = "ruyi.db";
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -26,9 +23,11 @@ pub struct DemoArgs {
     /// Tickets in the generated national day.
     #[arg(long, env = "RUYI_DEMO_TICKETS", default_value_t = 1500)]
     pub tickets: usize,
-    /// The ticket generator's seed.
-    #[arg(long, default_value_t = 7)]
-    pub ticket_seed: u64,
+    /// The ticket generator's seed, as in `ruyi generate`: the same date,
+    /// count and seed give the same tickets.
+    #[arg(long, env = "RUYI_TICKET_SEED", value_name = "N",
+          default_value_t = DEFAULT_TICKET_SEED.to_string())]
+    pub ticket_seed: String,
     #[command(flatten)]
     pub search: SearchArgs,
     /// Where the JSON and GeoJSON routes are written.
@@ -36,36 +35,44 @@ pub struct DemoArgs {
     pub out: PathBuf,
 }
 
-/// `database_url` is the one given by flag or environment, if any: without
-/// one the demo (re)creates its own SQLite file; with one it insists on a
-/// database without tickets rather than mix the demo into real data.
-pub fn run(database_url: Option<&str>, args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let options = args.search.options()?;
+/// Without a database URL the demo (re)creates its SQLite file (the one
+/// `ruyi serve` then serves); with one it insists on a database without
+/// tickets rather than mix the demo into real data.
+pub fn run(settings: &Settings, args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let options = settings.plan_options();
     if args.tickets == 0 {
         anyhow::bail!("--tickets must be at least 1");
     }
+    let ticket_seed = settings.ticket_seed;
     let date = args.date.unwrap_or_else(|| {
         chrono::Utc::now()
             .with_timezone(&service_offset())
             .date_naive()
     });
-    let url = match database_url {
-        Some(url) => url.to_string(),
-        None => {
-            for file in [DEMO_FILE, "ruyi.db-wal", "ruyi.db-shm", "ruyi.db-journal"] {
-                match std::fs::remove_file(file) {
+    let hint = match &settings.database {
+        Database::Url(_) => "unset DATABASE_URL to let it create its SQLite file".to_string(),
+        Database::File(file) => {
+            let name = file.display().to_string();
+            for stale in [
+                name.clone(),
+                format!("{name}-wal"),
+                format!("{name}-shm"),
+                format!("{name}-journal"),
+            ] {
+                match std::fs::remove_file(&stale) {
                     Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(error).with_context(|| format!("removing the old {file}"));
+                        return Err(error).with_context(|| format!("removing the old {stale}"));
                     }
                     _ => {}
                 }
             }
-            format!("sqlite://{DEMO_FILE}?mode=rwc")
+            format!("it recreates {name} when no DATABASE_URL is set")
         }
     };
+    let url = settings.database.url();
     super::ensure_dir(&args.out)?;
     let network = Network::shipped().context("the shipped network is broken")?;
-    let tickets = generate_tickets(&network, date, args.tickets, args.ticket_seed);
+    let tickets = generate_tickets(&network, date, args.tickets, ticket_seed);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let started = Instant::now();
     let rosters = runtime.block_on(async {
@@ -73,22 +80,21 @@ pub fn run(database_url: Option<&str>, args: DemoArgs, out: &mut dyn Write) -> a
         let present = store.count_tickets(TicketFilter::default()).await?;
         if present > 0 {
             anyhow::bail!(
-                "{} already holds {present} tickets; the demo needs a database without \
-                 tickets (unset DATABASE_URL to let it create {DEMO_FILE})",
-                super::redact(&url)
+                "{url} already holds {present} tickets; the demo needs a database without \
+                 tickets ({hint})"
             );
         }
         store.insert_tickets(&tickets).await?;
         writeln!(
             out,
             "database {}: shipped network ({} cities, {} stations, {} engineers) and {} tickets \
-             for {date} (seed {})",
-            super::redact(&url),
+             for {date} (ticket seed {})",
+            url,
             network.cities.len(),
             network.stations.len(),
             network.engineers.len(),
             tickets.len(),
-            args.ticket_seed,
+            ticket_seed,
         )?;
         let progress = indicatif::ProgressBar::new(Region::ALL.len() as u64).with_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} hubs {msg} [{elapsed}]")
@@ -97,9 +103,10 @@ pub fn run(database_url: Option<&str>, args: DemoArgs, out: &mut dyn Write) -> a
         let mut rosters = Vec::new();
         for hub in Region::ALL {
             progress.set_message(format!("planning {hub}"));
-            let roster = crate::service::plan_and_store(&store, hub, date, &options)
-                .await
-                .with_context(|| format!("planning the {hub} hub"))?;
+            let roster =
+                crate::service::plan_and_store(&store, hub, date, &options, &settings.travel)
+                    .await
+                    .with_context(|| format!("planning the {hub} hub"))?;
             rosters.push(roster);
             progress.inc(1);
         }

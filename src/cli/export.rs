@@ -16,9 +16,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::solve::Format;
-use crate::dispatch::{self, HubProblem, triage::CallCenter};
+use crate::dispatch::{self, CallCenter, HubDay, HubProblem};
 use crate::domain::{Engineer, Region, Ticket, TicketStatus};
 use crate::network::{Network, generate_tickets};
+use crate::settings::{DatabaseUrl, Settings};
 use crate::storage::TicketFilter;
 use crate::travel::GreatCircle;
 use crate::vroom;
@@ -49,20 +50,20 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(database_url: &str, args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(settings: &Settings, args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let Format::Vroom = args.format;
     let (tickets, engineers) = match args.tickets {
         Some(count) => generated_day(args.hub, args.date, count, args.seed)?,
-        None => from_database(database_url, args.hub)?,
+        None => from_database(&settings.database.url(), args.hub)?,
     };
-    let travel = GreatCircle::from_env().map_err(anyhow::Error::msg)?;
+    let travel = &settings.travel;
     let built = hub_day(
         args.hub,
         args.date,
         1,
         &tickets,
         &engineers,
-        &travel,
+        travel,
         args.triage_seed,
     )?;
     let names = vroom::export::Names {
@@ -93,8 +94,10 @@ pub(super) fn hub_day(
     travel: &GreatCircle,
     triage_seed: u64,
 ) -> anyhow::Result<HubProblem> {
-    let triaged = dispatch::triage::triage(tickets, &CallCenter::default(), triage_seed);
-    dispatch::build_horizon(hub, date, days, &triaged.dispatch, engineers, travel)
+    let triaged = dispatch::triage(tickets, &CallCenter::default(), triage_seed);
+    let day = HubDay::new(hub, date, triaged.dispatch, engineers.to_vec())
+        .with_context(|| format!("the {hub} hub's day {date}"))?;
+    HubProblem::build(&day, days, travel)
         .with_context(|| format!("building the {hub} hub's problem for {date}"))
 }
 
@@ -116,7 +119,10 @@ pub(super) fn generated_day(
 
 /// The hub's open tickets and its region's engineers, as `ruyi plan` reads
 /// them.
-fn from_database(database_url: &str, hub: Region) -> anyhow::Result<(Vec<Ticket>, Vec<Engineer>)> {
+fn from_database(
+    database_url: &DatabaseUrl,
+    hub: Region,
+) -> anyhow::Result<(Vec<Ticket>, Vec<Engineer>)> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let store = super::open_store(database_url).await?;

@@ -10,6 +10,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use crate::network::{Network, generate_tickets, write_tickets};
+use crate::settings::{DEFAULT_TICKET_SEED, Settings};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -18,11 +19,13 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub date: NaiveDate,
     /// How many tickets to generate.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 1500)]
     pub tickets: usize,
-    /// The generator's seed: same seed, same file.
-    #[arg(long, default_value_t = 1, env = "RUYI_SEED")]
-    pub seed: u64,
+    /// The generator's seed: same date, count and seed, same file (and the
+    /// same tickets as `ruyi demo` generates with them).
+    #[arg(long, alias = "seed", env = "RUYI_TICKET_SEED", value_name = "N",
+          default_value_t = DEFAULT_TICKET_SEED.to_string())]
+    pub ticket_seed: String,
     /// Write the CSV to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -32,16 +35,17 @@ pub struct GenerateArgs {
     pub network: Option<PathBuf>,
 }
 
-pub fn run(args: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(settings: &Settings, args: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let ticket_seed = settings.ticket_seed;
     let network = match &args.network {
         Some(dir) => Network::load(dir)?,
         None => Network::shipped().context("the shipped network is broken")?,
     };
     let started = Instant::now();
-    let tickets = generate_tickets(&network, args.date, args.tickets, args.seed);
+    let tickets = generate_tickets(&network, args.date, args.tickets, ticket_seed);
     tracing::info!(
         tickets = tickets.len(),
-        seed = args.seed,
+        ticket_seed = ticket_seed,
         seconds = started.elapsed().as_secs_f64(),
         "generated tickets"
     );
@@ -57,10 +61,10 @@ pub fn run(args: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", path.display()))?;
             writeln!(
                 out,
-                "wrote {} tickets for {} (seed {}) to {}",
+                "wrote {} tickets for {} (ticket seed {}) to {}",
                 tickets.len(),
                 args.date,
-                args.seed,
+                ticket_seed,
                 path.display()
             )?;
         }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::network::read_tickets_file;
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -16,12 +17,12 @@ pub struct ImportArgs {
     pub tickets: PathBuf,
 }
 
-pub fn run(database_url: &str, args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(settings: &Settings, args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     // Read and check the whole file before touching the database.
     let tickets = read_tickets_file(&args.tickets)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let stored = runtime.block_on(async {
-        let store = super::open_store(database_url).await?;
+        let store = super::open_store(&settings.database.url()).await?;
         let stored = store
             .insert_tickets(&tickets)
             .await

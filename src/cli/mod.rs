@@ -1,26 +1,37 @@
-//! The `ruyi` command line. Each subcommand lives in its own file and writes
+//! The `ruyi` command line. [`main`] parses the flags and environment once,
+//! checks them into [`Settings`] (a bad value stops here, named) and hands
+//! them to the subcommand. Each subcommand lives in its own file and writes
 //! to the writer it is given, so tests can run it and read its output.
 
 mod bench;
 mod bench_calibrate;
 mod bench_dispatch;
+mod bench_events;
 mod coverage;
 mod demo;
+mod events;
 mod export;
 mod generate;
 mod import;
 mod migrate;
 mod plan;
+mod report;
 mod serve;
 mod solve;
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::network::Network;
+use crate::service::error_chain;
+use crate::settings::{self, DatabaseUrl, Origin, RawSettings, Setting, Settings};
 use crate::storage::Store;
+use crate::travel::GreatCircle;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,12 +40,45 @@ use crate::storage::Store;
     about = "Field-engineer dispatch and route scheduler"
 )]
 pub struct Cli {
-    /// Database URL: a `sqlite:` file (the default) or `postgres://…`.
-    #[arg(long, global = true, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The settings every subcommand takes (a flag wins over its variable);
+/// checked once by [`Settings::load`] before the subcommand runs.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Settings")]
+pub struct SettingsArgs {
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://user:pass@host/db`
+    /// [default: the SQLite file below].
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The SQLite file used when no database URL is given.
+    #[arg(long, global = true, env = "RUYI_DB_FILE", value_name = "FILE",
+          default_value = settings::DEFAULT_DATABASE_FILE)]
+    pub db_file: String,
+    /// Road distance divided by great-circle distance.
+    #[arg(long, global = true, env = "RUYI_CIRCUITY", value_name = "FACTOR",
+          default_value_t = GreatCircle::default().circuity.to_string())]
+    pub circuity: String,
+    /// Average speed on the first and last `--city-km` of a trip.
+    #[arg(long, global = true, env = "RUYI_CITY_KMH", value_name = "KMH",
+          default_value_t = GreatCircle::default().city_kmh.to_string())]
+    pub city_kmh: String,
+    /// Road kilometres at each end of a trip driven at city speed.
+    #[arg(long, global = true, env = "RUYI_CITY_KM", value_name = "KM",
+          default_value_t = GreatCircle::default().city_km.to_string())]
+    pub city_km: String,
+    /// Average speed on the rest of a trip.
+    #[arg(long, global = true, env = "RUYI_HIGHWAY_KMH", value_name = "KMH",
+          default_value_t = GreatCircle::default().highway_kmh.to_string())]
+    pub highway_kmh: String,
+    /// Log filter, e.g. `ruyi=debug` [default: info for serve, warn otherwise].
+    #[arg(long, global = true, env = "RUYI_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,45 +106,144 @@ pub enum Command {
     /// Write a hub's day as a problem document in another tool's format
     /// (VROOM's JSON), to compare solvers on it.
     Export(export::ExportArgs),
-    /// Benchmarks (route quality against best-known solutions).
+    /// Benchmarks (route quality against best-known solutions, event
+    /// throughput).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Engineers' status events: replay an event file.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
+    /// Reports computed from what happened (the SLA report).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
-/// The SQLite file used when no `DATABASE_URL` is given.
-pub fn default_database_url() -> String {
-    std::env::var("RUYI_DB_FILE")
-        .map(|file| format!("sqlite://{file}?mode=rwc"))
-        .unwrap_or_else(|_| "sqlite://ruyi.db?mode=rwc".to_string())
+/// The binary: parses the command line, loads the settings (a bad one
+/// stops here, named), starts the log and runs the subcommand; an error is
+/// printed once with its causes. Exit codes: 0 done, 1 failed, 2 a bad
+/// command line or setting.
+pub fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let settings = match load_settings(&cli, &matches) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli.command, &settings, &mut std::io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", error_chain(error.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let database_url = cli
-        .database_url
-        .clone()
-        .unwrap_or_else(default_database_url);
-    let mut out = std::io::stdout().lock();
-    match cli.command {
-        Command::Demo(args) => demo::run(cli.database_url.as_deref(), args, &mut out),
-        Command::Plan(args) => plan::run(&database_url, args, &mut out),
-        Command::Generate(args) => generate::run(args, &mut out),
-        Command::Import(args) => import::run(&database_url, args, &mut out),
-        Command::Migrate => migrate::run(&database_url, &mut out),
-        Command::Serve(args) => serve::run(&database_url, args),
-        Command::Solve(args) => solve::run(args, &mut out),
-        Command::Export(args) => export::run(&database_url, args, &mut out),
-        Command::Bench(command) => bench::run(command, &mut out),
-        Command::Coverage(command) => coverage::run(command, &mut out),
+/// The settings of this command line: the global ones, and those of the
+/// subcommand that takes them (`serve`'s address, `plan`'s search).
+pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settings::SettingsError> {
+    let global = &cli.settings;
+    let mut raw = RawSettings {
+        database_url: global.database_url.clone(),
+        db_file: Some(global.db_file.clone()),
+        circuity: Some(global.circuity.clone()),
+        city_kmh: Some(global.city_kmh.clone()),
+        city_km: Some(global.city_km.clone()),
+        highway_kmh: Some(global.highway_kmh.clone()),
+        log: global.log.clone(),
+        ..RawSettings::default()
+    };
+    let search = match &cli.command {
+        Command::Demo(args) => {
+            raw.ticket_seed = Some(args.ticket_seed.clone());
+            Some(&args.search)
+        }
+        Command::Plan(args) => Some(&args.search),
+        Command::Serve(args) => {
+            raw.host = Some(args.host.clone());
+            raw.port = Some(args.port.clone());
+            raw.clock_skew = Some(args.clock_skew.clone());
+            Some(&args.search)
+        }
+        Command::Events(events::EventsCommand::Import(args)) => {
+            raw.clock_skew = Some(args.clock_skew.clone());
+            None
+        }
+        Command::Generate(args) => {
+            raw.ticket_seed = Some(args.ticket_seed.clone());
+            None
+        }
+        Command::Coverage(coverage::CoverageCommand::Replay(args)) => {
+            raw.ticket_seed = Some(args.ticket_seed.clone());
+            None
+        }
+        Command::Bench(bench::BenchCommand::Dispatch(args)) => {
+            raw.ticket_seed = Some(args.ticket_seed.clone());
+            None
+        }
+        Command::Import(_)
+        | Command::Report(_)
+        | Command::Migrate
+        | Command::Coverage(_)
+        | Command::Solve(_)
+        | Command::Export(_)
+        | Command::Bench(_) => None,
+    };
+    if let Some(search) = search {
+        raw.time_limit = Some(search.time_limit.clone());
+        raw.seed = Some(search.seed.clone());
+    }
+    let default_log = match cli.command {
+        Command::Serve(_) => settings::SERVER_LOG,
+        _ => settings::QUIET_LOG,
+    };
+    // Global arguments are propagated to the innermost subcommand, so its
+    // matches know where every setting came from.
+    let mut leaf = matches;
+    while let Some((_, sub)) = leaf.subcommand() {
+        leaf = sub;
+    }
+    let origin = |setting: Setting| {
+        let known = leaf.ids().any(|id| id.as_str() == setting.id());
+        match known.then(|| leaf.value_source(setting.id())).flatten() {
+            Some(ValueSource::EnvVariable) => Origin::Environment,
+            Some(ValueSource::CommandLine) => Origin::Flag,
+            _ => Origin::Default,
+        }
+    };
+    Settings::load(&raw, &origin, default_log)
+}
+
+pub fn run(command: Command, settings: &Settings, out: &mut dyn Write) -> anyhow::Result<()> {
+    match command {
+        Command::Demo(args) => demo::run(settings, args, out),
+        Command::Plan(args) => plan::run(settings, args, out),
+        Command::Generate(args) => generate::run(settings, args, out),
+        Command::Import(args) => import::run(settings, args, out),
+        Command::Migrate => migrate::run(settings, out),
+        Command::Serve(_) => serve::run(settings),
+        Command::Solve(args) => solve::run(settings, args, out),
+        Command::Bench(command) => bench::run(settings, command, out),
+        Command::Coverage(command) => coverage::run(settings, command, out),
+        Command::Events(command) => events::run(settings, command, out),
+        Command::Report(command) => report::run(settings, command, out),
+        Command::Export(args) => export::run(settings, args, out),
     }
 }
 
 /// Connects, applies the migrations and, when the network tables are
 /// empty, loads the shipped network: every subcommand that serves or plans
 /// starts from here.
-pub(crate) async fn open_store(database_url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(database_url)
+pub(crate) async fn open_store(database_url: &DatabaseUrl) -> anyhow::Result<Store> {
+    let store = Store::connect(database_url.expose())
         .await
-        .with_context(|| format!("connecting to {}", redact(database_url)))?;
+        .with_context(|| format!("connecting to {database_url}"))?;
     store.migrate().await.context("applying migrations")?;
     if store.network_counts().await?.is_empty() {
         tracing::info!("empty network tables: loading the shipped network");
@@ -121,25 +264,6 @@ pub(crate) async fn open_store(database_url: &str) -> anyhow::Result<Store> {
             .context("loading the shipped part stock")?;
     }
     Ok(store)
-}
-
-/// A database URL without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// Where a subcommand writes files, created on demand.

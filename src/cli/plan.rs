@@ -4,13 +4,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use crate::dispatch::PlanOptions;
 use crate::domain::{Region, Roster, RosterSummary};
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -25,44 +24,41 @@ pub struct PlanArgs {
     /// Also write the roster as JSON to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// List every station's working minutes and every unassigned ticket
+    /// with its reason (the summary counts them).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
-/// How hard the solver searches; shared by `plan` and `demo`.
+/// How hard the solver searches; shared by `plan`, `demo` and `serve`
+/// (for the rosters it plans). Raw here: [`Settings::load`] checks them.
+///
+/// [`Settings::load`]: crate::settings::Settings::load
 #[derive(Debug, Clone, clap::Args)]
 pub struct SearchArgs {
     /// Search budget per hub, in seconds (counted as deterministic work).
-    #[arg(long, env = "RUYI_TIME_LIMIT", default_value_t = 2.0)]
-    pub time_limit: f64,
+    #[arg(long, env = "RUYI_TIME_LIMIT", value_name = "SECONDS",
+          default_value_t = Settings::default().time_limit.as_secs_f64().to_string())]
+    pub time_limit: String,
     /// The solver's seed: same seed and data, same plan.
-    #[arg(long, env = "RUYI_SEED", default_value_t = 1)]
-    pub seed: u64,
+    #[arg(long, env = "RUYI_SEED", value_name = "N",
+          default_value_t = Settings::default().seed.to_string())]
+    pub seed: String,
 }
 
-impl SearchArgs {
-    pub fn options(&self) -> anyhow::Result<PlanOptions> {
-        if !(self.time_limit.is_finite() && self.time_limit > 0.0) {
-            anyhow::bail!("--time-limit must be a positive number of seconds");
-        }
-        Ok(PlanOptions {
-            seed: self.seed,
-            time_limit: Duration::from_secs_f64(self.time_limit),
-            ..PlanOptions::default()
-        })
-    }
-}
-
-pub fn run(database_url: &str, args: PlanArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let options = args.search.options()?;
+pub fn run(settings: &Settings, args: PlanArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let options = settings.plan_options();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let roster = runtime.block_on(async {
-        let store = super::open_store(database_url).await?;
-        let roster = crate::service::plan_and_store(&store, args.hub, args.date, &options)
-            .await
-            .with_context(|| format!("planning the {} hub on {}", args.hub, args.date))?;
+        let store = super::open_store(&settings.database.url()).await?;
+        let roster =
+            crate::service::plan_and_store(&store, args.hub, args.date, &options, &settings.travel)
+                .await
+                .with_context(|| format!("planning the {} hub on {}", args.hub, args.date))?;
         store.close().await;
         anyhow::Ok(roster)
     })?;
-    write_summary(out, &roster)?;
+    write_summary(out, &roster, args.verbose)?;
     if let Some(path) = &args.out {
         std::fs::write(path, serde_json::to_vec_pretty(&roster)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -71,7 +67,7 @@ pub fn run(database_url: &str, args: PlanArgs, out: &mut dyn Write) -> anyhow::R
     Ok(())
 }
 
-fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
+fn write_summary(out: &mut dyn Write, roster: &Roster, verbose: bool) -> anyhow::Result<()> {
     let summary = &roster.summary;
     writeln!(
         out,
@@ -108,26 +104,53 @@ fn write_summary(out: &mut dyn Write, roster: &Roster) -> anyhow::Result<()> {
         )?;
     }
     writeln!(out, "  {}", plan_report(summary))?;
-    for workload in roster.workloads.iter().filter(|w| w.engineers > 1) {
+    if verbose {
+        for workload in roster.workloads.iter().filter(|w| w.engineers > 1) {
+            writeln!(
+                out,
+                "  {}: {} engineers, {:.0}-{:.0} working minutes (spread {:.0}, std {:.0})",
+                workload.base,
+                workload.engineers,
+                workload.min_minutes,
+                workload.max_minutes,
+                workload.spread_minutes(),
+                workload.std_minutes
+            )?;
+        }
+        for unassigned in &roster.unassigned {
+            writeln!(
+                out,
+                "  unassigned {}: {} ({})",
+                unassigned.ticket_id, unassigned.reason, unassigned.detail
+            )?;
+        }
+    } else if !roster.unassigned.is_empty() {
         writeln!(
             out,
-            "  {}: {} engineers, {:.0}-{:.0} working minutes (spread {:.0}, std {:.0})",
-            workload.base,
-            workload.engineers,
-            workload.min_minutes,
-            workload.max_minutes,
-            workload.spread_minutes(),
-            workload.std_minutes
-        )?;
-    }
-    for unassigned in &roster.unassigned {
-        writeln!(
-            out,
-            "  unassigned {}: {} ({})",
-            unassigned.ticket_id, unassigned.reason, unassigned.detail
+            "  unassigned: {} (--verbose lists each ticket and each station's working minutes)",
+            reason_counts(roster)
         )?;
     }
     Ok(())
+}
+
+/// `12 no_engineer_with_skill, 3 awaiting_part`: the unassigned tickets
+/// counted by reason, the most frequent first.
+fn reason_counts(roster: &Roster) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for unassigned in &roster.unassigned {
+        let reason = unassigned.reason.to_string();
+        match counts.iter_mut().find(|(known, _)| *known == reason) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((reason, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+        .iter()
+        .map(|(reason, count)| format!("{count} {reason}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The two-day plan's figures in one line: the assignment MIP's objective,

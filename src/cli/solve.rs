@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::settings::Settings;
 use crate::vroom::{self, Overrides};
 
 /// Problem formats `ruyi solve` reads.
@@ -39,11 +40,11 @@ pub struct SolveArgs {
     pub input: PathBuf,
 }
 
-pub fn run(args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(settings: &Settings, args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
     if let Some(answer) = &args.check {
-        return judge(&bytes, answer, out);
+        return judge(&bytes, answer, settings, out);
     }
     let answer = match args.format {
         Format::Vroom => vroom::solve_document(
@@ -51,6 +52,7 @@ pub fn run(args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             &Overrides {
                 time_limit: args.time_limit,
                 seed: args.seed,
+                travel: settings.travel,
             },
         )
         .with_context(|| format!("solving {}", args.input.display()))?,
@@ -67,8 +69,13 @@ pub fn run(args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Judges `answer_path` against the document by VROOM's rules.
-fn judge(document: &[u8], answer_path: &PathBuf, out: &mut dyn Write) -> anyhow::Result<()> {
-    let model = vroom::build::build(&vroom::parse(document)?)?;
+fn judge(
+    document: &[u8],
+    answer_path: &PathBuf,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let model = vroom::build::build(&vroom::parse(document)?, &settings.travel)?;
     let text =
         std::fs::read(answer_path).with_context(|| format!("reading {}", answer_path.display()))?;
     let answer: serde_json::Value = serde_json::from_slice(&text)

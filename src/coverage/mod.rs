@@ -13,7 +13,7 @@
 //!   province and per city.
 //! - [`siting`]: choosing `k` new stations (maximal covering or p-median, a
 //!   MIP solved by HiGHS through `good_lp`) with the optimality gap.
-//! - [`replay`]: days of tickets through [`dispatch::plan_hub`](crate::dispatch::plan_hub)
+//! - [`replay`]: days of tickets through [`dispatch::plan`](crate::dispatch::plan)
 //!   and the engineers each base would need for an on-time target.
 //! - [`render`]: CSV and the SVG map, as strings (the caller writes them).
 //!

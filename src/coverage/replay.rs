@@ -2,7 +2,7 @@
 //! each base would need to hold an on-time target.
 //!
 //! Each day is planned the way the hubs plan it: every hub's tickets of the
-//! day with its region's engineers, through [`dispatch::plan_hub`]. The
+//! day with its region's engineers, through [`dispatch::plan`]. The
 //! seven hubs of a day are planned on parallel threads (each plan is
 //! deterministic on its own, so the result does not depend on the thread
 //! count). The solver budget per hub-day is small — 0.05 s by default,
@@ -259,19 +259,13 @@ pub fn replay(
                 .map(|(region, (tickets, engineers))| {
                     let plan_options = &plan_options;
                     scope.spawn(move || {
-                        dispatch::plan_hub(
-                            region,
-                            day.date,
-                            tickets,
-                            engineers,
-                            travel,
-                            plan_options,
-                        )
-                        .map_err(|source| CoverageError::Dispatch {
-                            date: day.date,
-                            hub: region,
-                            source,
-                        })
+                        dispatch::HubDay::new(region, day.date, tickets.clone(), engineers.clone())
+                            .and_then(|hub_day| dispatch::plan(&hub_day, travel, plan_options))
+                            .map_err(|source| CoverageError::Dispatch {
+                                date: day.date,
+                                hub: region,
+                                source,
+                            })
                     })
                 })
                 .collect();

@@ -45,12 +45,21 @@ use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
 
 use super::DispatchError;
 use crate::domain::AssignmentReport;
-use crate::optimize::construction::{Plan, route_cost};
-use crate::optimize::schedule::schedule;
-use crate::optimize::{Problem, Vehicle};
+use crate::optimize::{Plan, Problem, Vehicle, route_cost, schedule};
 
 /// Candidate vehicles kept per ticket, nearest first (with two planned days
 /// that is ten engineers, each on both days).
+/// Why HiGHS gave no assignment: a server fault, never the caller's.
+#[derive(Debug, thiserror::Error)]
+pub enum MipFailure {
+    #[error("HiGHS could not take the model: {0}")]
+    Model(good_lp::ResolutionError),
+    #[error("HiGHS refused the option {0}")]
+    Option(&'static str),
+    #[error("HiGHS stopped with status {0}")]
+    Status(String),
+}
+
 pub const MAX_CANDIDATES: usize = 20;
 /// Cost of putting a ticket off by a day, in kilometre-equivalents: far
 /// above any drive, far below leaving it out.
@@ -263,9 +272,9 @@ pub fn assign(
         .into_iter()
         .fold(highs(vars.minimise(goal)), |model, row| model.with(row))
         .try_into_inner()
-        .map_err(|error| DispatchError::Assignment(error.to_string()))?;
+        .map_err(MipFailure::Model)?;
     model.make_quiet();
-    let option = |name: &str| DispatchError::Assignment(format!("cannot set HiGHS {name}"));
+    let option = MipFailure::Option;
     model
         .try_set_option("threads", 1)
         .map_err(|_| option("threads"))?;
@@ -305,7 +314,7 @@ pub fn assign(
 
     let solved = model
         .try_solve()
-        .map_err(|status| DispatchError::Assignment(format!("HiGHS returned {status:?}")))?;
+        .map_err(|status| MipFailure::Status(format!("{status:?}")))?;
     let status = format!("{:?}", solved.status());
     tracing::debug!(
         %status,

@@ -12,9 +12,7 @@
 //! move is timed exactly with the core's schedule, so the routes stay
 //! feasible; the caller re-checks the result with the independent checker.
 
-use crate::optimize::construction::{Plan, route_cost};
-use crate::optimize::schedule::schedule;
-use crate::optimize::{Problem, Solution, StopKind};
+use crate::optimize::{Plan, Problem, Solution, StopKind, route_cost, schedule};
 
 /// Cost of one second of an engineer's working time above their station's
 /// mean, in routing cost units (metres): an hour above the mean weighs

@@ -98,9 +98,31 @@ pub struct Escalation {
 
 /// The escalation of `ticket` as seen at `at`.
 pub fn escalation(ticket: &Ticket, at: DateTime<Utc>) -> Escalation {
+    escalation_with_lifecycle(ticket, at, None, None)
+}
+
+/// [`escalation`] for a ticket whose lifecycle is known: the ladder stops
+/// climbing once an engineer is on site (`on_site_at`; no one further is
+/// notified and nobody is next) and ends when the ticket is fixed
+/// (`fixed_at`; no longer active). Times after `at` are not yet known.
+pub fn escalation_with_lifecycle(
+    ticket: &Ticket,
+    at: DateTime<Utc>,
+    on_site_at: Option<DateTime<Utc>>,
+    fixed_at: Option<DateTime<Utc>>,
+) -> Escalation {
     let reported = ticket.reported_at();
     let elapsed_minutes = (at - reported).num_minutes().max(0);
-    let active = matches!(ticket.status(), TicketStatus::Open | TicketStatus::Planned);
+    let halted_at = [on_site_at, fixed_at]
+        .into_iter()
+        .flatten()
+        .filter(|&halt| halt <= at)
+        .min();
+    let climbed_minutes = halted_at.map_or(elapsed_minutes, |halt| {
+        (halt - reported).num_minutes().clamp(0, elapsed_minutes)
+    });
+    let active = matches!(ticket.status(), TicketStatus::Open | TicketStatus::Planned)
+        && fixed_at.is_none_or(|fixed| fixed > at);
     let notice = |s: &Step| Notice {
         role: s.role,
         title: s.role.title(),
@@ -110,10 +132,10 @@ pub fn escalation(ticket: &Ticket, at: DateTime<Utc>) -> Escalation {
     let steps = ladder(ticket.severity());
     let notified = steps
         .iter()
-        .filter(|s| s.after_minutes <= elapsed_minutes)
+        .filter(|s| s.after_minutes <= climbed_minutes)
         .map(notice)
         .collect();
-    let next = active
+    let next = (active && halted_at.is_none())
         .then(|| {
             steps
                 .iter()
@@ -217,6 +239,39 @@ mod tests {
         let early = escalation(&ticket(1), t.reported_at() - Duration::hours(1));
         assert_eq!(early.elapsed_minutes, 0);
         assert!(early.notified.is_empty());
+    }
+
+    #[test]
+    fn the_ladder_stops_climbing_on_site_and_ends_when_fixed() {
+        let t = ticket(1);
+        let on_site = t.reported_at() + Duration::minutes(70);
+        let fixed = t.reported_at() + Duration::minutes(200);
+        let e = escalation_with_lifecycle(
+            &t,
+            t.reported_at() + Duration::hours(9),
+            Some(on_site),
+            None,
+        );
+        assert_eq!(
+            roles(&e),
+            vec![Role::SystemEngineer, Role::TechnicalDeptManager]
+        );
+        assert!(e.active);
+        assert!(e.next.is_none());
+        let e = escalation_with_lifecycle(
+            &t,
+            t.reported_at() + Duration::hours(9),
+            Some(on_site),
+            Some(fixed),
+        );
+        assert!(!e.active);
+        assert_eq!(e.notified.len(), 2);
+        // Before the engineer arrives the ladder climbs as before.
+        let before = t.reported_at() + Duration::minutes(65);
+        assert_eq!(
+            escalation_with_lifecycle(&t, before, Some(on_site), None),
+            escalation(&t, before)
+        );
     }
 
     #[test]

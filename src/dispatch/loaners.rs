@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::HubProblem;
 use crate::domain::{
-    EngineerBase, EngineerRoute, Loaner, Ticket, UnassignedTicket, Visit, VisitKind,
+    EngineerRoute, Loaner, StockPoint, Ticket, UnassignedTicket, Visit, VisitKind,
 };
 
 /// When tomorrow's office day ends, counted from today's local midnight: a
@@ -89,20 +89,17 @@ fn loaner(hub_problem: &HubProblem, ticket: &Ticket, why: String) -> Loaner {
         .map(|e| (e.home().haversine_meters(&ticket.site()), e))
         .min_by(|a, b| a.0.total_cmp(&b.0));
     let (source, km) = match nearest {
-        Some((meters, engineer)) => (
-            match engineer.base() {
-                EngineerBase::Station(station) => format!("station {station}"),
-                EngineerBase::Hub(region) => format!("{region} hub"),
-            },
-            meters / 1000.0,
-        ),
-        None => (format!("{} hub", ticket.region()), 0.0),
+        Some((meters, engineer)) => (StockPoint::of(engineer), meters / 1000.0),
+        None => (StockPoint::Hub(ticket.region()), 0.0),
     };
     let repaired_by = ticket.deadlines().repaired_by;
     Loaner {
         ticket_id: ticket.id().clone(),
         repaired_by,
-        detail: format!("{why}: send a loaner from {source} ({km:.0} km) by courier"),
+        detail: format!(
+            "{why}: send a loaner from {} ({km:.0} km) by courier",
+            source.words()
+        ),
         source,
     }
 }

@@ -4,11 +4,9 @@
 //! every position, with the shift end and working-time limit lifted, and
 //! measuring how far the best schedule runs past them.
 
-use crate::optimize::schedule::schedule_as;
-
 /// Engineers tried per ticket, nearest first.
 const NEAREST: usize = 5;
-use crate::optimize::{Problem, Solution, Window};
+use crate::optimize::{Problem, Solution, Window, schedule_as};
 
 /// The overtime that would let an engineer serve `job`: vehicle index and
 /// seconds past their shift end or working-time limit, the least over all
@@ -65,7 +63,7 @@ pub fn least_overtime(problem: &Problem, solution: &Solution, job: usize) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::optimize::{Job, TravelMatrix, Vehicle, construction};
+    use crate::optimize::{Job, TravelMatrix, Vehicle, build_solution};
 
     #[test]
     fn the_least_overtime_is_what_the_longest_day_needs_past_its_end() {
@@ -75,7 +73,7 @@ mod tests {
         let jobs = vec![Job::at(1, 7 * 3600 - 3600), Job::at(1, 2 * 3600)];
         let vehicle = Vehicle::new(0, Some(0), Window::new(0, 8 * 3600).unwrap());
         let problem = Problem::new(matrix, jobs, vec![vehicle]).unwrap();
-        let solution = construction::build_solution(&problem, &vec![vec![0]]);
+        let solution = build_solution(&problem, &vec![vec![0]]);
         // Day: 0.5 h out, 6 h, (2 h), 0.5 h back = 9 h: one hour over.
         assert_eq!(least_overtime(&problem, &solution, 1), Some((0, 3600)));
     }

@@ -10,17 +10,13 @@
 //! has arrived. Storage takes reserved units out of stock in the same
 //! transaction that stores the roster.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::{
-    DomainError, Engineer, EngineerBase, PartAction, PartCode, PartPlan, Region, StationId, Ticket,
-    TicketId,
+    MissingPart, PartAction, PartCode, PartPlan, PartSource, PendingOrder, Region, Stock,
+    StockPoint, Ticket, TicketId, service_offset,
 };
 
-/// The source of a part no hub holds.
-pub const MAKER: &str = "maker";
 /// Days a part ordered from the maker takes to reach a station.
 pub const MAKER_DAYS: i64 = 3;
 /// A diagnosis visit (part on order) takes at most this long on site.
@@ -28,91 +24,6 @@ pub const DIAGNOSIS_MINUTES: u32 = 45;
 /// An ordered part reaches the station by this hour, local time, so the
 /// repair visit can be planned that morning.
 const DELIVERY_HOUR: i64 = 8;
-
-/// Where parts are kept: a station's shelf or a hub's warehouse.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum StockPoint {
-    Station(StationId),
-    Hub(Region),
-}
-
-impl StockPoint {
-    /// Where an engineer starts, as a stock point.
-    pub fn of(engineer: &Engineer) -> Self {
-        match engineer.base() {
-            EngineerBase::Station(id) => StockPoint::Station(id.clone()),
-            EngineerBase::Hub(region) => StockPoint::Hub(*region),
-        }
-    }
-
-    /// `S042`, or `hub:east` — the form engineers' bases take in the data.
-    pub fn code(&self) -> String {
-        match self {
-            StockPoint::Station(id) => id.to_string(),
-            StockPoint::Hub(region) => format!("hub:{region}"),
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        match raw.trim().strip_prefix("hub:") {
-            Some(region) => region
-                .parse::<Region>()
-                .map(StockPoint::Hub)
-                .map_err(|e| DomainError::new("base", e.message)),
-            None => StationId::parse(raw.trim())
-                .map(StockPoint::Station)
-                .map_err(|e| DomainError::new("base", e.message)),
-        }
-    }
-}
-
-/// Units of each part at each stock point. `None` in a plan's stock means
-/// nothing is known about stock, and every part counts as at hand.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Stock {
-    units: BTreeMap<(StockPoint, PartCode), u32>,
-}
-
-impl Stock {
-    pub fn new(lines: impl IntoIterator<Item = (StockPoint, PartCode, u32)>) -> Self {
-        let mut units = BTreeMap::new();
-        for (at, part, quantity) in lines {
-            *units.entry((at, part)).or_insert(0) += quantity;
-        }
-        Self { units }
-    }
-
-    pub fn quantity(&self, at: &StockPoint, part: &PartCode) -> u32 {
-        self.units
-            .get(&(at.clone(), part.clone()))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    fn take(&mut self, at: &StockPoint, part: &PartCode) -> bool {
-        match self.units.get_mut(&(at.clone(), part.clone())) {
-            Some(units) if *units > 0 => {
-                *units -= 1;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    pub fn lines(&self) -> impl Iterator<Item = (&StockPoint, &PartCode, u32)> {
-        self.units
-            .iter()
-            .map(|((at, part), units)| (at, part, *units))
-    }
-}
-
-/// A part that has been ordered for a ticket and where it will be.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingOrder {
-    pub ticket_id: TicketId,
-    pub base: StockPoint,
-    pub arrives_at: DateTime<Utc>,
-}
 
 /// What the router must respect for one part swap.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,58 +85,100 @@ pub fn allocate(
             continue;
         }
         let points = reach(ticket);
-        if let Some(at) = points.iter().find(|at| stock.take(at, &part)) {
-            plans.push(PartPlan {
-                ticket_id: ticket.id().clone(),
-                part: part.clone(),
-                action: PartAction::Reserved,
-                base: at.code(),
-                source: at.code(),
-                arrives_at: None,
-                detail: format!("{part} taken from the stock at {}", at.code()),
-            });
-            needs[index] = Some(PartNeed::From(at.clone()));
-            continue;
-        }
-        // Nothing in reach: deliver to the nearest point that may serve it.
-        let Some(deliver_to) = points.first() else {
+        let Some(plan) = part_plan(
+            (ticket.id(), &part, ticket.region()),
+            &points,
+            &mut stock,
+            delivery,
+        ) else {
             continue;
         };
-        let hub = StockPoint::Hub(ticket.region());
-        let (arrives_at, source, words) = if stock.take(&hub, &part) {
-            (
-                delivery + Duration::days(1),
-                hub.code(),
-                format!("the {} hub's warehouse", ticket.region()),
-            )
-        } else {
-            (
-                delivery + Duration::days(MAKER_DAYS),
-                MAKER.to_string(),
-                "the maker".to_string(),
-            )
-        };
-        plans.push(PartPlan {
-            ticket_id: ticket.id().clone(),
-            part: part.clone(),
-            action: PartAction::Ordered,
-            base: deliver_to.code(),
-            source,
-            arrives_at: Some(arrives_at),
-            detail: format!(
-                "no {part} in reach: ordered from {words} to {}; today's visit diagnoses, the repair visit follows once it arrives",
-                deliver_to.code()
-            ),
+        needs[index] = Some(match plan.action {
+            PartAction::Reserved => PartNeed::From(plan.base.clone()),
+            PartAction::Ordered => PartNeed::Diagnosis,
         });
-        needs[index] = Some(PartNeed::Diagnosis);
+        plans.push(plan);
     }
     Allocation { needs, plans }
+}
+
+/// One swap's part: a unit from the first of `points` that holds one
+/// (reserved there), or, with none in reach, ordered to the nearest point —
+/// from the region hub's warehouse, arriving the morning after
+/// `delivery`, else from the maker, [`MAKER_DAYS`] later. The unit leaves
+/// `stock` either way. `None` when no point may serve the ticket at all.
+fn part_plan(
+    (ticket_id, part, region): (&TicketId, &PartCode, Region),
+    points: &[StockPoint],
+    stock: &mut Stock,
+    delivery: DateTime<Utc>,
+) -> Option<PartPlan> {
+    if let Some(at) = points.iter().find(|at| stock.take(at, part)) {
+        return Some(PartPlan {
+            ticket_id: ticket_id.clone(),
+            part: part.clone(),
+            action: PartAction::Reserved,
+            base: at.clone(),
+            source: PartSource::Stock(at.clone()),
+            arrives_at: None,
+            detail: format!("{part} taken from the stock at {}", at.code()),
+        });
+    }
+    // Nothing in reach: deliver to the nearest point that may serve it.
+    let deliver_to = points.first()?;
+    let hub = StockPoint::Hub(region);
+    let (arrives_at, source, words) = if stock.take(&hub, part) {
+        (
+            delivery + Duration::days(1),
+            PartSource::Stock(hub),
+            format!("the {region} hub's warehouse"),
+        )
+    } else {
+        (
+            delivery + Duration::days(MAKER_DAYS),
+            PartSource::Maker,
+            "the maker".to_string(),
+        )
+    };
+    Some(PartPlan {
+        ticket_id: ticket_id.clone(),
+        part: part.clone(),
+        action: PartAction::Ordered,
+        base: deliver_to.clone(),
+        source,
+        arrives_at: Some(arrives_at),
+        detail: format!(
+            "no {part} in reach: ordered from {words} to {}; today's visit diagnoses, the repair visit follows once it arrives",
+            deliver_to.code()
+        ),
+    })
+}
+
+/// The part a finished visit found missing (`needs_part`): a unit on the
+/// engineer's own shelf is reserved there for the return visit; otherwise
+/// it is ordered to that shelf, from the hub's warehouse (the morning
+/// after) or the maker — the same rule as a planned swap's, with the
+/// engineer's stock point as the only one in reach. Storage applies the
+/// plan inside the event's transaction.
+pub fn order_missing_part(missing: &MissingPart, stock: &Stock) -> PartPlan {
+    let mut stock = stock.clone();
+    let local = missing.at.with_timezone(&service_offset()).date_naive();
+    let delivery = super::day_origin(local) + Duration::hours(DELIVERY_HOUR);
+    part_plan(
+        (&missing.ticket_id, &missing.part, missing.region),
+        std::slice::from_ref(&missing.at_base),
+        &mut stock,
+        delivery,
+    )
+    .expect("one stock point in reach always gives a plan")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{GeoPoint, Severity, Skill, SlaPolicy};
+    use crate::domain::{
+        GeoPoint, PartCode, Region, Severity, Skill, SlaPolicy, StationId, TicketId,
+    };
     use chrono::TimeZone;
 
     fn swap(id: &str, severity: u8, hour: u32, part: &str) -> Ticket {
@@ -283,7 +236,7 @@ mod tests {
             .find(|p| p.ticket_id.as_str() == "T3")
             .unwrap();
         assert_eq!(t1.action, PartAction::Ordered);
-        assert_eq!(t1.base, "S002");
+        assert_eq!(t1.base.code(), "S002");
         assert!(t1.detail.contains("hub's warehouse"), "{}", t1.detail);
         assert!(t3.detail.contains("the maker"), "{}", t3.detail);
         assert!(t3.arrives_at > t1.arrives_at);
@@ -311,15 +264,5 @@ mod tests {
             allocation.plans.is_empty(),
             "nothing new is taken or ordered"
         );
-    }
-
-    #[test]
-    fn stock_points_read_as_engineers_bases_do() {
-        assert_eq!(
-            StockPoint::parse("hub:east").unwrap(),
-            StockPoint::Hub(Region::East)
-        );
-        assert_eq!(StockPoint::parse("S042").unwrap().code(), "S042");
-        assert_eq!(StockPoint::parse("hub:mars").unwrap_err().field, "base");
     }
 }

@@ -1,15 +1,7 @@
 //! Rule 11: preventive visits. A system engineer visits every key customer
-//! every two months for an on-site system analysis. These visits fill the
+//! every two months for an on-site system analysis (the key customers and
+//! when they are due: [`crate::domain::KeyCustomer`]). These visits fill the
 //! slack of a planned day and never push a fault visit late.
-//!
-//! **Who the key customers are.** Ruyi keeps no customer register (tickets
-//! carry a customer name and a key-customer contract, nothing more), so the
-//! key customers are derived from the shipped network, deterministically:
-//! every service station holds one key account ([`key_customers`]), sited a
-//! few kilometres from the station in a direction and at a distance taken
-//! from a hash of the station id, whose last analysis fell in the two
-//! months before [`ANALYSIS_EPOCH`] (again from the hash). Visits placed on
-//! stored rosters count as done from then on (the service passes them in).
 //!
 //! **The second stage.** After the fault plan is solved and checked, the
 //! due visits are taken most overdue first; each goes to the cheapest
@@ -19,128 +11,17 @@
 //! later. Faults are never moved. What finds no room stays due. The result
 //! passes the independent checker like every plan.
 //!
-//! Depends on `domain`, `optimize` and `travel` only.
+//! Depends on `domain` and `optimize` only.
 
-use std::collections::HashMap;
-
-use chrono::{Months, NaiveDate};
-
-use super::{
-    DAY_SECONDS, DispatchError, HubProblem, build_problem_with_points, candidate_stations,
-    station_teams,
-};
-use crate::domain::{Engineer, GeoPoint, Region, Skill, Station, Ticket, TicketId};
-use crate::optimize::{Job, Problem, Solution, StopKind, Window, construction, schedule};
-use crate::travel::TravelModel;
+use super::translate::{DAY_SECONDS, candidate_stations};
+use super::{DispatchError, HubProblem};
+use crate::domain::Skill;
+use crate::optimize::{Job, Problem, Solution, StopKind, Window, build_solution, schedule};
 
 /// How long a system analysis with the customer's administrator takes.
 pub const ANALYSIS_MINUTES: i64 = 120;
 /// The skill a system analysis needs.
 pub const ANALYSIS_SKILL: Skill = Skill::Systems;
-/// Months between two analyses of one key customer.
-pub const ANALYSIS_MONTHS: u32 = 2;
-/// The derived key customers' last analyses fall in the two months before
-/// this date (the shipped network's reference day).
-pub const ANALYSIS_EPOCH: (i32, u32, u32) = (2026, 11, 1);
-
-/// A key customer and when it was last analysed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyCustomer {
-    /// The id its preventive visits carry on a roster (`PM-` and the
-    /// station id).
-    pub visit_id: TicketId,
-    pub name: String,
-    pub site: GeoPoint,
-    pub region: Region,
-    pub last_analysis: NaiveDate,
-}
-
-impl KeyCustomer {
-    /// When the next analysis is due.
-    pub fn due(&self) -> NaiveDate {
-        self.last_analysis + Months::new(ANALYSIS_MONTHS)
-    }
-}
-
-/// A key customer's analysis that is due on the planned day.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DueVisit {
-    pub customer: KeyCustomer,
-    /// Days since it fell due (0: due today).
-    pub overdue_days: i64,
-}
-
-/// FNV-1a: stable across platforms and Rust versions, unlike the standard
-/// hasher, so the derived customers never move.
-fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// One key account per station (see the module docs).
-pub fn key_customers(stations: &[Station]) -> Vec<KeyCustomer> {
-    let (year, month, day) = ANALYSIS_EPOCH;
-    let epoch = NaiveDate::from_ymd_opt(year, month, day).expect("a valid epoch");
-    stations
-        .iter()
-        .map(|station| {
-            let hash = stable_hash(station.id().as_str());
-            let bearing = (hash % 360) as f64;
-            let km = 2.0 + ((hash >> 16) % 60) as f64 / 10.0;
-            let days_before = (hash >> 32) % 61;
-            let origin = station.location();
-            let north = km * bearing.to_radians().cos() / 111.32;
-            let east = km * bearing.to_radians().sin()
-                / (111.32 * origin.lat().to_radians().cos().max(0.1));
-            KeyCustomer {
-                visit_id: TicketId::parse(format!("PM-{}", station.id()))
-                    .expect("a station id makes a valid visit id"),
-                name: format!("Key account of {}", station.name()),
-                site: GeoPoint::new(
-                    (origin.lat() + north).clamp(-90.0, 90.0),
-                    (origin.lon() + east).clamp(-180.0, 180.0),
-                )
-                .expect("a point a few km from a station is valid"),
-                region: station.region(),
-                last_analysis: epoch - chrono::Days::new(days_before),
-            }
-        })
-        .collect()
-}
-
-/// The analyses of `region` due on `date`, most overdue first. `done`
-/// holds later analyses than the derived ones (from stored rosters), by
-/// visit id.
-pub fn due_on(
-    customers: &[KeyCustomer],
-    region: Region,
-    date: NaiveDate,
-    done: &HashMap<TicketId, NaiveDate>,
-) -> Vec<DueVisit> {
-    let mut due: Vec<DueVisit> = customers
-        .iter()
-        .filter(|c| c.region == region)
-        .filter_map(|customer| {
-            let mut customer = customer.clone();
-            if let Some(last) = done.get(&customer.visit_id) {
-                customer.last_analysis = customer.last_analysis.max(*last);
-            }
-            let overdue_days = (date - customer.due()).num_days();
-            (overdue_days >= 0).then_some(DueVisit {
-                customer,
-                overdue_days,
-            })
-        })
-        .collect();
-    due.sort_by(|a, b| {
-        b.overdue_days
-            .cmp(&a.overdue_days)
-            .then_with(|| a.customer.visit_id.cmp(&b.customer.visit_id))
-    });
-    due
-}
-
 /// How the second stage went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PreventiveReport {
@@ -159,43 +40,34 @@ pub struct WithPreventive {
     pub report: PreventiveReport,
 }
 
-/// The second stage (see the module docs). `fault_plan` is the checked
-/// fault plan built over `days` from the same `tickets`, `engineers` and
-/// `on_hand`
-/// (the same parts allocation, so swaps keep their restrictions).
-#[allow(clippy::too_many_arguments)]
+/// The second stage (see the module docs): the due visits of
+/// `hub_problem` (its sites are already in the matrix) fitted into the slack
+/// of `fault_plan`, the checked plan of its faults.
 pub fn fill_slack(
-    hub: Region,
-    date: NaiveDate,
-    days: u32,
-    tickets: &[Ticket],
-    engineers: &[Engineer],
-    travel: &dyn TravelModel,
+    hub_problem: &HubProblem,
     fault_plan: &Solution,
-    due: &[DueVisit],
-    on_hand: Option<&super::PartsOnHand>,
 ) -> Result<WithPreventive, DispatchError> {
-    let sites: Vec<GeoPoint> = due.iter().map(|d| d.customer.site).collect();
-    let (built, first_site) =
-        build_problem_with_points(hub, date, days, tickets, engineers, travel, &sites, on_hand)?;
-    let (_, stations, _) = station_teams(&built.engineers, &built.engineers_off);
+    let stations = hub_problem.station_positions();
     let day = Window::new(0, DAY_SECONDS)?;
-    let mut jobs = built.problem.jobs().to_vec();
+    let mut jobs = hub_problem.problem.jobs().to_vec();
     let faults = jobs.len();
-    for (index, visit) in due.iter().enumerate() {
-        let mut job = Job::at(first_site + index, ANALYSIS_MINUTES * 60);
+    for (index, customer) in hub_problem.due.iter().enumerate() {
+        let mut job = Job::at(
+            hub_problem.first_preventive_site + index,
+            ANALYSIS_MINUTES * 60,
+        );
         job.windows = vec![day];
         job.skills = 1 << ANALYSIS_SKILL.bit();
-        job.teams = candidate_stations(visit.customer.site, &stations);
+        job.teams = candidate_stations(customer.site, &stations);
         // Optional work: leaving it out costs nothing, so it never competes
         // with a fault.
         job.unassigned_penalty = 0;
         jobs.push(job);
     }
     let problem = Problem::new(
-        built.problem.matrix().clone(),
+        hub_problem.problem.matrix().clone(),
         jobs,
-        built.problem.vehicles().to_vec(),
+        hub_problem.problem.vehicles().to_vec(),
     )?;
 
     let mut plan: Vec<Vec<usize>> = vec![Vec::new(); problem.vehicles().len()];
@@ -209,7 +81,7 @@ pub fn fill_slack(
         }
     }
     let cost = |vehicle: usize, jobs: &[usize]| {
-        let timed = schedule::schedule(&problem, vehicle, jobs)?;
+        let timed = schedule(&problem, vehicle, jobs)?;
         let keeps_lateness = timed.route.stops.iter().all(|stop| match stop.kind {
             StopKind::Job(job) if job < faults => stop.lateness <= fault_lateness[job],
             _ => true,
@@ -247,77 +119,19 @@ pub fn fill_slack(
         }
     }
 
-    let solution = construction::build_solution(&problem, &plan);
+    let solution = build_solution(&problem, &plan);
     let objective = super::checked(&problem, &solution)?;
     Ok(WithPreventive {
         hub_problem: HubProblem {
             problem,
-            preventive: due.iter().map(|d| d.customer.clone()).collect(),
-            ..built
+            preventive: hub_problem.due.clone(),
+            ..hub_problem.clone()
         },
         solution,
         objective: objective.total(),
         report: PreventiveReport {
             placed,
-            still_due: due.len() as u32 - placed,
+            still_due: hub_problem.due.len() as u32 - placed,
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::StationId;
-
-    fn station(id: &str, region: Region) -> Station {
-        Station::new(
-            StationId::parse(id).unwrap(),
-            format!("Station {id}"),
-            330100,
-            region,
-            GeoPoint::new(30.27, 120.15).unwrap(),
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn key_customers_are_derived_the_same_way_every_time_near_their_station() {
-        let stations = vec![station("S001", Region::East), station("S002", Region::East)];
-        let once = key_customers(&stations);
-        assert_eq!(once, key_customers(&stations));
-        assert_eq!(once[0].visit_id.as_str(), "PM-S001");
-        for customer in &once {
-            let km = customer.site.haversine_meters(&stations[0].location()) / 1000.0;
-            assert!((1.9..=8.1).contains(&km), "{km}");
-            let epoch = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-            assert!(customer.last_analysis <= epoch);
-            assert!(customer.last_analysis >= epoch - chrono::Days::new(60));
-        }
-        assert_ne!(once[0].site, once[1].site);
-    }
-
-    #[test]
-    fn due_visits_come_most_overdue_first_and_a_recorded_visit_resets_the_clock() {
-        let mut customers = key_customers(&[
-            station("S001", Region::East),
-            station("S002", Region::East),
-            station("S003", Region::North),
-        ]);
-        customers[0].last_analysis = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
-        customers[1].last_analysis = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
-        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let due = due_on(&customers, Region::East, date, &HashMap::new());
-        let order: Vec<(&str, i64)> = due
-            .iter()
-            .map(|d| (d.customer.visit_id.as_str(), d.overdue_days))
-            .collect();
-        assert_eq!(order, vec![("PM-S001", 29), ("PM-S002", 10)]);
-        let done = HashMap::from([(
-            customers[0].visit_id.clone(),
-            NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
-        )]);
-        let due = due_on(&customers, Region::East, date, &done);
-        assert_eq!(due.len(), 1);
-        assert_eq!(due[0].customer.visit_id.as_str(), "PM-S002");
-    }
 }

@@ -75,6 +75,12 @@ string_id!(
     PartCode,
     "part"
 );
+string_id!(
+    /// A status event's id, chosen by the engineer's phone so that a
+    /// repeated send is recognised (a UUID fits).
+    EventId,
+    "event_id"
+);
 
 #[cfg(test)]
 mod tests {

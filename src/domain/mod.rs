@@ -6,29 +6,41 @@
 
 mod engineer;
 mod error;
+pub mod event;
 mod geo_point;
 mod ids;
+mod key_customer;
+pub mod lifecycle;
 mod network;
 mod region;
 mod roster;
 mod severity;
 mod skill;
 mod sla;
+mod stock;
 mod ticket;
 mod time_window;
 
 pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
 pub use error::DomainError;
+pub use event::{Activity, EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome};
 pub use geo_point::GeoPoint;
-pub use ids::{EngineerId, PartCode, StationId, TicketId};
+pub use ids::{EngineerId, EventId, PartCode, StationId, TicketId};
+pub use key_customer::{
+    ANALYSIS_EPOCH, ANALYSIS_MONTHS, DueVisit, KeyCustomer, due_on, key_customers,
+};
+pub use lifecycle::{SlaClocks, Stage, TicketLifecycle};
 pub use network::{City, Hub, Station, Tier};
 pub use region::Region;
 pub use roster::{
-    AssignmentReport, EngineerRoute, Loaner, PartAction, PartPlan, RemoteAttempt, RemoteOutcome,
-    Roster, RosterSummary, StationWorkload, UnassignedTicket, Visit, VisitKind,
+    AssignmentReport, EngineerRoute, Loaner, PartAction, PartPlan, ReasonCode, RemoteAttempt,
+    RemoteOutcome, Roster, RosterSummary, StationWorkload, UnassignedTicket, Visit, VisitKind,
 };
 pub use severity::Severity;
 pub use skill::{Skill, SkillSet};
 pub use sla::{ServiceHours, SlaDeadlines, SlaPolicy};
-pub use ticket::{Ticket, TicketStatus};
+pub use stock::{
+    MissingPart, MissingPartRule, PartSource, PartsOnHand, PendingOrder, Stock, StockPoint,
+};
+pub use ticket::{Ticket, TicketContact, TicketStatus};
 pub use time_window::{TimeWindow, service_offset};

@@ -1,7 +1,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EngineerId, GeoPoint, PartCode, Region, TicketId};
+use super::{EngineerId, GeoPoint, PartCode, PartSource, Region, StockPoint, TicketId};
 
 /// Why an engineer goes to a site.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,12 +64,84 @@ pub struct EngineerRoute {
     pub lunch: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
+/// Why a ticket is not on the day's routes: a stable code, the same on
+/// the wire (snake_case) and in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// No working engineer of the region may serve it (skill, seniority,
+    /// or no station within reach).
+    NoEngineerWithSkill,
+    /// No qualified engineer can reach it within their shift.
+    Unreachable,
+    /// Every qualified engineer's day is full.
+    NoRoom,
+    /// No qualified engineer can carry what it needs.
+    ExceedsCapacity,
+    /// Its part is on order; the repair visit waits for it.
+    AwaitingPart,
+    /// Not served today; tentatively on tomorrow's plan.
+    PlannedTomorrow,
+    /// An emergency could be placed only by changing more visits than
+    /// allowed.
+    TooManyChanges,
+    /// Gave way to a severity-1 fault inserted into the day.
+    DeferredForEmergency,
+}
+
+impl ReasonCode {
+    pub const ALL: [ReasonCode; 8] = [
+        ReasonCode::NoEngineerWithSkill,
+        ReasonCode::Unreachable,
+        ReasonCode::NoRoom,
+        ReasonCode::ExceedsCapacity,
+        ReasonCode::AwaitingPart,
+        ReasonCode::PlannedTomorrow,
+        ReasonCode::TooManyChanges,
+        ReasonCode::DeferredForEmergency,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReasonCode::NoEngineerWithSkill => "no_engineer_with_skill",
+            ReasonCode::Unreachable => "unreachable",
+            ReasonCode::NoRoom => "no_room",
+            ReasonCode::ExceedsCapacity => "exceeds_capacity",
+            ReasonCode::AwaitingPart => "awaiting_part",
+            ReasonCode::PlannedTomorrow => "planned_tomorrow",
+            ReasonCode::TooManyChanges => "too_many_changes",
+            ReasonCode::DeferredForEmergency => "deferred_for_emergency",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, super::DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|code| code.code() == raw)
+            .ok_or_else(|| {
+                super::DomainError::new("reason", format!("{raw:?} is not a reason code"))
+            })
+    }
+}
+
+/// Compares with the wire code, so a reason reads as it is documented.
+impl PartialEq<&str> for ReasonCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.code() == *other
+    }
+}
+
+impl std::fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// A ticket the plan could not place, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnassignedTicket {
     pub ticket_id: TicketId,
-    /// A stable code (`no_engineer_with_skill`, `unreachable`, `no_room`, …).
-    pub reason: String,
+    pub reason: ReasonCode,
     /// The same in words, with what would fix it where known.
     pub detail: String,
 }
@@ -81,8 +153,10 @@ pub struct Loaner {
     pub ticket_id: TicketId,
     /// The repair deadline the loaner covers for.
     pub repaired_by: DateTime<Utc>,
-    /// Where the equipment comes from: the nearest station, or the hub.
-    pub source: String,
+    /// Where the equipment comes from: the nearest station, or the hub
+    /// (`station S014`, `east hub` on the wire).
+    #[serde(with = "loaner_source")]
+    pub source: StockPoint,
     /// Why it is needed and how it goes, in words.
     pub detail: String,
 }
@@ -115,13 +189,39 @@ pub struct PartPlan {
     pub action: PartAction,
     /// The stock point (`S042`, or `hub:east` for a hub's warehouse) the
     /// part is taken from, or, when ordered, the one it is delivered to.
-    pub base: String,
+    pub base: StockPoint,
     /// Where the unit comes from: `base` itself when reserved; for an
     /// order, a hub's warehouse (`hub:east`) or `maker`.
-    pub source: String,
+    pub source: PartSource,
     /// When an ordered part arrives at `base`.
     pub arrives_at: Option<DateTime<Utc>>,
     pub detail: String,
+}
+
+impl PartPlan {
+    /// The stock point whose count drops by one when this plan is stored:
+    /// the shelf a reserved unit is taken from, or the hub warehouse an
+    /// ordered unit leaves; none for a unit the maker sends.
+    pub fn unit_taken_from(&self) -> Option<&StockPoint> {
+        self.source.stock_point()
+    }
+}
+
+/// A loaner's source in words (`station S014`, `east hub`), as the wire
+/// format has always had it.
+mod loaner_source {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::domain::StockPoint;
+
+    pub fn serialize<S: Serializer>(point: &StockPoint, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&point.words())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<StockPoint, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        StockPoint::parse_words(&raw).map_err(serde::de::Error::custom)
+    }
 }
 
 /// How a call-center remote attempt ended.

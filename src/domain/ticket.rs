@@ -63,6 +63,54 @@ pub struct Ticket {
     /// The spare part a swap needs, when the fault is a broken part.
     #[serde(default)]
     part: Option<PartCode>,
+    /// Where and whom the engineer visits, and the fault in the
+    /// customer's words (optional: older tickets have none).
+    #[serde(default)]
+    contact: TicketContact,
+}
+
+/// The customer's address, contact phone and the fault as reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketContact {
+    pub address: Option<String>,
+    pub contact_phone: Option<String>,
+    pub fault: Option<String>,
+}
+
+impl TicketContact {
+    /// Trims each field (empty is none) and checks its length; a phone
+    /// holds digits, spaces and `+-()` only.
+    pub fn new(
+        address: Option<String>,
+        contact_phone: Option<String>,
+        fault: Option<String>,
+    ) -> Result<Self, DomainError> {
+        let clean = |field: &str, raw: Option<String>, max: usize| match raw
+            .map(|raw| raw.trim().to_string())
+        {
+            Some(value) if value.chars().count() > max => {
+                Err(DomainError::new(field, format!("at most {max} characters")))
+            }
+            Some(value) if value.is_empty() => Ok(None),
+            other => Ok(other),
+        };
+        let contact_phone = clean("contact_phone", contact_phone, 40)?;
+        if let Some(phone) = &contact_phone
+            && !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        {
+            return Err(DomainError::new(
+                "contact_phone",
+                format!("{phone:?} is not a phone number (digits, spaces, + - ( ))"),
+            ));
+        }
+        Ok(Self {
+            address: clean("address", address, 300)?,
+            contact_phone,
+            fault: clean("fault", fault, 2000)?,
+        })
+    }
 }
 
 impl Ticket {
@@ -115,6 +163,7 @@ impl Ticket {
             sla,
             status: TicketStatus::Open,
             part: None,
+            contact: TicketContact::default(),
         })
     }
 
@@ -127,6 +176,11 @@ impl Ticket {
     /// part is in stock.
     pub fn with_part(mut self, part: Option<PartCode>) -> Self {
         self.part = part;
+        self
+    }
+
+    pub fn with_contact(mut self, contact: TicketContact) -> Self {
+        self.contact = contact;
         self
     }
 
@@ -165,6 +219,9 @@ impl Ticket {
     }
     pub fn part(&self) -> Option<&PartCode> {
         self.part.as_ref()
+    }
+    pub fn contact(&self) -> &TicketContact {
+        &self.contact
     }
     pub fn deadlines(&self) -> SlaDeadlines {
         self.sla.deadlines(self.reported_at)

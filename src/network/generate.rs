@@ -209,8 +209,7 @@ pub fn generate_tickets(
         .enumerate()
         .map(
             |(index, (reported, customer, site, city, severity, skill, minutes, sla))| {
-                let id = TicketId::parse(format!("T{}-{:05}", date.format("%Y%m%d"), index + 1))
-                    .expect("a generated id is valid");
+                let id = TicketId::parse(id_text(index, date)).expect("a generated id is valid");
                 Ticket::new(
                     id,
                     customer,
@@ -225,9 +224,74 @@ pub fn generate_tickets(
                 )
                 .expect("generated values are within the domain's limits")
                 .with_part(part_needed(&mut part_rng, skill, severity))
+                .with_contact(contact_of(&id_text(index, date), city, skill))
             },
         )
         .collect()
+}
+
+/// The id a generated ticket gets (as in [`generate_tickets`]).
+fn id_text(index: usize, date: NaiveDate) -> String {
+    format!("T{}-{:05}", date.format("%Y%m%d"), index + 1)
+}
+
+/// FNV-1a of the text: stable across platforms and Rust versions.
+fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+const STREETS: [&str; 8] = [
+    "Renmin Road",
+    "Jiefang Road",
+    "Zhongshan Road",
+    "Jianshe Road",
+    "Heping Street",
+    "Xinhua Road",
+    "Changjiang Road",
+    "Wenhua Road",
+];
+
+/// A generated ticket's address, phone and fault, derived from a hash of
+/// its id rather than drawn from the generator's streams, so every value
+/// generated before these fields existed stays as it was.
+fn contact_of(id: &str, city: &City, skill: Skill) -> crate::domain::TicketContact {
+    let hash = stable_hash(id);
+    let faults: &[&str] = match skill {
+        Skill::PcHardware => &["PC does not boot", "blue screen on start-up", "no display"],
+        Skill::Printer => &[
+            "paper jam every few pages",
+            "prints blank pages",
+            "printer offline",
+        ],
+        Skill::Server => &[
+            "server down, power supply alarm",
+            "disk failure alarm",
+            "memory errors in the log",
+        ],
+        Skill::Storage => &["disk array degraded", "controller fault, volumes offline"],
+        Skill::Network => &["link down on the core switch", "packet loss between floors"],
+        Skill::Systems => &[
+            "the operating system will not start",
+            "service crashes after update",
+        ],
+        Skill::Integration => &["integrated system stopped exchanging data"],
+    };
+    crate::domain::TicketContact {
+        address: Some(format!(
+            "{} {}, {}",
+            1 + hash % 399,
+            STREETS[((hash >> 12) % STREETS.len() as u64) as usize],
+            city.name_en
+        )),
+        contact_phone: Some(format!(
+            "+86 1{}{:09}",
+            3 + (hash >> 20) % 7,
+            (hash >> 24) % 1_000_000_000
+        )),
+        fault: Some(faults[((hash >> 40) % faults.len() as u64) as usize].to_string()),
+    }
 }
 
 /// Seed offset of the part stream (any constant far from small seeds).
@@ -246,8 +310,9 @@ fn part_needed(rng: &mut Rng, skill: Skill, severity: Severity) -> Option<PartCo
     })
 }
 
-/// The ticket CSV's columns, in order (a `part` column may follow; files
-/// without it are read as having no part swaps).
+/// The ticket CSV's columns, in order (`part`, `address`,
+/// `contact_phone` and `fault` columns may follow; files without them are
+/// read as having no part swaps and no contact details).
 pub const TICKET_COLUMNS: [&str; 15] = [
     "id",
     "customer",
@@ -278,7 +343,12 @@ pub fn write_tickets(out: &mut dyn Write, tickets: &[Ticket]) -> std::io::Result
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
-    writer.write_record(TICKET_COLUMNS.iter().chain(&["part"]))?;
+    writer.write_record(TICKET_COLUMNS.iter().chain(&[
+        "part",
+        "address",
+        "contact_phone",
+        "fault",
+    ]))?;
     for ticket in tickets {
         let sla = ticket.sla();
         writer.write_record([
@@ -300,6 +370,9 @@ pub fn write_tickets(out: &mut dyn Write, tickets: &[Ticket]) -> std::io::Result
             hours_code(sla.hours()),
             ticket.status().code(),
             ticket.part().map_or("", |p| p.as_str()),
+            ticket.contact().address.as_deref().unwrap_or(""),
+            ticket.contact().contact_phone.as_deref().unwrap_or(""),
+            ticket.contact().fault.as_deref().unwrap_or(""),
         ])?;
     }
     writer.flush()
@@ -361,7 +434,17 @@ fn parse_ticket(row: &Row) -> Result<Ticket, NetworkError> {
         "" => None,
         _ => Some(row.domain("part", |raw| PartCode::parse(raw))?),
     };
-    Ok(ticket.with_status(status).with_part(part))
+    let optional = |column: &str| row.get(column).ok().map(str::to_string);
+    let contact = crate::domain::TicketContact::new(
+        optional("address"),
+        optional("contact_phone"),
+        optional("fault"),
+    )
+    .map_err(|e| row.error(&e.field, e.message))?;
+    Ok(ticket
+        .with_status(status)
+        .with_part(part)
+        .with_contact(contact))
 }
 
 fn read_named(file: &str, mut reader: impl Read) -> Result<Vec<Ticket>, NetworkError> {

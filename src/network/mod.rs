@@ -95,7 +95,7 @@ impl Network {
 
     /// The shipped spare-part stock (`data/stock.csv`): per station and
     /// hub warehouse (`hub:<region>`), units of each part.
-    pub fn shipped_stock() -> Result<crate::dispatch::parts::Stock, NetworkError> {
+    pub fn shipped_stock() -> Result<crate::domain::Stock, NetworkError> {
         parse_stock(STOCK_FILE, SHIPPED_STOCK)
     }
 
@@ -493,8 +493,8 @@ pub const STOCK_FILE: &str = "stock.csv";
 
 /// Reads a stock CSV (`base,part,quantity`); errors name the line and the
 /// column.
-pub fn parse_stock(file: &str, text: &str) -> Result<crate::dispatch::parts::Stock, NetworkError> {
-    use crate::dispatch::parts::{Stock, StockPoint};
+pub fn parse_stock(file: &str, text: &str) -> Result<crate::domain::Stock, NetworkError> {
+    use crate::domain::{Stock, StockPoint};
     let table = Table::parse(file, text, &["base", "part", "quantity"])?;
     let mut lines = Vec::new();
     for row in table.rows() {

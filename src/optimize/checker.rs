@@ -106,6 +106,13 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                             stop.start, stop.arrival
                         ));
                     }
+                    if job.release.is_some_and(|release| stop.start < release) {
+                        fail(format!(
+                            "{here}: job {job_index} starts at {} before its release at {}",
+                            stop.start,
+                            job.release.unwrap_or_default()
+                        ));
+                    }
                     if !job.windows.iter().any(|w| w.contains(stop.start)) {
                         fail(format!(
                             "{here}: job {job_index} starts at {} outside its windows",

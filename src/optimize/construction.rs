@@ -10,6 +10,9 @@ pub type Plan = Vec<Vec<usize>>;
 /// Regret-2 insertion: repeatedly insert the job whose best and second-best
 /// insertion differ most (it has the most to lose by waiting), at its best
 /// place. Jobs that fit nowhere, or cost more than their penalty, stay out.
+/// The search builds its start the same way; this whole-problem form is a
+/// reference for the tests.
+#[cfg(test)]
 pub fn solve_by_insertion(problem: &Problem) -> Solution {
     let mut plan: Plan = vec![Vec::new(); problem.vehicles().len()];
     let mut costs: Vec<i64> = (0..plan.len())

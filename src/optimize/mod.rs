@@ -5,41 +5,86 @@
 //! other than the elapsed-time safety net. Locations are indices into a
 //! [`TravelMatrix`]; the same seed and input give the same plan.
 //!
-//! - [`problem`]: the validated model ([`Problem`], [`Job`], [`Vehicle`]).
-//! - [`solution`]: routes with times, unassigned jobs with reasons, objective.
-//! - [`schedule`]: exact timing of a route (the reference evaluation).
-//! - [`construction`]: insertion heuristics and reasons for left-out jobs.
-//! - [`search`]: ruin and recreate under simulated annealing (the search).
-//! - [`recombine`]: set partitioning over the routes the search met (MIP).
-//! - [`bound`]: a lower bound from the assignment relaxation (LP).
-//! - [`checker`]: an independent feasibility checker.
+//! This module is a facade: callers (dispatch, coverage, the VROOM
+//! adapter, the benchmarks) see the model ([`Problem`], [`Job`],
+//! [`Vehicle`], [`TravelMatrix`]), the answer ([`Solution`] and its
+//! routes), the solvers ([`solve`], [`solve_from`], [`solve_by_work_only`]
+//! with [`SolveParams`]), the independent [`check`], and the exact timing
+//! and cost of one route ([`schedule`], [`route_cost`], [`build_solution`]).
+//! Inside, one room per concern: the validated model (`problem`), routes
+//! and objective (`solution`), exact timing of a route, the reference
+//! evaluation (`schedule`), insertion heuristics and reasons for left-out
+//! jobs (`construction`), ruin and recreate under simulated annealing
+//! (`search`), set partitioning over the routes the search met, a MIP
+//! (`recombine`), a lower bound from the assignment relaxation, an LP
+//! (`bound`), and the checker, which shares no code with the solver
+//! (`checker`).
+//!
+//! A problem of two customers and one vehicle, solved and checked:
+//!
+//! ```
+//! use std::time::Duration;
+//! use ruyi::optimize::{self, Job, Problem, SolveParams, TravelMatrix, Vehicle, Window};
+//!
+//! // A depot (0) and two sites (1, 2); durations and distances alike.
+//! let cells = vec![0, 10, 20, 10, 0, 15, 20, 15, 0];
+//! let matrix = TravelMatrix::new(3, cells.clone(), cells)?;
+//! let jobs = vec![Job::at(1, 5), Job::at(2, 5)];
+//! let vehicles = vec![Vehicle::new(0, Some(0), Window::new(0, 100)?)];
+//! let problem = Problem::new(matrix, jobs, vehicles)?;
+//!
+//! let params = SolveParams { seed: 1, time_limit: Duration::from_millis(50) };
+//! let solution = optimize::solve(&problem, &params);
+//! let objective = optimize::check(&problem, &solution).expect("a feasible plan");
+//! assert!(solution.unassigned.is_empty());
+//! assert_eq!(solution.distance(), 45); // depot → 1 → 2 → depot
+//! assert_eq!(objective.travel, 45);
+//! # Ok::<(), ruyi::optimize::OptimizeError>(())
+//! ```
 
-pub mod bound;
-pub mod checker;
-pub mod construction;
-pub mod problem;
-pub mod recombine;
-pub mod schedule;
-pub mod search;
-pub mod solution;
+mod bound;
+mod checker;
+mod construction;
+mod problem;
+mod recombine;
+mod schedule;
+mod search;
+mod solution;
 
 pub use checker::{Violation, check};
+pub use construction::{Plan, build_solution, route_cost};
 pub use problem::{Break, Job, Problem, SoftDeadline, TravelMatrix, Vehicle, Window};
+pub use schedule::{Scheduled, schedule, schedule_as};
 pub use solution::{
     LowerBound, Objective, Route, Solution, SolveStats, Stop, StopKind, Unassigned,
     UnassignedReason,
 };
+
+/// The search itself, for the criterion benches of its hot paths only;
+/// not part of the facade.
+#[doc(hidden)]
+pub mod internals {
+    pub use super::search::Search;
+}
 
 use std::time::Duration;
 
 /// Why a problem could not be built or solved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OptimizeError {
+    /// A field of the model is inconsistent (a window that ends before it
+    /// starts, a matrix of the wrong size, an index out of range, …).
     #[error("invalid problem: {field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        /// The model's field, e.g. `jobs[3].windows`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl OptimizeError {
+    /// An [`OptimizeError::Invalid`] naming `field`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         OptimizeError::Invalid {
             field: field.into(),
@@ -51,6 +96,7 @@ impl OptimizeError {
 /// How long and how the solver may search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolveParams {
+    /// The random stream's seed: same seed, same input, same plan.
     pub seed: u64,
     /// The search budget. It is turned into a deterministic amount of work
     /// (so the same seed gives the same plan on a loaded machine too); the

@@ -115,6 +115,10 @@ pub struct Job {
     pub service: i64,
     /// Hard windows for the start of service: sorted, disjoint, non-empty.
     pub windows: Vec<Window>,
+    /// No service may start before this (a ticket is not known before it is
+    /// reported, nor planned before the plan's "now"). [`Problem::new`]
+    /// folds it into the windows; the checker verifies it on its own.
+    pub release: Option<i64>,
     pub deadline: Option<SoftDeadline>,
     /// Bit mask of required skills; a vehicle must hold all of them.
     pub skills: u64,
@@ -135,6 +139,7 @@ impl Job {
             location,
             service,
             windows: vec![Window::UNBOUNDED],
+            release: None,
             deadline: None,
             skills: 0,
             unassigned_penalty: 1_000_000_000,
@@ -317,6 +322,16 @@ impl Problem {
                     field("windows"),
                     "a window ends before it starts",
                 ));
+            }
+            if let Some(release) = job.release {
+                job.windows.retain(|w| w.end >= release);
+                if job.windows.is_empty() {
+                    return Err(OptimizeError::invalid(
+                        field("release"),
+                        format!("{release} is after the last window"),
+                    ));
+                }
+                job.windows[0].start = job.windows[0].start.max(release);
             }
             if job.teams.windows(2).any(|pair| pair[0] >= pair[1]) {
                 return Err(OptimizeError::invalid(

@@ -11,6 +11,7 @@
 //!
 //! Depends on `domain` only.
 
+mod events;
 mod network;
 mod parts;
 mod rosters;
@@ -20,11 +21,14 @@ mod tickets;
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-use crate::domain::DomainError;
+use crate::domain::{DomainError, TicketId};
 
+pub use events::{
+    EventRules, FollowUp, NewEvent, PartUsed, Recorded, RosterRevision, StoredHistory,
+};
 pub use rosters::StoredRoute;
 pub use tickets::TicketFilter;
 
@@ -48,7 +52,7 @@ pub enum StorageError {
     #[error(transparent)]
     Invalid(#[from] DomainError),
     #[error("ticket {0} already exists")]
-    DuplicateTicket(String),
+    DuplicateTicket(TicketId),
     /// A roster takes a part its stock point no longer holds (another plan
     /// took the last unit first); nothing of the roster is stored.
     #[error("no {part} left in stock at {base}")]
@@ -57,6 +61,10 @@ pub enum StorageError {
     /// newest: building on it would drop what the newer one changed.
     #[error("roster {roster} is superseded by roster {by} for the same hub and day")]
     RosterSuperseded { roster: i64, by: i64 },
+    /// An event id stored by a concurrent request meanwhile; the caller
+    /// reads the stored event and answers with it.
+    #[error("event {0} already exists")]
+    DuplicateEvent(crate::domain::EventId),
 }
 
 impl StorageError {
@@ -143,7 +151,14 @@ impl Store {
                 .foreign_keys(true)
                 // Concurrent API requests on one file: wait for the writer
                 // instead of failing with "database is locked".
-                .busy_timeout(std::time::Duration::from_secs(10));
+                .busy_timeout(std::time::Duration::from_secs(10))
+                // Engineers' events arrive hundreds a second, each its own
+                // transaction: the write-ahead log lets readers go on while
+                // one writes, and NORMAL syncs it at checkpoints rather than
+                // at every commit (a power cut may lose the last commits,
+                // never corrupt the file).
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)

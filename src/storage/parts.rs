@@ -10,8 +10,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{StorageError, Store, in_transaction, on_pool};
-use crate::dispatch::parts::{PendingOrder, Stock, StockPoint};
-use crate::domain::{PartAction, PartCode, PartPlan, TicketId, TicketStatus};
+use crate::domain::{
+    PartAction, PartCode, PartPlan, PartSource, PendingOrder, Stock, StockPoint, TicketId,
+    TicketStatus,
+};
 
 #[derive(Debug, sqlx::FromRow)]
 struct StockRow {
@@ -32,6 +34,23 @@ struct PartRow {
 }
 
 const PART_COLUMNS: &str = "ticket_id, part, base, source, action, arrives_at, detail";
+
+/// Takes one unit of `$part` out of the stock at `$base` on `$executor`,
+/// never below zero; evaluates to the rows changed (0: none left).
+macro_rules! take_unit {
+    ($executor:expr, $base:expr, $part:expr) => {
+        sqlx::query(
+            "UPDATE part_stock SET quantity = quantity - 1 \
+             WHERE base = $1 AND part = $2 AND quantity > 0",
+        )
+        .bind($base)
+        .bind($part)
+        .execute($executor)
+        .await?
+        .rows_affected()
+    };
+}
+pub(crate) use take_unit;
 
 /// Records a roster's part plans and takes their units out of stock, on the
 /// roster's transaction `$tx`. An ordered part's ticket goes back to `open`:
@@ -56,26 +75,24 @@ macro_rules! save_roster_parts {
             .bind($roster_id)
             .bind(plan.ticket_id.as_str())
             .bind(plan.part.as_str())
-            .bind(&plan.base)
-            .bind(&plan.source)
+            .bind(plan.base.code())
+            .bind(plan.source.code())
             .bind(plan.action.code())
             .bind(plan.arrives_at)
             .bind(&plan.detail)
             .execute(&mut *$tx)
             .await?;
-            if earlier == 0 && plan.source != $crate::dispatch::parts::MAKER {
-                let taken = sqlx::query(
-                    "UPDATE part_stock SET quantity = quantity - 1 \
-                     WHERE base = $1 AND part = $2 AND quantity > 0",
-                )
-                .bind(&plan.source)
-                .bind(plan.part.as_str())
-                .execute(&mut *$tx)
-                .await?
-                .rows_affected();
+            // What leaves the shelf is the plan's to say; storage only
+            // applies it, once per ticket.
+            if let (0, Some(point)) = (earlier, plan.unit_taken_from()) {
+                let taken = $crate::storage::parts::take_unit!(
+                    &mut *$tx,
+                    &point.code(),
+                    plan.part.as_str()
+                );
                 if taken == 0 {
                     return Err($crate::storage::StorageError::OutOfStock {
-                        base: plan.source.clone(),
+                        base: point.code(),
                         part: plan.part.to_string(),
                     });
                 }
@@ -107,8 +124,8 @@ impl PartRow {
                 "ordered" => PartAction::Ordered,
                 other => return Err(invalid("action", format!("{other:?} is unknown"))),
             },
-            base: self.base,
-            source: self.source,
+            base: StockPoint::parse(&self.base).map_err(|e| invalid("base", e.message))?,
+            source: PartSource::parse(&self.source).map_err(|e| invalid("source", e.message))?,
             arrives_at: self.arrives_at,
             detail: self.detail,
         })
@@ -163,22 +180,36 @@ impl Store {
         Ok(Some(Stock::new(lines)))
     }
 
-    /// Parts ordered for still-open tickets, the latest order per ticket.
+    /// Parts ordered for still-open tickets, the latest order per ticket:
+    /// by rosters, then by finished visits (`needs_part`, in `part_orders`,
+    /// where a part reserved at the engineer's own stock point counts as
+    /// an order that has arrived there).
     pub async fn pending_orders(&self) -> Result<Vec<PendingOrder>, StorageError> {
         let rows: Vec<PartRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&format!(
+            let mut rows: Vec<PartRow> = sqlx::query_as(&format!(
                 "SELECT p.{} FROM roster_parts p JOIN tickets t ON t.id = p.ticket_id \
                  WHERE p.action = 'ordered' AND t.status = $1 ORDER BY p.roster_id",
                 PART_COLUMNS.replace(", ", ", p.")
             ))
             .bind(TicketStatus::Open.code())
             .fetch_all(pool)
-            .await?
+            .await?;
+            rows.extend(
+                sqlx::query_as::<_, PartRow>(&format!(
+                    "SELECT p.{} FROM part_orders p JOIN tickets t ON t.id = p.ticket_id \
+                     WHERE t.status = $1 ORDER BY p.arrives_at, p.event_id",
+                    PART_COLUMNS.replace(", ", ", p.")
+                ))
+                .bind(TicketStatus::Open.code())
+                .fetch_all(pool)
+                .await?,
+            );
+            rows
         });
         let mut orders: Vec<PendingOrder> = Vec::new();
         for row in rows {
             let plan = row.into_domain()?;
-            let base = StockPoint::parse(&plan.base).map_err(|e| invalid("base", e.message))?;
+            let base = plan.base;
             let arrives_at = plan
                 .arrives_at
                 .ok_or_else(|| invalid("arrives_at", "an order without an arrival"))?;

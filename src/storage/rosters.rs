@@ -9,9 +9,9 @@ use super::rows::service_hours_code;
 use super::tickets::{INSERT_TICKET, duplicate_or, insert_ticket, next_ticket_id};
 use super::{StorageError, Store, in_transaction, on_pool};
 use crate::domain::{
-    AssignmentReport, EngineerId, EngineerRoute, GeoPoint, Loaner, Region, RemoteAttempt,
-    RemoteOutcome, Roster, RosterSummary, StationWorkload, Ticket, TicketId, TicketStatus,
-    UnassignedTicket, Visit, VisitKind,
+    AssignmentReport, EngineerId, EngineerRoute, GeoPoint, Loaner, ReasonCode, Region,
+    RemoteAttempt, RemoteOutcome, Roster, RosterSummary, StationWorkload, StockPoint, Ticket,
+    TicketId, TicketStatus, UnassignedTicket, Visit, VisitKind,
 };
 
 /// An engineer's route as stored, with the roster it belongs to.
@@ -139,14 +139,37 @@ struct UnassignedRow {
     detail: String,
 }
 
+/// A call-center attempt as stored (`roster_remote`).
 #[derive(sqlx::FromRow)]
-struct RemoteRow {
-    ticket_id: String,
-    agent: i64,
-    start_at: DateTime<Utc>,
-    end_at: DateTime<Utc>,
-    outcome: String,
-    responded_in_time: bool,
+pub(super) struct RemoteRow {
+    pub ticket_id: String,
+    pub agent: i64,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub outcome: String,
+    pub responded_in_time: bool,
+}
+
+impl RemoteRow {
+    pub(super) fn into_domain(self) -> Result<RemoteAttempt, StorageError> {
+        let invalid = |column: &'static str, message: String| {
+            StorageError::invalid_row("roster_remote", column, message)
+        };
+        Ok(RemoteAttempt {
+            ticket_id: TicketId::parse(&self.ticket_id)
+                .map_err(|e| invalid("ticket_id", e.message))?,
+            agent: u32::try_from(self.agent)
+                .map_err(|_| invalid("agent", format!("{} is out of range", self.agent)))?,
+            start: self.start_at,
+            end: self.end_at,
+            outcome: match self.outcome.as_str() {
+                "resolved" => RemoteOutcome::Resolved,
+                "dispatched" => RemoteOutcome::Dispatched,
+                other => return Err(invalid("outcome", format!("{other:?} is unknown"))),
+            },
+            responded_in_time: self.responded_in_time,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -349,7 +372,7 @@ macro_rules! write_roster {
             .bind(roster_id)
             .bind(position as i64)
             .bind(unassigned.ticket_id.as_str())
-            .bind(&unassigned.reason)
+            .bind(unassigned.reason.code())
             .bind(&unassigned.detail)
             .execute(&mut *$tx)
             .await?;
@@ -393,7 +416,7 @@ macro_rules! write_roster {
             .bind(position as i64)
             .bind(loaner.ticket_id.as_str())
             .bind(loaner.repaired_by)
-            .bind(&loaner.source)
+            .bind(loaner.source.words())
             .bind(&loaner.detail)
             .execute(&mut *$tx)
             .await?;
@@ -553,7 +576,9 @@ impl Store {
                     ticket_id: TicketId::parse(&row.ticket_id).map_err(|e| {
                         StorageError::invalid_row("roster_unassigned", "ticket_id", e.message)
                     })?,
-                    reason: row.reason,
+                    reason: ReasonCode::parse(&row.reason).map_err(|e| {
+                        StorageError::invalid_row("roster_unassigned", "reason", e.message)
+                    })?,
                     detail: row.detail,
                 })
             })
@@ -566,32 +591,16 @@ impl Store {
                         StorageError::invalid_row("roster_loaners", "ticket_id", e.message)
                     })?,
                     repaired_by: row.repaired_by,
-                    source: row.source,
+                    source: StockPoint::parse_words(&row.source).map_err(|e| {
+                        StorageError::invalid_row("roster_loaners", "source", e.message)
+                    })?,
                     detail: row.detail,
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
         let remote = remote
             .into_iter()
-            .map(|row| {
-                let invalid = |column: &'static str, message: String| {
-                    StorageError::invalid_row("roster_remote", column, message)
-                };
-                Ok(RemoteAttempt {
-                    ticket_id: TicketId::parse(&row.ticket_id)
-                        .map_err(|e| invalid("ticket_id", e.message))?,
-                    agent: u32::try_from(row.agent)
-                        .map_err(|_| invalid("agent", format!("{} is out of range", row.agent)))?,
-                    start: row.start_at,
-                    end: row.end_at,
-                    outcome: match row.outcome.as_str() {
-                        "resolved" => RemoteOutcome::Resolved,
-                        "dispatched" => RemoteOutcome::Dispatched,
-                        other => return Err(invalid("outcome", format!("{other:?} is unknown"))),
-                    },
-                    responded_in_time: row.responded_in_time,
-                })
-            })
+            .map(RemoteRow::into_domain)
             .collect::<Result<Vec<_>, StorageError>>()?;
         let routes = attach_visits(routes, visits)?;
         let preventive_placed = routes

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use super::StorageError;
 use crate::domain::{
     Certification, City, Engineer, EngineerBase, EngineerId, GeoPoint, Hub, PartCode, Region,
-    ServiceHours, Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId, Ticket, TicketId,
-    TicketStatus,
+    ServiceHours, Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId, Ticket,
+    TicketContact, TicketId, TicketStatus,
 };
 
 fn region(table: &'static str, column: &'static str, raw: &str) -> Result<Region, StorageError> {
@@ -265,6 +265,9 @@ pub(crate) struct TicketRow {
     pub sla_hours: String,
     pub status: String,
     pub part: Option<String>,
+    pub address: Option<String>,
+    pub contact_phone: Option<String>,
+    pub fault: Option<String>,
 }
 
 impl TicketRow {
@@ -338,6 +341,18 @@ impl TicketRow {
             .map(PartCode::parse)
             .transpose()
             .map_err(|e| StorageError::invalid_row(TABLE, "part", e.message))?;
-        Ok(ticket.with_status(status).with_part(part))
+        let contact =
+            TicketContact::new(self.address, self.contact_phone, self.fault).map_err(|e| {
+                let column = match e.field.as_str() {
+                    "address" => "address",
+                    "contact_phone" => "contact_phone",
+                    _ => "fault",
+                };
+                StorageError::invalid_row(TABLE, column, e.message)
+            })?;
+        Ok(ticket
+            .with_status(status)
+            .with_part(part)
+            .with_contact(contact))
     }
 }

@@ -8,12 +8,12 @@ use crate::domain::{DomainError, Region, Ticket, TicketId, TicketStatus};
 
 const TICKET_COLUMNS: &str = "id, customer, lat, lon, city_adcode, region, severity, skill, \
      reported_at, service_minutes, sla_response_minutes, sla_on_site_minutes, \
-     sla_repair_minutes, sla_hours, status, part";
+     sla_repair_minutes, sla_hours, status, part, address, contact_phone, fault";
 
 pub(super) const INSERT_TICKET: &str = "INSERT INTO tickets (id, customer, lat, lon, city_adcode, region, \
      severity, skill, reported_at, service_minutes, sla_response_minutes, sla_on_site_minutes, \
-     sla_repair_minutes, sla_hours, status, part) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+     sla_repair_minutes, sla_hours, status, part, address, contact_phone, fault) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
 
 /// Inserts one ticket on `$executor`; a taken id becomes
 /// [`StorageError::DuplicateTicket`] rather than a bare database error.
@@ -38,6 +38,9 @@ macro_rules! insert_ticket {
             .bind(service_hours_code(sla.hours()))
             .bind(ticket.status().code())
             .bind(ticket.part().map(|p| p.as_str()))
+            .bind(ticket.contact().address.as_deref())
+            .bind(ticket.contact().contact_phone.as_deref())
+            .bind(ticket.contact().fault.as_deref())
             .execute($executor)
             .await
             .map_err(|error| duplicate_or(error, ticket.id()))?;
@@ -78,7 +81,7 @@ pub(super) use next_ticket_id;
 pub(super) fn duplicate_or(error: sqlx::Error, id: &TicketId) -> StorageError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StorageError::DuplicateTicket(id.to_string())
+            StorageError::DuplicateTicket(id.clone())
         }
         _ => StorageError::Database(error),
     }

@@ -68,31 +68,61 @@ impl Default for GreatCircle {
 }
 
 impl GreatCircle {
-    /// Reads overrides from `RUYI_CIRCUITY`, `RUYI_CITY_KMH`, `RUYI_CITY_KM`
-    /// and `RUYI_HIGHWAY_KMH`; a value that does not parse as a positive
-    /// number is an error naming the variable.
-    pub fn from_env() -> Result<Self, String> {
-        let mut model = Self::default();
-        for (name, slot) in [
-            ("RUYI_CIRCUITY", &mut model.circuity),
-            ("RUYI_CITY_KMH", &mut model.city_kmh),
-            ("RUYI_CITY_KM", &mut model.city_km),
-            ("RUYI_HIGHWAY_KMH", &mut model.highway_kmh),
+    /// A model with these parameters: all positive and finite, and a
+    /// circuity of at least 1.
+    pub fn new(
+        circuity: f64,
+        city_kmh: f64,
+        city_km: f64,
+        highway_kmh: f64,
+    ) -> Result<Self, TravelError> {
+        for (parameter, value) in [
+            (Parameter::Circuity, circuity),
+            (Parameter::CityKmh, city_kmh),
+            (Parameter::CityKm, city_km),
+            (Parameter::HighwayKmh, highway_kmh),
         ] {
-            if let Ok(raw) = std::env::var(name) {
-                match raw.parse::<f64>() {
-                    Ok(value) if value > 0.0 && value.is_finite() => *slot = value,
-                    _ => return Err(format!("{name}={raw:?} is not a positive number")),
-                }
+            if !(value.is_finite() && value > 0.0) {
+                return Err(TravelError::NotPositive { parameter, value });
             }
         }
-        if model.circuity < 1.0 {
-            return Err(
-                "RUYI_CIRCUITY must be at least 1 (roads are never shorter than the straight line)"
-                    .into(),
-            );
+        if circuity < 1.0 {
+            return Err(TravelError::CircuityBelowOne { value: circuity });
         }
-        Ok(model)
+        Ok(Self {
+            circuity,
+            city_kmh,
+            city_km,
+            highway_kmh,
+        })
+    }
+}
+
+/// A parameter of [`GreatCircle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parameter {
+    Circuity,
+    CityKmh,
+    CityKm,
+    HighwayKmh,
+}
+
+/// Why travel model parameters were refused.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum TravelError {
+    #[error("{value} is not a positive number")]
+    NotPositive { parameter: Parameter, value: f64 },
+    #[error("{value} is below 1 (roads are never shorter than the straight line)")]
+    CircuityBelowOne { value: f64 },
+}
+
+impl TravelError {
+    /// The parameter refused.
+    pub fn parameter(&self) -> Parameter {
+        match self {
+            TravelError::NotPositive { parameter, .. } => *parameter,
+            TravelError::CircuityBelowOne { .. } => Parameter::Circuity,
+        }
     }
 }
 
@@ -140,6 +170,20 @@ mod tests {
         let expected_hours = 20.0 / 30.0 + (road_km - 20.0) / 80.0;
         assert!((leg.seconds / 3600.0 - expected_hours).abs() < 1e-9);
         assert!((140.0..170.0).contains(&road_km), "{road_km}");
+    }
+
+    #[test]
+    fn parameters_are_checked_by_name() {
+        assert_eq!(
+            GreatCircle::new(1.3, 30.0, 20.0, 80.0),
+            Ok(GreatCircle::default())
+        );
+        let error = GreatCircle::new(1.3, 30.0, 0.0, 80.0).unwrap_err();
+        assert_eq!(error.parameter(), Parameter::CityKm);
+        assert_eq!(error.to_string(), "0 is not a positive number");
+        let error = GreatCircle::new(0.9, 30.0, 20.0, 80.0).unwrap_err();
+        assert_eq!(error, TravelError::CircuityBelowOne { value: 0.9 });
+        assert!(GreatCircle::new(1.3, f64::NAN, 20.0, 80.0).is_err());
     }
 
     #[test]

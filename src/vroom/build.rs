@@ -169,7 +169,7 @@ struct Places {
 }
 
 /// Builds the core problem, refusing what it cannot model exactly.
-pub fn build(document: &Document) -> Result<Model, VroomError> {
+pub fn build(document: &Document, travel: &GreatCircle) -> Result<Model, VroomError> {
     refuse_unsupported_top_level(document)?;
     if document.vehicles.is_empty() {
         return Err(VroomError::invalid(
@@ -187,7 +187,7 @@ pub fn build(document: &Document) -> Result<Model, VroomError> {
     }
     let (mut matrices, places) = match document.matrices.as_ref().and_then(|m| m.get(&profile)) {
         Some(set) => from_input_matrices(document, &profile, set)?,
-        None => from_coordinates(document)?,
+        None => from_coordinates(document, travel)?,
     };
     // A vehicle without a start starts at its first task: a virtual location
     // at zero time and distance from everywhere.
@@ -764,7 +764,10 @@ fn from_input_matrices(
 
 /// Without matrices: one location per distinct coordinate pair, travel
 /// from Ruyi's great-circle model.
-fn from_coordinates(document: &Document) -> Result<(Matrices, Places), VroomError> {
+fn from_coordinates(
+    document: &Document,
+    travel: &GreatCircle,
+) -> Result<(Matrices, Places), VroomError> {
     let mut points: Vec<GeoPoint> = Vec::new();
     let mut known: HashMap<(u64, u64), usize> = HashMap::new();
     let mut place = |coordinates: Coordinates, field: String| -> Result<usize, VroomError> {
@@ -819,7 +822,7 @@ fn from_coordinates(document: &Document) -> Result<(Matrices, Places), VroomErro
                 .transpose()?,
         );
     }
-    let model = GreatCircle::from_env().map_err(VroomError::TravelModel)?;
+    let model = *travel;
     let matrix = model.matrix(&points);
     let size = points.len();
     let mut durations = Vec::with_capacity(size * size);

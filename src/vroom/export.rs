@@ -236,7 +236,8 @@ mod tests {
         };
         let doc = document(&problem(), &names);
         let parsed = super::super::parse(doc.to_string().as_bytes()).unwrap();
-        let model = super::super::build::build(&parsed).unwrap();
+        let model =
+            super::super::build::build(&parsed, &crate::travel::GreatCircle::default()).unwrap();
         let jobs = model.problem.jobs();
         // Skill bits 0 and 2, and the team set {2}: held by the engineer of
         // team 2 only.

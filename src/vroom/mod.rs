@@ -32,6 +32,7 @@ pub use input::{Document, parse};
 pub use output::SolutionDocument;
 
 use crate::optimize::{self, SolveParams};
+use crate::travel::GreatCircle;
 
 /// Why a VROOM document was not solved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -48,9 +49,6 @@ pub enum VroomError {
     /// outside the matrix, inconsistent amounts…).
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
-    /// The travel model's settings (environment) are broken.
-    #[error("travel model: {0}")]
-    TravelModel(String),
     /// The independent checker rejected the answer: a bug, never the
     /// caller's fault.
     #[error("the answer failed the checker: {0}")]
@@ -78,7 +76,7 @@ impl VroomError {
             VroomError::Malformed { field, .. }
             | VroomError::Unsupported { field, .. }
             | VroomError::Invalid { field, .. } => field,
-            VroomError::TravelModel(_) | VroomError::CheckFailed(_) => "body",
+            VroomError::CheckFailed(_) => "body",
         }
     }
 
@@ -103,11 +101,13 @@ impl VroomError {
     }
 }
 
-/// Overrides of the document's `x-ruyi` options (the CLI's flags).
+/// Overrides of the document's `x-ruyi` options (the CLI's flags), and
+/// the travel model for documents without matrices (the settings').
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides {
     pub time_limit: Option<f64>,
     pub seed: Option<u64>,
+    pub travel: GreatCircle,
 }
 
 /// Reads, solves, checks and answers one document: the whole drop-in
@@ -116,7 +116,7 @@ pub struct Overrides {
 pub fn solve_document(bytes: &[u8], overrides: &Overrides) -> Result<SolutionDocument, VroomError> {
     let loading = Instant::now();
     let document = parse(bytes)?;
-    let model = build::build(&document)?;
+    let model = build::build(&document, &overrides.travel)?;
     let params = solve_params(&document, overrides)?;
     let loading_ms = loading.elapsed().as_millis() as u64;
 

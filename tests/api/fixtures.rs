@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use ruyi::domain::{
     Certification, City, Engineer, EngineerBase, EngineerId, EngineerRoute, GeoPoint, Hub, Loaner,
-    Region, Roster, RosterSummary, Severity, ShiftPattern, Skill, SlaPolicy, Station, StationId,
-    Ticket, TicketId, UnassignedTicket, Visit, VisitKind,
+    ReasonCode, Region, Roster, RosterSummary, Severity, ShiftPattern, Skill, SlaPolicy, Station,
+    StationId, StockPoint, Ticket, TicketId, UnassignedTicket, Visit, VisitKind,
 };
 use ruyi::storage::Store;
 
@@ -336,7 +336,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             .iter()
             .map(|ticket| UnassignedTicket {
                 ticket_id: ticket.id().clone(),
-                reason: "no_engineer_with_skill".to_string(),
+                reason: ReasonCode::NoEngineerWithSkill,
                 detail: "nobody in the region repairs this".to_string(),
             })
             .collect(),
@@ -345,7 +345,7 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
             .map(|ticket| Loaner {
                 ticket_id: ticket.id().clone(),
                 repaired_by: ticket.deadlines().repaired_by,
-                source: "station S001".to_string(),
+                source: StockPoint::Station(StationId::parse("S001").unwrap()),
                 detail: "not visited today: send a loaner by courier".to_string(),
             })
             .collect(),

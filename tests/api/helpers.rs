@@ -2,7 +2,9 @@
 //! with the small network loaded, and a typed client for it.
 
 use reqwest::{Client, Response};
-use ruyi::api::{ApiSettings, Application};
+use ruyi::api::{Application, LiveSettings};
+use ruyi::clock::Clock;
+use ruyi::settings::{Database, DatabaseUrl, Settings};
 use ruyi::storage::Store;
 use serde_json::Value;
 
@@ -12,6 +14,8 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     pub backend: TestBackend,
+    /// The server's clock: set it to make "now" known.
+    pub clock: Clock,
     client: Client,
 }
 
@@ -19,12 +23,22 @@ pub struct TestApp {
 /// [`fresh_database`]). The database guard must outlive the test.
 pub async fn spawn_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> {
     let database = fresh_database(backend).await?;
-    let application = Application::build(ApiSettings {
-        host: "127.0.0.1".to_string(),
+    let clock = Clock::manual(chrono::Utc::now());
+    let settings = Settings {
+        database: Database::Url(DatabaseUrl::parse(&database.url).expect("a test database URL")),
         port: 0,
-        database_url: database.url.clone(),
-    })
-    .await
+        ..Settings::default()
+    };
+    let store = Store::connect(&database.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let application = Application::with_store_live(
+        &settings,
+        store,
+        LiveSettings {
+            clock: clock.clone(),
+            max_clock_skew: settings.max_clock_skew,
+        },
+    )
     .expect("build the application");
     let address = format!("http://127.0.0.1:{}", application.port());
     let store = application.store().clone();
@@ -34,6 +48,7 @@ pub async fn spawn_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> 
         address,
         store,
         backend,
+        clock,
         client: Client::new(),
     };
     Some((app, database))
@@ -88,6 +103,30 @@ impl TestApp {
             .count_tickets(Default::default())
             .await
             .expect("count tickets")
+    }
+
+    /// `POST /api/v1/engineers/{engineer}/events`
+    pub async fn post_event(&self, engineer: &str, body: &Value) -> Response {
+        self.client
+            .post(format!(
+                "{}/api/v1/engineers/{engineer}/events",
+                self.address
+            ))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A GET with an `Accept` header.
+    pub async fn get_accepting(&self, path: &str, accept: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -160,7 +160,7 @@ async fn insert_into_an_unknown_roster_or_hub_returns_404(app: TestApp) {
     expect_error(
         post_insert(&app, "atlantis", &replaces, &request(1)).await,
         404,
-        None,
+        Some("hub"),
     )
     .await;
     expect_error(

@@ -6,7 +6,10 @@ mod helpers;
 
 mod engineers;
 mod escalations;
+mod events;
+mod faults;
 mod health;
 mod insertions;
 mod rosters;
+mod sla_report;
 mod tickets;

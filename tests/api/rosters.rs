@@ -17,7 +17,7 @@ async fn unknown_hub_returns_404(app: TestApp) {
     expect_error(
         app.create_roster("atlantis", "date=2026-11-30").await,
         404,
-        None,
+        Some("hub"),
     )
     .await;
 }

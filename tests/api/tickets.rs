@@ -1,6 +1,8 @@
 use serde_json::{Value, json};
 
+use crate::fixtures::{monday_morning, roster, ticket};
 use crate::helpers::{TestApp, expect_error, spawn_app};
+use ruyi::domain::{PartAction, PartCode, PartPlan, PartSource, Region, StockPoint};
 
 crate::on_both_databases!(spawn_app;
     create_ticket_returns_201_with_the_ticket_and_its_deadlines,
@@ -15,6 +17,7 @@ crate::on_both_databases!(spawn_app;
     create_ticket_returns_400_naming_the_sla_field_when_limits_conflict,
     list_tickets_filters_by_hub,
     list_tickets_filters_by_status,
+    list_tickets_accepts_awaiting_part_for_open_tickets_whose_part_is_on_order,
     list_tickets_returns_400_naming_an_unknown_status_or_hub,
 );
 
@@ -169,6 +172,45 @@ async fn list_tickets_filters_by_status(app: TestApp) {
     assert_eq!(
         ids(app.list_tickets("status=planned&hub=east").await).await,
         vec!["T20261130-00001"]
+    );
+}
+
+/// The README's `awaiting_part`: a roster ordered the part, the ticket is
+/// open again and waits for it.
+async fn list_tickets_accepts_awaiting_part_for_open_tickets_whose_part_is_on_order(app: TestApp) {
+    let (waiting, other) = (ticket("T1", Region::East), ticket("T2", Region::East));
+    app.store
+        .insert_tickets(&[waiting.clone(), other.clone()])
+        .await
+        .unwrap();
+    let mut day = roster(&[], &[&waiting, &other], monday_morning());
+    day.parts.push(PartPlan {
+        ticket_id: waiting.id().clone(),
+        part: PartCode::parse("SRV-PSU").unwrap(),
+        action: PartAction::Ordered,
+        base: StockPoint::parse("hub:east").unwrap(),
+        source: PartSource::Maker,
+        arrives_at: Some(monday_morning() + chrono::Duration::days(3)),
+        detail: "ordered from the maker".to_string(),
+    });
+    app.store.save_roster(&day).await.unwrap();
+
+    assert_eq!(
+        ids(app.list_tickets("status=awaiting_part").await).await,
+        vec!["T1"]
+    );
+    assert_eq!(
+        ids(app.list_tickets("status=awaiting_part&hub=east").await).await,
+        vec!["T1"]
+    );
+    assert!(
+        ids(app.list_tickets("status=awaiting_part&hub=north").await)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        ids(app.list_tickets("status=open").await).await,
+        vec!["T1", "T2"]
     );
 }
 

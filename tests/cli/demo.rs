@@ -16,6 +16,7 @@ fn ruyi(dir: &std::path::Path) -> Command {
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("RUYI_DB_FILE")
+        .env_remove("RUYI_TICKET_SEED")
         .env("RUYI_LOG", "warn");
     command
 }
@@ -61,6 +62,8 @@ async fn demo_plans_all_seven_hubs_and_serve_publishes_the_routes() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // The tickets `ruyi generate` writes for the same date and count.
+    assert!(stdout.contains("(ticket seed 7)"), "{stdout}");
     for hub in [
         "north",
         "northeast",

@@ -1,5 +1,8 @@
 //! The `ruyi` binary end to end, as a user runs it: the demo and serve
-//! pair, and generate / import / plan with a broken file refused whole.
+//! pair, generate / import / plan with a broken file refused whole, and
+//! settings checked at start-up.
 
 mod demo;
+mod events;
 mod plan;
+mod settings;

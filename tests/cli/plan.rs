@@ -87,6 +87,9 @@ fn generate_import_and_plan_a_hub_then_refuse_a_broken_file_whole() {
 
     // Planning again finds nothing open: every ticket was planned, resolved
     // remotely or left open with a reason, and the open ones come back.
+    // The summary counts the unassigned tickets by reason; --verbose lists
+    // each of them.
+    assert!(planned.lines().count() <= 6, "{planned}");
     let again = stdout(&ruyi(
         path,
         &[
@@ -97,9 +100,18 @@ fn generate_import_and_plan_a_hub_then_refuse_a_broken_file_whole() {
             "2026-11-30",
             "--time-limit",
             "0.2",
+            "--verbose",
+            "--out",
+            "again.json",
         ],
     ));
     assert!(again.starts_with("roster 2 for the east hub"), "{again}");
+    let roster: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path.join("again.json")).unwrap()).unwrap();
+    for unassigned in roster["unassigned"].as_array().unwrap() {
+        let id = unassigned["ticket_id"].as_str().unwrap();
+        assert!(again.contains(&format!("unassigned {id}: ")), "{again}");
+    }
 
     // Line 3 has a severity of 7: refused by line, nothing stored.
     let csv = std::fs::read_to_string(path.join("day.csv")).unwrap();

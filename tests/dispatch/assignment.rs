@@ -3,16 +3,17 @@
 //! bound no higher than its objective, and its assignment seeds routes that
 //! the core improves and the independent checker accepts.
 
+use crate::day;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use ruyi::dispatch::assignment::{
-    self, AssignmentOptions, MAX_CANDIDATES, available_seconds, initial_routes,
+use ruyi::dispatch::{
+    self as assignment, AssignmentOptions, HubProblem, MAX_CANDIDATES, PlanOptions,
+    available_seconds, initial_routes, plan, solve_hub,
 };
-use ruyi::dispatch::{HubProblem, PlanOptions, build_horizon, plan_hub, solve_hub};
 use ruyi::domain::{Region, Ticket};
 use ruyi::network::{Network, generate_tickets};
-use ruyi::optimize::{self, SolveParams, construction};
+use ruyi::optimize::{self, SolveParams};
 use ruyi::travel::GreatCircle;
 
 fn monday() -> NaiveDate {
@@ -33,12 +34,9 @@ fn two_days(hub: Region, count: usize) -> (Vec<Ticket>, HubProblem) {
     let network = Network::shipped().unwrap();
     let tickets = hub_day(&network, hub, count);
     let engineers = network.engineers_of(hub);
-    let built = build_horizon(
-        hub,
-        monday(),
+    let built = HubProblem::build(
+        &day(hub, monday(), &tickets, &engineers),
         2,
-        &tickets,
-        &engineers,
         &GreatCircle::default(),
     );
     (tickets, built.unwrap())
@@ -109,7 +107,7 @@ fn the_mip_respects_candidate_sets_and_hours_and_bounds_its_objective() {
 
     // The assignment's routes are feasible, and the core only improves them.
     let start = initial_routes(problem, &assignment);
-    let seeded = construction::build_solution(problem, &start);
+    let seeded = optimize::build_solution(problem, &start);
     let seeded_cost = optimize::check(problem, &seeded).unwrap().total();
     for (v, route) in start.iter().enumerate() {
         for job in route {
@@ -165,11 +163,8 @@ fn the_roster_reports_the_mip_and_passes_the_checker_when_rebuilt() {
         time_limit: Duration::from_millis(400),
         ..PlanOptions::default()
     };
-    let roster = plan_hub(
-        Region::Northeast,
-        monday(),
-        &tickets,
-        &engineers,
+    let roster = plan(
+        &day(Region::Northeast, monday(), &tickets, &engineers),
         &travel,
         &options,
     )
@@ -179,12 +174,9 @@ fn the_roster_reports_the_mip_and_passes_the_checker_when_rebuilt() {
     assert!(mip.gap_percent >= 0.0);
     assert!(!mip.status.is_empty());
 
-    let built = build_horizon(
-        Region::Northeast,
-        monday(),
+    let built = HubProblem::build(
+        &day(Region::Northeast, monday(), &tickets, &engineers),
         options.horizon_days,
-        &tickets,
-        &engineers,
         &travel,
     )
     .unwrap();
@@ -194,11 +186,8 @@ fn the_roster_reports_the_mip_and_passes_the_checker_when_rebuilt() {
     assert_eq!(report.unwrap().objective, mip.objective);
 
     // Without the MIP there is no report, and the plan is still checked.
-    let without = plan_hub(
-        Region::Northeast,
-        monday(),
-        &tickets,
-        &engineers,
+    let without = plan(
+        &day(Region::Northeast, monday(), &tickets, &engineers),
         &travel,
         &PlanOptions {
             assignment: false,

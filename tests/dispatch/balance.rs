@@ -3,10 +3,11 @@
 //! on, the spread is lower than without, for a bounded number of extra km,
 //! and every plan passes the independent checker.
 
+use crate::day;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use ruyi::dispatch::{PlanOptions, build_horizon, plan_hub, solve_hub};
+use ruyi::dispatch::{self, HubProblem, PlanOptions, solve_hub};
 use ruyi::domain::{Region, Roster, StationWorkload, Ticket};
 use ruyi::network::{Network, generate_tickets};
 use ruyi::optimize;
@@ -33,9 +34,10 @@ fn plan(network: &Network, hub: Region, tickets: &[Ticket], balance: bool) -> Ro
     };
     let engineers = network.engineers_of(hub);
     let travel = GreatCircle::default();
-    let roster = plan_hub(hub, monday(), tickets, &engineers, &travel, &options).unwrap();
+    let roster =
+        dispatch::plan(&day(hub, monday(), tickets, &engineers), &travel, &options).unwrap();
     // The rebuilt plan is the same and passes the independent checker.
-    let built = build_horizon(hub, monday(), 2, tickets, &engineers, &travel).unwrap();
+    let built = HubProblem::build(&day(hub, monday(), tickets, &engineers), 2, &travel).unwrap();
     let (solution, _) = solve_hub(&built, &options).unwrap();
     let objective = optimize::check(&built.problem, &solution).unwrap();
     assert_eq!(objective.total(), roster.summary.objective);

@@ -4,10 +4,11 @@
 //! senior certification for level-1 faults must match — and the plan and
 //! the independent checker respect all of it.
 
+use crate::day;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use ruyi::dispatch::{PlanOptions, build_problem, candidate_stations, plan_hub};
+use ruyi::dispatch::{HubProblem, PlanOptions, candidate_stations, plan};
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
     Skill, SlaPolicy, StationId, Ticket, TicketId,
@@ -120,8 +121,12 @@ fn an_engineer_out_of_reach_is_never_sent_even_when_free_and_the_hub_is_the_fall
     ];
     let tickets = vec![ticket("T1", HANGZHOU, 2), ticket("T2", WENZHOU, 2)];
     let travel = GreatCircle::default();
-    let hub_problem =
-        build_problem(Region::East, monday(), &tickets, &engineers_today, &travel).unwrap();
+    let hub_problem = HubProblem::build(
+        &day(Region::East, monday(), &tickets, &engineers_today),
+        1,
+        &travel,
+    )
+    .unwrap();
     let problem = &hub_problem.problem;
     let (wenzhou, hub) = (&problem.vehicles()[0], &problem.vehicles()[1]);
     assert!(
@@ -131,11 +136,8 @@ fn an_engineer_out_of_reach_is_never_sent_even_when_free_and_the_hub_is_the_fall
     assert!(wenzhou.can_serve(&problem.jobs()[1]));
     assert!(hub.can_serve(&problem.jobs()[0]) && hub.can_serve(&problem.jobs()[1]));
 
-    let roster = plan_hub(
-        Region::East,
-        monday(),
-        &tickets,
-        &engineers_today,
+    let roster = plan(
+        &day(Region::East, monday(), &tickets, &engineers_today),
         &travel,
         &options(),
     )
@@ -163,11 +165,8 @@ fn without_a_hub_engineer_the_reason_names_the_station_to_borrow_from() {
         ),
     ];
     let tickets = vec![ticket("T1", HANGZHOU, 2)];
-    let roster = plan_hub(
-        Region::East,
-        monday(),
-        &tickets,
-        &engineers,
+    let roster = plan(
+        &day(Region::East, monday(), &tickets, &engineers),
         &GreatCircle::default(),
         &options(),
     )
@@ -190,7 +189,12 @@ fn a_level_1_fault_goes_to_a_senior_engineer_and_the_checker_rejects_otherwise()
     ];
     let tickets = vec![ticket("T1", HANGZHOU, 1)];
     let travel = GreatCircle::default();
-    let hub_problem = build_problem(Region::East, monday(), &tickets, &engineers, &travel).unwrap();
+    let hub_problem = HubProblem::build(
+        &day(Region::East, monday(), &tickets, &engineers),
+        1,
+        &travel,
+    )
+    .unwrap();
     let problem = &hub_problem.problem;
     let solution = optimize::solve(
         problem,

@@ -2,13 +2,13 @@
 //! 48 h repair limit is visible; only today's routes are published, and the
 //! tickets planned for tomorrow stay open and are planned again tomorrow.
 
+use crate::day;
 use std::time::Duration;
 
 use crate::fixtures::*;
 use chrono::{NaiveDate, TimeZone, Utc};
-use ruyi::dispatch::{
-    PLANNED_TOMORROW, PlanOptions, build_horizon, day_origin, plan_hub, solve_hub,
-};
+use ruyi::dispatch::{HubProblem, PlanOptions, day_origin, plan, solve_hub};
+use ruyi::domain::ReasonCode;
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
     Skill, SlaPolicy, StationId, Ticket, TicketId, TicketStatus,
@@ -72,11 +72,8 @@ fn what_today_cannot_take_is_planned_tomorrow_and_only_today_is_published() {
         })
         .collect();
     let travel = GreatCircle::default();
-    let roster = plan_hub(
-        Region::East,
-        monday(),
-        &tickets,
-        &engineers,
+    let roster = plan(
+        &day(Region::East, monday(), &tickets, &engineers),
         &travel,
         &options(),
     )
@@ -90,7 +87,7 @@ fn what_today_cannot_take_is_planned_tomorrow_and_only_today_is_published() {
     let tomorrow: Vec<&str> = roster
         .unassigned
         .iter()
-        .filter(|u| u.reason == PLANNED_TOMORROW)
+        .filter(|u| u.reason == ReasonCode::PlannedTomorrow)
         .map(|u| u.ticket_id.as_str())
         .collect();
     assert!(!today.is_empty() && !tomorrow.is_empty(), "{roster:?}");
@@ -126,7 +123,12 @@ fn what_today_cannot_take_is_planned_tomorrow_and_only_today_is_published() {
 
     // The whole two-day plan passes the independent checker, and its
     // second day lies in Tuesday's shift.
-    let built = build_horizon(Region::East, monday(), 2, &tickets, &engineers, &travel).unwrap();
+    let built = HubProblem::build(
+        &day(Region::East, monday(), &tickets, &engineers),
+        2,
+        &travel,
+    )
+    .unwrap();
     assert_eq!(built.days, vec![0, 1]);
     let (solution, _) = solve_hub(&built, &options()).unwrap();
     let objective = optimize::check(&built.problem, &solution).unwrap();
@@ -150,11 +152,8 @@ fn a_one_day_horizon_plans_today_alone() {
     let tickets: Vec<Ticket> = (0..8)
         .map(|i| repair(&format!("T{i}"), 1.0 + i as f64, 4))
         .collect();
-    let roster = plan_hub(
-        Region::East,
-        monday(),
-        &tickets,
-        &engineers,
+    let roster = plan(
+        &day(Region::East, monday(), &tickets, &engineers),
         &GreatCircle::default(),
         &PlanOptions {
             horizon_days: 1,
@@ -167,7 +166,7 @@ fn a_one_day_horizon_plans_today_alone() {
         roster
             .unassigned
             .iter()
-            .all(|u| u.reason != PLANNED_TOMORROW)
+            .all(|u| u.reason != ReasonCode::PlannedTomorrow)
     );
     assert_eq!(
         roster.summary.assigned as usize + roster.unassigned.len(),
@@ -182,12 +181,9 @@ fn on_friday_tomorrow_is_for_on_call_engineers_only() {
         hangzhou_engineer("E1", ShiftPattern::office_hours()),
         hangzhou_engineer("E2", ShiftPattern::OnCall { max_hours: 10 }),
     ];
-    let built = build_horizon(
-        Region::East,
-        friday,
+    let built = HubProblem::build(
+        &day(Region::East, friday, &[], &engineers),
         2,
-        &[],
-        &engineers,
         &GreatCircle::default(),
     )
     .unwrap();
@@ -221,16 +217,22 @@ async fn tickets_planned_for_tomorrow_stay_open_and_carry_over() {
         async move { store.ticket(&id).await.unwrap().unwrap().status() }
     };
 
-    let monday_roster = ruyi::service::plan_and_store(&store, Region::East, monday(), &options())
-        .await
-        .unwrap();
+    let monday_roster = ruyi::service::plan_and_store(
+        &store,
+        Region::East,
+        monday(),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(monday_roster.summary.assigned, 1);
     assert_eq!(monday_roster.summary.tomorrow_planned, 1);
     let visited = monday_roster.routes[0].visits[0].ticket_id.clone();
     let planned_tomorrow = monday_roster
         .unassigned
         .iter()
-        .find(|u| u.reason == PLANNED_TOMORROW)
+        .find(|u| u.reason == ReasonCode::PlannedTomorrow)
         .unwrap()
         .ticket_id
         .clone();
@@ -249,9 +251,15 @@ async fn tickets_planned_for_tomorrow_stay_open_and_carry_over() {
     assert_eq!(open.len(), 2);
 
     let tuesday = monday() + chrono::Days::new(1);
-    let tuesday_roster = ruyi::service::plan_and_store(&store, Region::East, tuesday, &options())
-        .await
-        .unwrap();
+    let tuesday_roster = ruyi::service::plan_and_store(
+        &store,
+        Region::East,
+        tuesday,
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(tuesday_roster.summary.tickets, 2, "only the open tickets");
     assert_eq!(tuesday_roster.summary.assigned, 1);
     let tuesday_visit = &tuesday_roster.routes[0].visits[0];

@@ -3,20 +3,20 @@
 //! K other visits change, the fault is served, and the whole resulting day
 //! passes the independent checker when it is rebuilt from scratch.
 
+use crate::day;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use ruyi::dispatch::insertion::{
-    CHANGE_TOLERANCE_SECONDS, DEFERRED, Insertion, InsertionRequest, insert_emergency,
+use ruyi::dispatch::{
+    CHANGE_TOLERANCE_SECONDS, HubProblem, Insertion, InsertionRequest, PlanOptions,
+    insert_emergency, plan,
 };
-use ruyi::dispatch::parts::Stock;
-use ruyi::dispatch::preventive::{DueVisit, KeyCustomer};
-use ruyi::dispatch::{PartsOnHand, PlanOptions, build_problem, plan_hub, plan_hub_with_preventive};
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, PartCode, Region, Roster,
     Severity, ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, VisitKind,
 };
+use ruyi::domain::{DueVisit, KeyCustomer, PartsOnHand, ReasonCode, Stock};
 use ruyi::optimize::{self, Objective, Route, Solution, SolveStats, Stop, StopKind, Unassigned};
 use ruyi::travel::GreatCircle;
 
@@ -147,11 +147,8 @@ fn options() -> PlanOptions {
 }
 
 fn planned_day() -> Roster {
-    plan_hub(
-        Region::East,
-        monday(),
-        &day_tickets(),
-        &engineers(),
+    plan(
+        &day(Region::East, monday(), &day_tickets(), &engineers()),
         &GreatCircle::default(),
         &options(),
     )
@@ -161,11 +158,8 @@ fn planned_day() -> Roster {
 /// The day of `tickets` planned for E1 alone, the only (senior) engineer.
 fn one_senior_day(tickets: &[Ticket]) -> (Vec<Engineer>, Roster) {
     let team = vec![engineer("E1", vec![Skill::Server], Certification::Senior)];
-    let roster = plan_hub(
-        Region::East,
-        monday(),
-        tickets,
-        &team,
+    let roster = plan(
+        &day(Region::East, monday(), tickets, &team),
         &GreatCircle::default(),
         &options(),
     )
@@ -224,8 +218,8 @@ fn insert_fault(
 /// Rebuilds the whole day (every ticket, engineers from home at the shift
 /// start) and hands the roster's routes to the independent checker: the
 /// begun part and the re-planned part must join up into one feasible day.
-fn check_whole_day(roster: &Roster, day: &[Ticket], team: &[Engineer]) {
-    let mut tickets = day.to_vec();
+fn check_whole_day(roster: &Roster, day_tickets: &[Ticket], team: &[Engineer]) {
+    let mut tickets = day_tickets.to_vec();
     tickets.push(emergency());
     let visited: Vec<&TicketId> = roster
         .routes
@@ -240,7 +234,8 @@ fn check_whole_day(roster: &Roster, day: &[Ticket], team: &[Engineer]) {
         })
         .collect();
     let travel = GreatCircle::default();
-    let built = build_problem(Region::East, monday(), &tickets, team, &travel).unwrap();
+    let built =
+        HubProblem::build(&day(Region::East, monday(), &tickets, team), 1, &travel).unwrap();
     let problem = &built.problem;
     let job_of: HashMap<&TicketId, usize> = tickets
         .iter()
@@ -576,15 +571,10 @@ fn analyses_not_yet_begun_give_way_and_stay_due() {
         .collect();
     let tickets = day_tickets();
     let travel = GreatCircle::default();
-    let before = plan_hub_with_preventive(
-        Region::East,
-        monday(),
-        &tickets,
-        &team,
+    let before = plan(
+        &day(Region::East, monday(), &tickets, &team).with_preventive(due.to_vec()),
         &travel,
         &options(),
-        &due,
-        None,
     )
     .unwrap();
     let analyses = |roster: &Roster, begun_by: Option<DateTime<Utc>>| -> Vec<TicketId> {
@@ -653,7 +643,8 @@ fn when_the_day_is_full_a_visit_that_can_wait_gives_way_within_the_budget() {
             .roster
             .unassigned
             .iter()
-            .any(|u| u.ticket_id == deferred.ticket_id && u.reason == DEFERRED)
+            .any(|u| u.ticket_id == deferred.ticket_id
+                && u.reason == ReasonCode::DeferredForEmergency)
     );
     assert_eq!(loose.roster.summary.assigned, before.summary.assigned);
     assert_begun_visits_kept(&before, &loose.roster, local(10, 15));
@@ -707,7 +698,7 @@ fn when_one_visit_is_not_enough_the_latest_ones_give_way_and_the_count_is_told()
                 .roster
                 .unassigned
                 .iter()
-                .any(|u| &u.ticket_id == *ticket && u.reason == DEFERRED)
+                .any(|u| &u.ticket_id == *ticket && u.reason == ReasonCode::DeferredForEmergency)
         );
     }
     assert_eq!(
@@ -763,15 +754,10 @@ fn a_diagnosis_visit_keeps_its_length_when_the_day_is_re_planned() {
         stock: Stock::new([]),
         orders: Vec::new(),
     };
-    let before = plan_hub_with_preventive(
-        Region::East,
-        monday(),
-        &tickets,
-        &team,
+    let before = plan(
+        &day(Region::East, monday(), &tickets, &team).with_stock(nothing_in_stock.clone()),
         &GreatCircle::default(),
         &options(),
-        &[],
-        Some(&nothing_in_stock),
     )
     .unwrap();
     let minutes = |roster: &Roster| {

@@ -15,3 +15,13 @@ mod loaners;
 mod parts;
 mod plan;
 mod preventive;
+
+use chrono::NaiveDate;
+use ruyi::dispatch::HubDay;
+use ruyi::domain::{Engineer, Region, Ticket};
+
+/// A hub's day of these tickets and engineers, checked (the scenarios give
+/// valid selections; the one that does not calls `HubDay::new` itself).
+pub fn day(hub: Region, date: NaiveDate, tickets: &[Ticket], engineers: &[Engineer]) -> HubDay {
+    HubDay::new(hub, date, tickets.to_vec(), engineers.to_vec()).expect("a valid hub day")
+}

@@ -6,15 +6,15 @@
 //! station the part was sent to, once it has arrived; two plans cannot take
 //! the same last unit.
 
+use crate::day;
 use crate::fixtures::*;
 use chrono::{NaiveDate, TimeZone, Utc};
-use ruyi::dispatch::parts::{Stock, StockPoint};
-use ruyi::dispatch::triage::CallCenter;
-use ruyi::dispatch::{self, PartsOnHand, PlanOptions};
+use ruyi::dispatch::{self, CallCenter, PlanOptions};
 use ruyi::domain::{
     EngineerBase, PartAction, PartCode, Region, Roster, Severity, Skill, SlaPolicy, StationId,
     Ticket, TicketId, TicketStatus,
 };
+use ruyi::domain::{PartsOnHand, Stock, StockPoint};
 use ruyi::network::Network;
 use ruyi::service::plan_and_store;
 use ruyi::storage::{StorageError, Store};
@@ -133,9 +133,15 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
         .await
         .unwrap();
 
-    let monday = plan_and_store(&store, Region::East, date(30), &options())
-        .await
-        .unwrap();
+    let monday = plan_and_store(
+        &store,
+        Region::East,
+        date(30),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     // The severity-2 swap is the more urgent: it gets the unit and an
     // engineer of the station holding it.
     let (route, visit) = visit_of(&monday, "T20261130-00002").expect("the urgent swap is served");
@@ -150,7 +156,7 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
         .find(|p| p.ticket_id.as_str() == "T20261130-00002")
         .unwrap();
     assert_eq!(reserved.action, PartAction::Reserved);
-    assert_eq!(reserved.base, shelf.to_string());
+    assert_eq!(reserved.base.code(), shelf.to_string());
     // The other is diagnosed today (45 minutes at most) and its part ordered
     // from the maker, arriving Thursday morning.
     let (_, diagnosis) = visit_of(&monday, "T20261130-00001").expect("a diagnosis visit today");
@@ -161,7 +167,7 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
         .find(|p| p.ticket_id.as_str() == "T20261130-00001")
         .unwrap();
     assert_eq!(ordered.action, PartAction::Ordered);
-    assert_eq!(ordered.source, "maker");
+    assert_eq!(ordered.source.code(), "maker");
     assert_eq!(
         ordered.arrives_at.unwrap(),
         Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap(),
@@ -187,9 +193,15 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
     assert_eq!(store.pending_orders().await.unwrap().len(), 1);
 
     // Tuesday: the part is still travelling, so no visit, and the reason says so.
-    let tuesday = plan_and_store(&store, Region::East, date(1), &options())
-        .await
-        .unwrap();
+    let tuesday = plan_and_store(
+        &store,
+        Region::East,
+        date(1),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     assert!(visit_of(&tuesday, "T20261130-00001").is_none());
     let waiting = tuesday
         .unassigned
@@ -206,13 +218,19 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
 
     // Thursday: the part has arrived at the station it was sent to; the
     // repair visit (full length) goes out from there, no stock is touched.
-    let thursday = plan_and_store(&store, Region::East, date(3), &options())
-        .await
-        .unwrap();
+    let thursday = plan_and_store(
+        &store,
+        Region::East,
+        date(3),
+        &options(),
+        &GreatCircle::default(),
+    )
+    .await
+    .unwrap();
     let (route, repair) = visit_of(&thursday, "T20261130-00001").expect("the repair visit");
     assert_eq!(
         base_of(&network, route),
-        EngineerBase::Station(StationId::parse(&ordered.base).unwrap())
+        EngineerBase::Station(StationId::parse(ordered.base.code()).unwrap())
     );
     assert_eq!((repair.departure - repair.start).num_minutes(), 90);
     assert!(thursday.parts.is_empty());
@@ -230,19 +248,23 @@ async fn two_plans_cannot_take_the_same_last_unit(store: Store) {
         .await
         .unwrap();
     // A plan made while the unit was there...
-    let roster = dispatch::plan_hub_triaged(
-        Region::East,
-        date(30),
-        &[ticket],
-        &store.engineers_in_region(Region::East).await.unwrap(),
+    let roster = dispatch::plan(
+        &day(
+            Region::East,
+            date(30),
+            &[ticket],
+            &store.engineers_in_region(Region::East).await.unwrap(),
+        )
+        .with_call_center(CallCenter::default().clone())
+        .with_stock(
+            PartsOnHand {
+                stock,
+                orders: Vec::new(),
+            }
+            .clone(),
+        ),
         &GreatCircle::default(),
         &options(),
-        &CallCenter::default(),
-        &[],
-        Some(&PartsOnHand {
-            stock,
-            orders: Vec::new(),
-        }),
     )
     .unwrap();
     assert_eq!(roster.parts.len(), 1);

@@ -2,17 +2,18 @@
 //! slack of a planned day, most overdue first, and never make a fault
 //! visit later or move it.
 
+use crate::day;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
-use ruyi::dispatch::preventive::{DueVisit, KeyCustomer, due_on, fill_slack, key_customers};
-use ruyi::dispatch::{PlanOptions, build_problem, plan_hub_with_preventive};
+use ruyi::dispatch::{HubProblem, PlanOptions, fill_slack, plan};
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
     Skill, SlaPolicy, Ticket, TicketId, VisitKind,
 };
+use ruyi::domain::{DueVisit, KeyCustomer, due_on, key_customers};
 use ruyi::network::{Network, generate_tickets};
 use ruyi::optimize::{self, SolveParams, StopKind};
 use ruyi::travel::GreatCircle;
@@ -67,19 +68,14 @@ fn one_slot_day(due: &[DueVisit]) -> ruyi::domain::Roster {
         SlaPolicy::default(),
     )
     .unwrap();
-    plan_hub_with_preventive(
-        Region::East,
-        monday(),
-        &[repair],
-        &[engineer],
+    plan(
+        &day(Region::East, monday(), &[repair], &[engineer]).with_preventive(due.to_vec()),
         &GreatCircle::default(),
         &PlanOptions {
             seed: 1,
             time_limit: Duration::from_millis(100),
             ..PlanOptions::default()
         },
-        due,
-        None,
     )
     .unwrap()
 }
@@ -171,16 +167,19 @@ proptest! {
             .collect();
         let engineers = network.engineers_of(Region::East);
         let travel = GreatCircle::default();
-        let built = build_problem(Region::East, monday(), &tickets, &engineers, &travel).unwrap();
+        let due = due_on(&key_customers(&network.stations), Region::East, monday(), &HashMap::new());
+        let built = HubProblem::build(
+            &day(Region::East, monday(), &tickets, &engineers).with_preventive(due.clone()),
+            1,
+            &travel,
+        )
+        .unwrap();
         let fault_plan = optimize::solve(
             &built.problem,
             &SolveParams { seed, time_limit: Duration::from_millis(200) },
         );
         optimize::check(&built.problem, &fault_plan).unwrap();
-        let due = due_on(&key_customers(&network.stations), Region::East, monday(), &HashMap::new());
-        let filled = fill_slack(
-            Region::East, monday(), 1, &tickets, &engineers, &travel, &fault_plan, &due, None,
-        ).unwrap();
+        let filled = fill_slack(&built, &fault_plan).unwrap();
         let checked = optimize::check(&filled.hub_problem.problem, &filled.solution);
         prop_assert!(checked.is_ok(), "{:?}", checked.err());
 

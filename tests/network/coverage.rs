@@ -356,10 +356,10 @@ async fn post(address: &str, body: Value) -> (u16, Value) {
 #[tokio::test]
 async fn post_simulations_answers_reports_and_names_bad_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let application = ruyi::api::Application::build(ruyi::api::ApiSettings {
-        host: "127.0.0.1".into(),
+    let application = ruyi::api::Application::build(&ruyi::settings::Settings {
+        database: ruyi::settings::Database::File(dir.path().join("t.db")),
         port: 0,
-        database_url: format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+        ..Default::default()
     })
     .await
     .unwrap();

@@ -9,7 +9,7 @@ fn generate(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ruyi"))
         .arg("generate")
         .args(args)
-        .env_remove("RUYI_SEED")
+        .env_remove("RUYI_TICKET_SEED")
         .env_remove("RUYI_NETWORK_DIR")
         .output()
         .expect("the binary runs")
@@ -59,6 +59,36 @@ fn stdout_gets_the_csv_when_no_file_is_given() {
         "{text}"
     );
     assert!(text.contains("T20261130-00003"), "{text}");
+}
+
+/// Without a seed, `generate` writes the day `ruyi demo` plans: the same
+/// default ticket seed, so a newcomer can reproduce the demo's tickets.
+#[test]
+fn the_default_seed_is_the_demos() {
+    let output = generate(&["--date", "2026-11-30", "--tickets", "40"]);
+    assert!(output.status.success(), "{output:?}");
+    let network = Network::shipped().unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let tickets =
+        ruyi::network::generate_tickets(&network, date, 40, ruyi::settings::DEFAULT_TICKET_SEED);
+    let mut expected = Vec::new();
+    ruyi::network::write_tickets(&mut expected, &tickets).unwrap();
+    assert!(
+        output.stdout == expected,
+        "the default seed is not the demo's"
+    );
+    let named = generate(&[
+        "--date",
+        "2026-11-30",
+        "--tickets",
+        "40",
+        "--ticket-seed",
+        "7",
+    ]);
+    assert!(
+        named.stdout == expected,
+        "--ticket-seed 7 is not the default"
+    );
 }
 
 #[test]

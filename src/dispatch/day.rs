@@ -1,0 +1,155 @@
+//! The input of a hub's day, checked once: the hub, the date, the tickets
+//! to plan, the region's engineers, the key customers' analyses that are
+//! due, the stock on hand and the call center that tries remote fixes
+//! first. Every planning stage reads this one value.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use super::DispatchError;
+use super::triage::CallCenter;
+use crate::domain::{DueVisit, Engineer, PartsOnHand, Region, Ticket, TicketStatus};
+
+/// One hub's day as the dispatcher plans it. Built by [`HubDay::new`],
+/// which refuses a selection that is wrong rather than unplannable: a
+/// ticket of another region, a closed ticket, a ticket given twice.
+#[derive(Debug, Clone)]
+pub struct HubDay {
+    hub: Region,
+    date: NaiveDate,
+    tickets: Vec<Ticket>,
+    engineers: Vec<Engineer>,
+    due: Vec<DueVisit>,
+    on_hand: Option<PartsOnHand>,
+    call_center: Option<CallCenter>,
+}
+
+impl HubDay {
+    /// The hub's `tickets` (open or planned) and its region's `engineers`
+    /// on `date`. Engineers of other regions are ignored; without
+    /// [`HubDay::with_stock`] parts are not tracked, without
+    /// [`HubDay::with_call_center`] every ticket goes on site.
+    pub fn new(
+        hub: Region,
+        date: NaiveDate,
+        tickets: Vec<Ticket>,
+        engineers: Vec<Engineer>,
+    ) -> Result<Self, DispatchError> {
+        validate_tickets(hub, &tickets)?;
+        Ok(Self {
+            hub,
+            date,
+            tickets,
+            engineers,
+            due: Vec::new(),
+            on_hand: None,
+            call_center: None,
+        })
+    }
+
+    /// The key customers' analyses due on the day, most overdue first; they
+    /// fill the fault plan's slack.
+    pub fn with_preventive(mut self, due: Vec<DueVisit>) -> Self {
+        self.due = due;
+        self
+    }
+
+    /// The stock part swaps draw on and the parts already on order.
+    pub fn with_stock(mut self, on_hand: PartsOnHand) -> Self {
+        self.on_hand = Some(on_hand);
+        self
+    }
+
+    /// The call center that tries the remote candidates before anyone
+    /// drives ([`super::triage`]).
+    pub fn with_call_center(mut self, call_center: CallCenter) -> Self {
+        self.call_center = Some(call_center);
+        self
+    }
+
+    /// The same day over other tickets of the hub (already checked): what
+    /// triage leaves for the routes.
+    pub(crate) fn with_tickets(&self, tickets: Vec<Ticket>) -> Self {
+        Self {
+            tickets,
+            ..self.clone()
+        }
+    }
+
+    pub fn hub(&self) -> Region {
+        self.hub
+    }
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+    pub fn tickets(&self) -> &[Ticket] {
+        &self.tickets
+    }
+    pub fn engineers(&self) -> &[Engineer] {
+        &self.engineers
+    }
+    pub fn due(&self) -> &[DueVisit] {
+        &self.due
+    }
+    pub fn on_hand(&self) -> Option<&PartsOnHand> {
+        self.on_hand.as_ref()
+    }
+    pub fn call_center(&self) -> Option<&CallCenter> {
+        self.call_center.as_ref()
+    }
+}
+
+/// How hard to search, and which planning stages run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOptions {
+    pub seed: u64,
+    pub time_limit: Duration,
+    /// Days planned together, the first being the published one: 2 plans
+    /// today and tomorrow; 1 plans today alone.
+    pub horizon_days: u32,
+    /// Assign tickets to engineers and days with the MIP before routing;
+    /// without it the core's insertion assigns them.
+    pub assignment: bool,
+    /// Count the spread of a station's working minutes in the objective
+    /// (see [`super::balance`]).
+    pub balance: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            time_limit: Duration::from_secs(2),
+            horizon_days: 2,
+            assignment: true,
+            balance: true,
+        }
+    }
+}
+
+/// A ticket of another region, a closed ticket or a ticket given twice is
+/// an error: the caller's selection is wrong, not the plan.
+fn validate_tickets(hub: Region, tickets: &[Ticket]) -> Result<(), DispatchError> {
+    let mut ids = HashSet::new();
+    for ticket in tickets {
+        if ticket.region() != hub {
+            return Err(DispatchError::TicketOutsideHub {
+                ticket: ticket.id().clone(),
+                region: ticket.region(),
+                hub,
+            });
+        }
+        if !matches!(ticket.status(), TicketStatus::Open | TicketStatus::Planned) {
+            return Err(DispatchError::TicketClosed {
+                ticket: ticket.id().clone(),
+                status: ticket.status(),
+            });
+        }
+        if !ids.insert(ticket.id().clone()) {
+            return Err(DispatchError::DuplicateTicket(ticket.id().clone()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,568 @@
+//! The stage order of a hub's day, the one path every caller takes:
+//! triage at the call center ([`super::triage`]), the translation
+//! ([`HubProblem::build`]), the assignment MIP ([`super::assignment`]), the
+//! core's routing of each day of the horizon, the balance descent
+//! ([`super::balance`]), the independent check, the preventive visits in
+//! the slack ([`super::preventive`]) and the roster ([`roster_from`]).
+
+use crate::domain::{AssignmentReport, Roster};
+use crate::optimize::{self, Problem, Solution, SolveParams, SolveStats};
+use crate::travel::TravelModel;
+
+use super::day::{HubDay, PlanOptions};
+use super::roster::roster_from;
+use super::{DispatchError, HubProblem, assignment, balance, preventive, triage};
+
+/// Multiple of the time limit HiGHS may take on the assignment, and the
+/// least it gets: a safety net only — its node limit must stop it first,
+/// or the assignment (and the plan) would depend on the machine's load.
+const ASSIGNMENT_SHARE: f64 = 3.0;
+const ASSIGNMENT_MIN_SECONDS: f64 = 10.0;
+
+/// Plans a hub's day the way the network works: the call center first
+/// tries the remote candidates (when the day has one); what it cannot solve
+/// is translated once and routed over the horizon; the plan is checked;
+/// the due preventive visits fill its slack without making any fault later;
+/// the roster lists the remote attempts, the parts taken and ordered, and
+/// counts every ticket.
+pub fn plan(
+    day: &HubDay,
+    travel: &dyn TravelModel,
+    options: &PlanOptions,
+) -> Result<Roster, DispatchError> {
+    let triaged = day
+        .call_center()
+        .map(|call_center| triage::triage(day.tickets(), call_center, options.seed));
+    let routed = match &triaged {
+        Some(triaged) => day.with_tickets(triaged.dispatch.clone()),
+        None => day.clone(),
+    };
+    let hub_problem = HubProblem::build(&routed, options.horizon_days, travel)?;
+    let (solution, assignment) = solve_hub(&hub_problem, options)?;
+    let objective = checked(&hub_problem.problem, &solution)?;
+    let mut roster = if hub_problem.due.is_empty() {
+        roster_from(
+            day.hub(),
+            day.date(),
+            &hub_problem,
+            &solution,
+            objective.total(),
+        )
+    } else {
+        let mut filled = preventive::fill_slack(&hub_problem, &solution)?;
+        filled.solution.stats = solution.stats.clone();
+        roster_from(
+            day.hub(),
+            day.date(),
+            &filled.hub_problem,
+            &filled.solution,
+            filled.objective,
+        )
+    };
+    roster.summary.assignment = assignment;
+    if let Some(triaged) = triaged {
+        triaged.complete(&mut roster, day.tickets().len());
+    }
+    tracing::info!(
+        hub = %day.hub(),
+        date = %day.date(),
+        tickets = roster.summary.tickets,
+        assigned = roster.summary.assigned,
+        tomorrow = roster.summary.tomorrow_planned,
+        engineers_used = roster.summary.engineers_used,
+        seconds = roster.summary.solve_seconds,
+        preventive_placed = roster.summary.preventive_placed,
+        preventive_due = roster.summary.preventive_due,
+        "planned a hub's day"
+    );
+    Ok(roster)
+}
+
+/// The independent check as the dispatcher reports it: a plan it rejects
+/// is an error, never a roster.
+pub fn checked(
+    problem: &Problem,
+    solution: &Solution,
+) -> Result<optimize::Objective, DispatchError> {
+    optimize::check(problem, solution).map_err(DispatchError::CheckFailed)
+}
+
+/// The planning stages on a built problem. The assignment MIP (if asked)
+/// assigns tickets to engineers over every day at once, pricing a day's
+/// delay ([`assignment`]); then the days are routed in order, each over
+/// the tickets the earlier days left: today is filled first, as the
+/// dispatcher wants, and tomorrow is the plan for what remains. Then the
+/// balance descent (if asked). The caller checks the result; the
+/// solution's seconds count every stage.
+pub fn solve_hub(
+    hub_problem: &HubProblem,
+    options: &PlanOptions,
+) -> Result<(Solution, Option<AssignmentReport>), DispatchError> {
+    let started = std::time::Instant::now();
+    let problem = &hub_problem.problem;
+    let groups = hub_problem.balance_groups();
+    let balance_cost = if options.balance {
+        balance::BALANCE_COST_PER_SECOND
+    } else {
+        0.0
+    };
+    let mut report = None;
+    let mut seeds = None;
+    if options.assignment {
+        let assignment = assignment::assign(
+            problem,
+            &groups,
+            &hub_problem.days,
+            &assignment::AssignmentOptions {
+                time_limit: (options.time_limit.as_secs_f64() * ASSIGNMENT_SHARE)
+                    .max(ASSIGNMENT_MIN_SECONDS),
+                balance_cost_per_second: balance_cost,
+            },
+        )?;
+        seeds = Some(assignment::initial_routes(problem, &assignment));
+        report = Some(assignment.report);
+    }
+    let mut days = DayByDay::new(problem.vehicles().len(), problem.jobs().len());
+    let last_day = hub_problem.days.iter().copied().max().unwrap_or(0);
+    for day in 0..=last_day {
+        days.route(hub_problem, day, seeds.as_deref(), options)?;
+    }
+    if let Some(report) = &mut report {
+        report.seeded_days = days.seeded_days;
+    }
+    balance::rebalance(problem, &mut days.plan, &groups, balance_cost);
+    let mut solution = optimize::build_solution(problem, &days.plan);
+    let mut stats = days.stats;
+    stats.seconds = started.elapsed().as_secs_f64();
+    solution.stats = stats;
+    Ok((solution, report))
+}
+
+/// The horizon routed one day after the other, each day over the tickets
+/// the earlier days left.
+struct DayByDay {
+    plan: optimize::Plan,
+    open: Vec<usize>,
+    stats: SolveStats,
+    seeded_days: u32,
+}
+
+impl DayByDay {
+    fn new(vehicles: usize, jobs: usize) -> Self {
+        Self {
+            plan: vec![Vec::new(); vehicles],
+            open: (0..jobs).collect(),
+            stats: SolveStats::default(),
+            seeded_days: 0,
+        }
+    }
+
+    /// Routes `day`'s crew over the open tickets. Today is routed by the
+    /// core twice — from the MIP's routes and from scratch — and the
+    /// cheaper plan by the core's objective is kept, so the MIP's routes
+    /// are published only where they help; a later, tentative day is
+    /// routed once from them on half the budget.
+    fn route(
+        &mut self,
+        hub_problem: &HubProblem,
+        day: u32,
+        seeds: Option<&[Vec<usize>]>,
+        options: &PlanOptions,
+    ) -> Result<(), DispatchError> {
+        let problem = &hub_problem.problem;
+        let crew: Vec<usize> = (0..problem.vehicles().len())
+            .filter(|&v| hub_problem.days[v] == day)
+            .collect();
+        if crew.is_empty() || self.open.is_empty() {
+            return Ok(());
+        }
+        let open = &self.open;
+        let today = Problem::new(
+            problem.matrix().clone(),
+            open.iter().map(|&j| problem.jobs()[j].clone()).collect(),
+            crew.iter()
+                .map(|&v| problem.vehicles()[v].clone())
+                .collect(),
+        )?;
+        // The MIP's routes of this day's crew, over the tickets still open.
+        let start: Option<optimize::Plan> = seeds.map(|seeds| {
+            crew.iter()
+                .map(|&v| {
+                    seeds[v]
+                        .iter()
+                        .filter_map(|job| open.iter().position(|o| o == job))
+                        .collect()
+                })
+                .collect()
+        });
+        let params = SolveParams {
+            seed: options.seed,
+            time_limit: options.time_limit,
+        };
+        let tentative = SolveParams {
+            time_limit: options.time_limit / 2,
+            ..params.clone()
+        };
+        let solution = match (day, start) {
+            (0, Some(start)) => {
+                let scratch = optimize::solve(&today, &params);
+                let seeded = optimize::solve_from(&today, &start, &params);
+                let kept = seeded.objective.total() < scratch.objective.total();
+                tracing::debug!(
+                    from_assignment = seeded.objective.total(),
+                    from_scratch = scratch.objective.total(),
+                    kept,
+                    "routes of the published day"
+                );
+                if kept {
+                    self.seeded_days += 1;
+                    seeded
+                } else {
+                    scratch
+                }
+            }
+            (0, None) => optimize::solve(&today, &params),
+            (_, Some(start)) => {
+                self.seeded_days += 1;
+                optimize::solve_from(&today, &start, &tentative)
+            }
+            (_, None) => optimize::solve(&today, &tentative),
+        };
+        self.stats.iterations += solution.stats.iterations;
+        self.stats.work_units += solution.stats.work_units;
+        self.stats.routes_in_pool += solution.stats.routes_in_pool;
+        let mut served = vec![false; open.len()];
+        for (v, jobs) in balance::plan_of(&today, &solution).into_iter().enumerate() {
+            for &job in &jobs {
+                served[job] = true;
+            }
+            self.plan[crew[v]] = jobs.into_iter().map(|job| open[job]).collect();
+        }
+        self.open = open
+            .iter()
+            .zip(&served)
+            .filter(|(_, served)| !**served)
+            .map(|(job, _)| *job)
+            .collect();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::dispatch::translate::DAY_SECONDS;
+    use crate::dispatch::{LUNCH_MINUTES, day_origin};
+    use crate::domain::{
+        Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity,
+        ShiftPattern, Skill, SlaPolicy, Ticket, TicketId,
+    };
+    use crate::optimize::Window;
+    use crate::travel::GreatCircle;
+
+    fn test_day(
+        hub: Region,
+        date: NaiveDate,
+        tickets: &[Ticket],
+        engineers: &[Engineer],
+    ) -> HubDay {
+        HubDay::new(hub, date, tickets.to_vec(), engineers.to_vec()).unwrap()
+    }
+
+    fn monday() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    fn hangzhou() -> GeoPoint {
+        GeoPoint::new(30.24934, 120.20524).unwrap()
+    }
+
+    fn engineer(
+        id: &str,
+        skills: Vec<Skill>,
+        certification: Certification,
+        shift: ShiftPattern,
+    ) -> Engineer {
+        Engineer::new(
+            EngineerId::parse(id).unwrap(),
+            "Wang Wei",
+            EngineerBase::Hub(Region::East),
+            Region::East,
+            hangzhou(),
+            skills,
+            certification,
+            shift,
+        )
+        .unwrap()
+    }
+
+    fn ticket(id: &str, skill: Skill, severity: Severity, km_north: f64) -> Ticket {
+        Ticket::new(
+            TicketId::parse(id).unwrap(),
+            "Hangzhou People's Hospital",
+            GeoPoint::new(30.24934 + km_north / 111.32, 120.20524).unwrap(),
+            330100,
+            Region::East,
+            severity,
+            skill,
+            day_origin(monday()) - chrono::Duration::hours(3),
+            60,
+            SlaPolicy::default(),
+        )
+        .unwrap()
+    }
+
+    fn options() -> PlanOptions {
+        PlanOptions {
+            seed: 1,
+            time_limit: Duration::from_millis(200),
+            ..PlanOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_severity_one_fault_needs_a_senior_engineer() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Server],
+            Certification::Intermediate,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets = vec![
+            ticket("T1", Skill::Server, Severity::CRITICAL, 5.0),
+            ticket("T2", Skill::Server, Severity::MINOR, 8.0),
+        ];
+        let roster = plan(
+            &test_day(Region::East, monday(), &tickets, &engineers),
+            &GreatCircle::default(),
+            &options(),
+        )
+        .unwrap();
+        assert_eq!(roster.summary.assigned, 1);
+        assert_eq!(roster.unassigned.len(), 1);
+        assert_eq!(roster.unassigned[0].ticket_id.as_str(), "T1");
+        assert_eq!(roster.unassigned[0].reason, "no_engineer_with_skill");
+        assert!(
+            roster.unassigned[0].detail.contains("senior"),
+            "{}",
+            roster.unassigned[0].detail
+        );
+    }
+
+    #[test]
+    fn a_full_day_names_the_overtime_that_would_take_the_rest() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Server],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        // Ten hour-long visits a few km apart: more than one office day.
+        let tickets: Vec<Ticket> = (0..10)
+            .map(|i| ticket(&format!("T{i}"), Skill::Server, Severity::MINOR, i as f64))
+            .collect();
+        let roster = plan(
+            &test_day(Region::East, monday(), &tickets, &engineers),
+            &GreatCircle::default(),
+            &PlanOptions {
+                horizon_days: 1,
+                ..options()
+            },
+        )
+        .unwrap();
+        assert!(!roster.unassigned.is_empty());
+        for left_out in &roster.unassigned {
+            assert_eq!(left_out.reason, "no_room");
+            let minutes: i64 = left_out
+                .detail
+                .split("; ")
+                .nth(1)
+                .and_then(|fix| fix.strip_suffix(" minutes of overtime for E1 would take it"))
+                .unwrap_or_else(|| panic!("no overtime named: {}", left_out.detail))
+                .parse()
+                .unwrap();
+            // What the day lacks for one more hour-long visit a few km
+            // away: something, and no more than the visit and its drive.
+            assert!(
+                (1..=120).contains(&minutes),
+                "{minutes}: {}",
+                left_out.detail
+            );
+        }
+    }
+
+    #[test]
+    fn a_late_visit_says_whether_anyone_could_have_been_on_time() {
+        // Due at 09:00 (reported 21:00 the evening before, 12 h limit); the
+        // only engineer starts in Hangzhou at the start of office hours.
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Server],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets = vec![
+            ticket("NEAR1", Skill::Server, Severity::MINOR, 2.0),
+            ticket("NEAR2", Skill::Server, Severity::MINOR, 3.0),
+            ticket("FAR", Skill::Server, Severity::MINOR, 60.0),
+        ];
+        let roster = plan(
+            &test_day(Region::East, monday(), &tickets, &engineers),
+            &GreatCircle::default(),
+            &PlanOptions {
+                horizon_days: 1,
+                ..options()
+            },
+        )
+        .unwrap();
+        let visit = |id: &str| {
+            roster
+                .routes
+                .iter()
+                .flat_map(|r| &r.visits)
+                .find(|v| v.ticket_id.as_str() == id)
+                .unwrap_or_else(|| panic!("{id} is visited"))
+        };
+        let far = visit("FAR");
+        assert!(far.late_minutes > 0);
+        let reason = far.late_reason.as_deref().unwrap();
+        assert!(reason.starts_with("unreachable_in_time"), "{reason}");
+        // One of the two near tickets is first and on time if the shift
+        // starts early enough; every late one among them could have been
+        // on time with a lighter day.
+        for id in ["NEAR1", "NEAR2"] {
+            let near = visit(id);
+            match near.late_reason.as_deref() {
+                None => assert_eq!(near.late_minutes, 0),
+                Some(reason) => assert!(
+                    reason.starts_with("engineers_busy")
+                        || reason.starts_with("unreachable_in_time"),
+                    "{reason}"
+                ),
+            }
+        }
+        let on_site_by = far.on_site_by;
+        assert!(far.arrival > on_site_by);
+    }
+
+    #[test]
+    fn a_missing_skill_is_named() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Printer],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets = vec![ticket("T1", Skill::Storage, Severity::MINOR, 5.0)];
+        let roster = plan(
+            &test_day(Region::East, monday(), &tickets, &engineers),
+            &GreatCircle::default(),
+            &options(),
+        )
+        .unwrap();
+        assert_eq!(
+            roster.unassigned[0].detail,
+            "no engineer in the east region holds the storage skill"
+        );
+    }
+
+    #[test]
+    fn office_hours_engineers_are_off_at_the_weekend() {
+        let saturday = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let engineers = vec![
+            engineer(
+                "E1",
+                vec![Skill::Printer],
+                Certification::Senior,
+                ShiftPattern::office_hours(),
+            ),
+            engineer(
+                "E2",
+                vec![Skill::Server],
+                Certification::Senior,
+                ShiftPattern::OnCall { max_hours: 10 },
+            ),
+        ];
+        let built = HubProblem::build(
+            &test_day(Region::East, saturday, &[], &engineers),
+            1,
+            &GreatCircle::default(),
+        )
+        .unwrap();
+        assert_eq!(built.engineers.len(), 1);
+        assert_eq!(built.engineers[0].id().as_str(), "E2");
+        assert_eq!(
+            built.problem.vehicles()[0].shift,
+            Window {
+                start: 0,
+                end: DAY_SECONDS
+            }
+        );
+        assert_eq!(built.problem.vehicles()[0].max_work, Some(36_000));
+        assert!(built.problem.vehicles()[0].lunch.is_none());
+    }
+
+    #[test]
+    fn an_office_day_has_lunch_and_stays_in_the_shift() {
+        let engineers = vec![engineer(
+            "E1",
+            vec![Skill::Printer],
+            Certification::Senior,
+            ShiftPattern::office_hours(),
+        )];
+        let tickets: Vec<Ticket> = (0..5)
+            .map(|i| {
+                ticket(
+                    &format!("T{i}"),
+                    Skill::Printer,
+                    Severity::MINOR,
+                    2.0 * i as f64 + 1.0,
+                )
+            })
+            .collect();
+        let roster = plan(
+            &test_day(Region::East, monday(), &tickets, &engineers),
+            &GreatCircle::default(),
+            &options(),
+        )
+        .unwrap();
+        assert_eq!(roster.summary.assigned, 5);
+        let route = &roster.routes[0];
+        let (lunch_start, lunch_end) = route.lunch.expect("a 5-hour day crosses lunch");
+        assert_eq!((lunch_end - lunch_start).num_minutes(), LUNCH_MINUTES);
+        let shift = ShiftPattern::office_hours().window_on(monday()).unwrap();
+        assert!(shift.contains(route.leave_at) && shift.contains(route.return_at));
+        let local_noon = day_origin(monday()) + chrono::Duration::hours(12);
+        assert!(lunch_start >= local_noon);
+    }
+
+    #[test]
+    fn a_ticket_of_another_region_is_refused() {
+        let mut tickets = vec![ticket("T1", Skill::Printer, Severity::MINOR, 1.0)];
+        tickets[0] = Ticket::new(
+            TicketId::parse("T9").unwrap(),
+            "Beijing Tax Bureau",
+            GeoPoint::new(39.9, 116.4).unwrap(),
+            110000,
+            Region::North,
+            Severity::MINOR,
+            Skill::Printer,
+            day_origin(monday()),
+            60,
+            SlaPolicy::default(),
+        )
+        .unwrap();
+        let err = HubDay::new(Region::East, monday(), tickets, Vec::new()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ticket T9 belongs to the north region, not to the east hub"
+        );
+        let twice = vec![ticket("T1", Skill::Printer, Severity::MINOR, 1.0); 2];
+        let err = HubDay::new(Region::East, monday(), twice, Vec::new()).unwrap_err();
+        assert_eq!(err.to_string(), "ticket T1 is given twice");
+    }
+}
