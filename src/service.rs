@@ -5,11 +5,13 @@
 
 pub mod sla;
 
-use chrono::NaiveDate;
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio::task::JoinHandle;
 
 use crate::dispatch::{self, CallCenter, DispatchError, HubDay, PlanOptions};
-use crate::domain::{PartsOnHand, Region, Roster, TicketStatus, due_on, key_customers};
+use crate::domain::{PartsOnHand, Region, Roster, TicketId, TicketStatus, due_on, key_customers};
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;
 
@@ -56,26 +58,54 @@ where
     tokio::task::spawn_blocking(move || span.in_scope(work))
 }
 
-/// Plans a hub's day from what is stored — its open tickets (first through
-/// the call center's remote attempts), its region's engineers, and the key
-/// customers' analyses due (the key customers derived from its stations,
-/// the analyses on earlier stored rosters counted as done) — and
-/// stores the roster, marking the planned and remotely resolved tickets in
-/// the same transaction. The solver runs on a blocking thread so the
+/// Plans a hub's day at `now` from what is stored — its open tickets
+/// (first through the call center's remote attempts), the tickets of the
+/// day's revision in force (continued from where each engineer is at
+/// `now`: visits begun stay, the rest is planned again with the open
+/// tickets), its region's engineers, and the key customers' analyses due
+/// (the key customers derived from its stations, the analyses on earlier
+/// days' rosters in force counted as done) — and stores the roster as the
+/// day's new revision, marking the planned and remotely resolved tickets
+/// in the same transaction. A re-plan that raced another of the same day
+/// is refused whole (409). The solver runs on a blocking thread so the
 /// async workers stay free.
 pub async fn plan_and_store(
     store: &Store,
     hub: Region,
     date: NaiveDate,
+    now: DateTime<Utc>,
     options: &PlanOptions,
     travel: &GreatCircle,
 ) -> Result<Roster, ServiceError> {
-    let tickets = store
+    let mut tickets = store
         .tickets(TicketFilter {
             status: Some(TicketStatus::Open),
             region: Some(hub),
         })
         .await?;
+    // A plan made at `now` knows only the tickets reported by then (a plan
+    // dated in the past must not see what came later).
+    tickets.retain(|ticket| ticket.reported_at() <= now);
+    let published = store.current_roster(hub, date).await?;
+    if let Some(published) = &published {
+        // The day's own planned tickets are planned again with the rest.
+        let on_routes: HashSet<&TicketId> = published
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .map(|v| &v.ticket_id)
+            .collect();
+        tickets.extend(
+            store
+                .tickets(TicketFilter {
+                    status: Some(TicketStatus::Planned),
+                    region: Some(hub),
+                })
+                .await?
+                .into_iter()
+                .filter(|t| on_routes.contains(t.id())),
+        );
+    }
     let engineers = store.engineers_in_region(hub).await?;
     let key_customers = key_customers(&store.stations_in_region(hub).await?);
     let done = store.preventive_visits_before(date).await?;
@@ -83,8 +113,12 @@ pub async fn plan_and_store(
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
     let travel = *travel;
     let mut day = HubDay::new(hub, date, tickets, engineers)?
+        .with_now(now)
         .with_preventive(due)
         .with_call_center(CallCenter::default());
+    if let Some(published) = published {
+        day = day.with_published(published)?;
+    }
     // Parts are tracked once a stock has been loaded.
     if let Some(stock) = store.stock().await? {
         day = day.with_stock(PartsOnHand {

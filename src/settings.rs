@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::dispatch::PlanOptions;
+use crate::domain::ServiceCalendar;
 use crate::travel::{GreatCircle, Parameter};
 
 /// Everything a run of Ruyi is configured with.
@@ -38,6 +39,8 @@ pub struct Settings {
     /// How far in the future an engineer's event may be dated: phone
     /// clocks run a little ahead.
     pub max_clock_skew: chrono::Duration,
+    /// The weekdays and hours a 5x8 contract's clocks run in.
+    pub service_calendar: ServiceCalendar,
 }
 
 /// The documented defaults (see the README's Configuration table).
@@ -53,6 +56,7 @@ impl Default for Settings {
             ticket_seed: DEFAULT_TICKET_SEED,
             log_filter: QUIET_LOG.to_string(),
             max_clock_skew: chrono::Duration::minutes(DEFAULT_CLOCK_SKEW_MINUTES),
+            service_calendar: ServiceCalendar::default(),
         }
     }
 }
@@ -71,6 +75,10 @@ impl Settings {
 
 /// How far in the future (minutes) an event's time may be, by default.
 pub const DEFAULT_CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// A 5x8 contract's service hours and days, by default (DOMAIN.md).
+pub const DEFAULT_SERVICE_HOURS: &str = "08:00-17:00";
+pub const DEFAULT_SERVICE_DAYS: &str = "mon-fri";
 
 /// The SQLite file used when no database URL is given.
 pub const DEFAULT_DATABASE_FILE: &str = "ruyi.db";
@@ -178,6 +186,8 @@ pub enum Setting {
     HighwayKmh,
     Log,
     ClockSkew,
+    ServiceHours,
+    ServiceDays,
 }
 
 impl Setting {
@@ -197,6 +207,8 @@ impl Setting {
             Setting::HighwayKmh => "highway_kmh",
             Setting::Log => "log",
             Setting::ClockSkew => "clock_skew",
+            Setting::ServiceHours => "service_hours",
+            Setting::ServiceDays => "service_days",
         }
     }
 
@@ -219,6 +231,8 @@ impl Setting {
             Setting::HighwayKmh => "RUYI_HIGHWAY_KMH",
             Setting::Log => "RUYI_LOG",
             Setting::ClockSkew => "RUYI_CLOCK_SKEW_MINUTES",
+            Setting::ServiceHours => "RUYI_SERVICE_HOURS",
+            Setting::ServiceDays => "RUYI_SERVICE_DAYS",
         }
     }
 }
@@ -249,6 +263,8 @@ pub struct RawSettings {
     pub highway_kmh: Option<String>,
     pub log: Option<String>,
     pub clock_skew: Option<String>,
+    pub service_hours: Option<String>,
+    pub service_days: Option<String>,
 }
 
 /// A setting that does not parse or is out of range; the message names the
@@ -386,6 +402,21 @@ impl Settings {
                     format!("{skew} minutes is more than a day"),
                 )
             })?;
+        let service_calendar = match (&raw.service_hours, &raw.service_days) {
+            (None, None) => defaults.service_calendar,
+            (hours, days) => ServiceCalendar::parse(
+                hours.as_deref().unwrap_or(DEFAULT_SERVICE_HOURS),
+                days.as_deref().unwrap_or(DEFAULT_SERVICE_DAYS),
+            )
+            .map_err(|error| {
+                let setting = if error.field == "service_days" {
+                    Setting::ServiceDays
+                } else {
+                    Setting::ServiceHours
+                };
+                refuse(setting, error.message.clone())
+            })?,
+        };
         Ok(Settings {
             database,
             host,
@@ -396,6 +427,7 @@ impl Settings {
             ticket_seed,
             log_filter,
             max_clock_skew,
+            service_calendar,
         })
     }
 }

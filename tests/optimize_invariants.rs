@@ -353,3 +353,45 @@ fn a_negative_limit_is_refused_by_name() {
     .unwrap_err();
     assert!(error.to_string().contains("max_distance"), "{error}");
 }
+
+/// A job released at 100 (its ticket reported then, or the plan made
+/// then): the solver waits for it, and the checker refuses a solution
+/// whose visit starts earlier even though the start lies in the job's own
+/// window.
+#[test]
+fn no_visit_starts_before_its_release_and_the_checker_refuses_one_that_does() {
+    let points = [(0, 0), (10, 0)];
+    let mut job = Job::at(1, 5);
+    job.release = Some(100);
+    let day = Window::new(0, 1_000).unwrap();
+    let problem = Problem::new(
+        matrix(&points),
+        vec![job],
+        vec![Vehicle::new(0, Some(0), day)],
+    )
+    .unwrap();
+    let solution = solve(&problem, 1);
+    optimize::check(&problem, &solution).unwrap();
+    let stop = &solution.routes[0].stops[0];
+    assert!(stop.start >= 100, "starts at {}", stop.start);
+
+    // The same route moved to start at 10, as a planner ignoring the
+    // release would: the checker names the release.
+    let mut early = solution.clone();
+    let route = &mut early.routes[0];
+    let shift = route.stops[0].start - 10;
+    for stop in &mut route.stops {
+        stop.arrival -= shift;
+        stop.start -= shift;
+        stop.departure -= shift;
+    }
+    route.departure = 0;
+    route.end -= shift;
+    let refused = optimize::check(&problem, &early).unwrap_err();
+    assert!(
+        refused
+            .iter()
+            .any(|v| v.to_string().contains("before its release")),
+        "{refused:?}"
+    );
+}

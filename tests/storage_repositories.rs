@@ -51,6 +51,8 @@ on_both_databases!(setup;
     an_invalid_stored_ticket_is_an_error_naming_table_and_column,
     preventive_visits_round_trip_and_count_as_done_on_later_days,
     a_revision_that_leaves_a_planned_ticket_out_opens_it_again,
+    two_revisions_from_the_same_state_are_not_both_stored,
+    a_ticket_is_published_on_one_route_at_a_time,
     events_are_read_by_engineer_ticket_and_time_and_the_log_is_append_only,
     a_batch_of_events_is_stored_all_or_nothing,
     ticket_contact_details_round_trip,
@@ -422,8 +424,8 @@ async fn engineer_route_comes_from_the_newest_roster_of_the_date(store: Store) {
         .unwrap();
     let engineer = EngineerId::parse("E001").unwrap();
     let older = roster(&[&t1], &[], monday_morning());
-    let newer = roster(&[&t2, &t1], &[], monday_morning() + Duration::hours(1));
-    store.save_roster(&older).await.unwrap();
+    let mut newer = roster(&[&t2, &t1], &[], monday_morning() + Duration::hours(1));
+    newer.replaces = Some(store.save_roster(&older).await.unwrap());
     let newer_id = store.save_roster(&newer).await.unwrap();
     let stored = store
         .engineer_route(&engineer, monday())
@@ -514,20 +516,95 @@ async fn preventive_visits_round_trip_and_count_as_done_on_later_days(store: Sto
 
 /// An emergency revision can defer a planned visit: the ticket is open
 /// again, so the next day's plan takes it.
+/// Revisions of one hub-day form one chain: a save must name the revision
+/// in force, so of two re-plans made from the same state only the first is
+/// stored, whatever the planner did.
+async fn two_revisions_from_the_same_state_are_not_both_stored(store: Store) {
+    let (t1, t2) = (ticket("T1", Region::East), ticket("T2", Region::East));
+    store
+        .insert_tickets(&[t1.clone(), t2.clone()])
+        .await
+        .unwrap();
+    let first = store
+        .save_roster(&roster(&[&t1], &[&t2], monday_morning()))
+        .await
+        .unwrap();
+    // A second first revision of the day: someone planned it meanwhile.
+    let again = store
+        .save_roster(&roster(&[&t2], &[&t1], monday_morning()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, StorageError::DayPlannedMeanwhile { by, .. } if by == first),
+        "{again:?}"
+    );
+    let mut a = roster(&[&t1, &t2], &[], monday_morning() + Duration::hours(1));
+    a.replaces = Some(first);
+    let b = a.clone();
+    let a_id = store.save_roster(&a).await.unwrap();
+    let refused = store.save_roster(&b).await.unwrap_err();
+    assert!(
+        matches!(refused, StorageError::RosterSuperseded { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store
+            .current_roster(Region::East, monday())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        Some(a_id)
+    );
+    // Nothing of the refused saves was written.
+    assert_eq!(
+        store
+            .roster_revisions(Region::East, Some(monday()))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// A ticket on a later day's published route cannot be published on an
+/// earlier day too; a later day may take a ticket an earlier day visited
+/// (a diagnosis before its part came).
+async fn a_ticket_is_published_on_one_route_at_a_time(store: Store) {
+    let t1 = ticket("T1", Region::East);
+    store
+        .insert_tickets(std::slice::from_ref(&t1))
+        .await
+        .unwrap();
+    let mut tuesday = roster(&[&t1], &[], monday_morning());
+    tuesday.date = monday() + Duration::days(1);
+    let tuesday_id = store.save_roster(&tuesday).await.unwrap();
+    let refused = store
+        .save_roster(&roster(&[&t1], &[], monday_morning()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, StorageError::TicketOnAnotherRoute { roster, .. } if roster == tuesday_id),
+        "{refused:?}"
+    );
+    let mut thursday = roster(&[&t1], &[], monday_morning());
+    thursday.date = monday() + Duration::days(3);
+    store.save_roster(&thursday).await.unwrap();
+}
+
 async fn a_revision_that_leaves_a_planned_ticket_out_opens_it_again(store: Store) {
     let (t1, t2) = (ticket("T1", Region::East), ticket("T2", Region::East));
     store
         .insert_tickets(&[t1.clone(), t2.clone()])
         .await
         .unwrap();
-    store
+    let first = store
         .save_roster(&roster(&[&t1, &t2], &[], monday_morning()))
         .await
         .unwrap();
-    store
-        .save_roster(&roster(&[&t1], &[&t2], monday_morning()))
-        .await
-        .unwrap();
+    let mut revision = roster(&[&t1], &[&t2], monday_morning());
+    revision.replaces = Some(first);
+    store.save_roster(&revision).await.unwrap();
     let status = |id: &str| {
         let store = store.clone();
         let id = TicketId::parse(id).unwrap();

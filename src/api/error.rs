@@ -121,9 +121,22 @@ pub enum Conflict {
     OutOfStock { base: String, part: String },
     #[error(
         "roster {roster} is superseded by roster {by} for the same hub and day; \
-         insert into roster {by}"
+         insert into roster {by}, or plan the day again"
     )]
     RosterSuperseded { roster: i64, by: i64 },
+    #[error(
+        "the {hub} hub's {date} was planned meanwhile (roster {by} is in force); plan it again"
+    )]
+    DayPlannedMeanwhile {
+        hub: Region,
+        date: NaiveDate,
+        by: i64,
+    },
+    #[error(
+        "ticket {ticket} is on the published routes of roster {roster}: a ticket is on one \
+         route at a time"
+    )]
+    TicketOnAnotherRoute { ticket: TicketId, roster: i64 },
 }
 
 /// Valid input the planner refused (422), with the planner's own error.
@@ -135,6 +148,16 @@ pub enum Refusal {
     Insertion(InsertionError),
     #[error(transparent)]
     Coverage(CoverageError),
+}
+
+impl Refusal {
+    /// The request field the refusal is about, where one is.
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Refusal::Dispatch(DispatchError::DayOver { .. }) => Some("at"),
+            _ => None,
+        }
+    }
 }
 
 /// A fault on our side (500): never the client's to fix, so its cause goes
@@ -192,6 +215,12 @@ impl From<StorageError> for ApiError {
                 Conflict::RosterSuperseded { roster, by }.into()
             }
             StorageError::DuplicateEvent(id) => Conflict::DuplicateEvent(id).into(),
+            StorageError::DayPlannedMeanwhile { hub, date, by } => {
+                Conflict::DayPlannedMeanwhile { hub, date, by }.into()
+            }
+            StorageError::TicketOnAnotherRoute { ticket, roster } => {
+                Conflict::TicketOnAnotherRoute { ticket, roster }.into()
+            }
             StorageError::UnsupportedUrl(_)
             | StorageError::Database(_)
             | StorageError::Migrate(_)
@@ -338,7 +367,8 @@ impl ResponseError for ApiError {
             }
             ApiError::BadRequest { field, message } => (message.clone(), Some(field.as_str())),
             ApiError::NotFound { resource, .. } => (self.to_string(), resource.field()),
-            ApiError::Conflict(_) | ApiError::Unprocessable(_) => (self.to_string(), None),
+            ApiError::Unprocessable(refusal) => (self.to_string(), refusal.field()),
+            ApiError::Conflict(_) => (self.to_string(), None),
         };
         HttpResponse::build(status).json(ErrorBody {
             error: &message,
@@ -462,7 +492,8 @@ mod tests {
         assert_eq!(status, 409);
         assert_eq!(
             body["error"],
-            "roster 1 is superseded by roster 2 for the same hub and day; insert into roster 2"
+            "roster 1 is superseded by roster 2 for the same hub and day; insert into roster 2, \
+             or plan the day again"
         );
     }
 

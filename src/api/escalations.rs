@@ -37,11 +37,7 @@ pub struct EscalationList {
 fn parse_at(raw: Option<&str>) -> Result<DateTime<Utc>, ApiError> {
     match raw {
         None => Ok(Utc::now()),
-        Some(raw) => DateTime::parse_from_rfc3339(raw)
-            .map(|at| at.with_timezone(&Utc))
-            .map_err(|error| {
-                ApiError::bad_request("at", format!("{raw:?} is not an RFC 3339 time: {error}"))
-            }),
+        Some(raw) => super::events::parse_instant("at", raw),
     }
 }
 

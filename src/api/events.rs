@@ -259,52 +259,37 @@ impl EventRequest {
 }
 
 /// Times in a JSON answer are served in China Standard Time: every
-/// string under a time-named key that reads as an RFC 3339 instant is
-/// written again at +08:00.
+/// string that reads as an RFC 3339 instant is written again at +08:00
+/// (a roster's lunch is a pair of times, so no key list would do).
 pub(crate) fn local_times(value: &mut Value) {
-    const TIME_KEYS: &[&str] = &[
-        "at",
-        "from",
-        "until",
-        "since",
-        "due",
-        "due_at",
-        "scheduled_at",
-        "arrived_at",
-        "departed_at",
-        "reported_at",
-        "triaged_at",
-        "responded_at",
-        "planned_at",
-        "en_route_at",
-        "on_site_at",
-        "fixed_at",
-        "closed_at",
-        "free_from",
-        "position_at",
-        "last_event_at",
-        "arrival",
-        "departure",
-        "arrives_at",
-        "created_at",
-        "recorded_at",
-    ];
     match value {
-        Value::Object(map) => {
-            for (key, item) in map.iter_mut() {
-                if TIME_KEYS.contains(&key.as_str())
-                    && let Value::String(text) = item
-                    && let Ok(at) = DateTime::parse_from_rfc3339(text)
-                {
-                    *text = local(at.with_timezone(&Utc)).to_rfc3339();
-                } else {
-                    local_times(item);
-                }
+        Value::String(text) => {
+            if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+                *text = local(at.with_timezone(&Utc)).to_rfc3339();
             }
         }
+        Value::Object(map) => map.values_mut().for_each(local_times),
         Value::Array(items) => items.iter_mut().for_each(local_times),
         _ => {}
     }
+}
+
+/// An instant given in a query: RFC 3339 with its offset. A `+` pasted
+/// unescaped into a URL arrives as a space (`2026-11-30T10:00:00 08:00`),
+/// which is read as the `+` it was.
+pub(crate) fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
+    let repaired = raw.trim().replacen(' ', "+", 1);
+    DateTime::parse_from_rfc3339(raw.trim())
+        .or_else(|_| DateTime::parse_from_rfc3339(&repaired))
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|error| {
+            ApiError::bad_request(
+                field,
+                format!(
+                    "{raw:?} is not an RFC 3339 time (e.g. 2026-11-30T10:00:00+08:00): {error}"
+                ),
+            )
+        })
 }
 
 /// Serializes `value` with its times at +08:00.

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::events::{parse_instant, to_local_json};
 use super::tickets::{TicketDraft, TicketRequest, TicketResponse, local, parse_json};
-use super::{ApiError, Resource};
+use super::{ApiError, LiveSettings, Resource};
 use crate::dispatch::{InsertionRequest, insert_emergency};
 use crate::domain::{EngineerId, EngineerRoute, Region, TicketId, UnassignedTicket};
 use crate::service;
@@ -30,29 +31,45 @@ fn parse_hub(raw: &str) -> Result<Region, ApiError> {
         .map_err(|_| ApiError::not_found(Resource::Hub, raw))
 }
 
-/// `POST /api/v1/hubs/{hub}/rosters?date=YYYY-MM-DD`: plans the hub's open
-/// tickets with its region's engineers and stores the roster; the planned
-/// tickets are marked in the same transaction as the save.
+#[derive(Debug, Deserialize)]
+pub struct PlanQuery {
+    pub date: Option<String>,
+    /// The plan's "now" (RFC 3339); the request's time by default.
+    pub at: Option<String>,
+}
+
+/// `POST /api/v1/hubs/{hub}/rosters?date=YYYY-MM-DD[&at=RFC 3339]`: plans
+/// the hub's day at `at` (default: now) — its open tickets and the
+/// tickets of the day's revision in force, continued from where each
+/// engineer is — and stores the roster as the day's new revision; the
+/// planned tickets are marked in the same transaction as the save. A
+/// revision stored meanwhile by another request makes this one 409.
 pub async fn create_roster(
     store: web::Data<Store>,
     settings: web::Data<Settings>,
+    live: web::Data<LiveSettings>,
     hub: web::Path<String>,
-    query: web::Query<DateQuery>,
+    query: web::Query<PlanQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let hub = parse_hub(&hub)?;
     let date = match query.date.as_deref() {
         Some(raw) => parse_date(raw)?,
         None => return Err(ApiError::bad_request("date", "is required (YYYY-MM-DD)")),
     };
+    let now = match query.at.as_deref() {
+        Some(raw) => parse_instant("at", raw)?,
+        None => live.clock.now(),
+    };
     let roster = service::plan_and_store(
         &store,
         hub,
         date,
+        now,
         &settings.plan_options(),
         &settings.travel,
     )
     .await?;
-    Ok(HttpResponse::Created().json(roster))
+    Ok(HttpResponse::Created().json(to_local_json(&roster)?))
 }
 
 /// `GET /api/v1/rosters/{id}`
@@ -63,7 +80,7 @@ pub async fn get_roster(
     let not_found = || ApiError::not_found(Resource::Roster, id.as_str());
     let roster_id: i64 = id.parse().map_err(|_| not_found())?;
     let roster = store.roster(roster_id).await?.ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(roster))
+    Ok(HttpResponse::Ok().json(to_local_json(&roster)?))
 }
 
 /// The body of `POST /api/v1/hubs/{hub}/rosters/{id}/insert`.
@@ -190,7 +207,7 @@ pub async fn insert_into_roster(
         .into_iter()
         .filter(|route| insertion.affected.contains(&route.engineer_id))
         .collect();
-    Ok(HttpResponse::Created().json(InsertResponse {
+    Ok(HttpResponse::Created().json(to_local_json(&InsertResponse {
         roster_id,
         replaces,
         ticket: TicketResponse::from(&ticket),
@@ -213,5 +230,5 @@ pub async fn insert_into_roster(
             })
             .collect(),
         routes,
-    }))
+    })?))
 }

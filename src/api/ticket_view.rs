@@ -28,11 +28,7 @@ pub struct AtQuery {
 pub(crate) fn parse_at(raw: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
     match raw {
         None => Ok(now),
-        Some(raw) => DateTime::parse_from_rfc3339(raw)
-            .map(|at| at.with_timezone(&Utc))
-            .map_err(|error| {
-                ApiError::bad_request("at", format!("{raw:?} is not an RFC 3339 time: {error}"))
-            }),
+        Some(raw) => super::events::parse_instant("at", raw),
     }
 }
 

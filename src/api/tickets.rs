@@ -90,6 +90,9 @@ pub struct TicketResponse {
     pub respond_by: DateTime<FixedOffset>,
     pub on_site_by: DateTime<FixedOffset>,
     pub repaired_by: DateTime<FixedOffset>,
+    /// How the three deadlines were counted: `service_hours` (a 5x8
+    /// contract: Mon–Fri office hours) or `round_the_clock` (7x24).
+    pub deadlines_counted_in: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,6 +125,10 @@ impl From<&Ticket> for TicketResponse {
             respond_by: local(deadlines.respond_by),
             on_site_by: local(deadlines.on_site_by),
             repaired_by: local(deadlines.repaired_by),
+            deadlines_counted_in: match deadlines.hours {
+                ServiceHours::FiveByEight => "service_hours",
+                ServiceHours::SevenByTwentyFour => "round_the_clock",
+            },
             part: ticket.part().map(|p| p.to_string()),
             address: ticket.contact().address.clone(),
             contact_phone: ticket.contact().contact_phone.clone(),

@@ -20,6 +20,13 @@ pub struct DayFigures {
     /// Tickets that need a visit: the routes' work.
     pub to_visit: usize,
     pub assigned: usize,
+    /// Tickets already past their on-site deadline when the plan is made
+    /// (08:00): no plan can keep their promise any more.
+    pub overdue_at_now: usize,
+    /// Tickets whose on-site deadline lies after the plan's time.
+    pub reachable: usize,
+    /// Of those, visited by the deadline.
+    pub on_time_reachable: usize,
     /// Tickets visited by their on-site deadline (12 h, or the contract's).
     pub on_site_in_time: usize,
     /// Tickets visited and finished by their repair deadline (48 h).
@@ -46,9 +53,11 @@ pub struct DayFigures {
 }
 
 impl DayFigures {
-    /// On site in time, among the tickets that need a visit.
+    /// On site in time, among the tickets that need a visit and whose
+    /// deadline had not passed when the plan was made: the share a plan
+    /// made at that hour can be held to.
     pub fn on_site_share(&self) -> f64 {
-        share(self.on_site_in_time, self.to_visit)
+        share(self.on_time_reachable, self.reachable)
     }
     /// Repaired in time among all tickets; a remote resolution counts.
     pub fn repaired_share(&self) -> f64 {
@@ -61,6 +70,9 @@ impl DayFigures {
         self.to_visit +=
             roster.summary.tickets as usize - roster.summary.resolved_remotely as usize;
         self.assigned += roster.summary.assigned as usize;
+        self.overdue_at_now += roster.summary.overdue_at_now as usize;
+        self.reachable += roster.summary.reachable as usize;
+        self.on_time_reachable += roster.summary.on_time_reachable as usize;
         self.km += roster.summary.km;
         self.engineers_used += roster.summary.engineers_used as usize;
         self.loaners += roster.loaners.len();
@@ -238,7 +250,8 @@ fn plan_hub_with(
     match planner {
         Planner::Ruyi => {
             let hub_day = HubDay::new(hub, day.date, hub_tickets, day.engineers.to_vec())?
-                .with_call_center(CallCenter::default());
+                .with_call_center(CallCenter::default())
+                .with_now(dispatch::morning_of(day.date));
             dispatch::plan(&hub_day, day.travel, options)
         }
         Planner::Greedy => {
@@ -248,7 +261,8 @@ fn plan_hub_with(
                 day.date,
                 triaged.dispatch.clone(),
                 day.engineers.to_vec(),
-            )?;
+            )?
+            .with_now(dispatch::morning_of(day.date));
             let hub_problem = HubProblem::build(&hub_day, 1, day.travel)?;
             let solution =
                 optimize::build_solution(&hub_problem.problem, &greedy_plan(&hub_problem));

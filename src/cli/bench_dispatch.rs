@@ -97,12 +97,14 @@ pub fn run(settings: &Settings, args: DispatchArgs, out: &mut dyn Write) -> anyh
     )?;
     writeln!(
         out,
-        "{:<8} {:>9} {:>7} {:>9} {:>9} {:>12} {:>12} {:>8} {:>10} {:>10} {:>8}",
+        "{:<8} {:>9} {:>7} {:>9} {:>9} {:>8} {:>10} {:>12} {:>12} {:>8} {:>10} {:>10} {:>8}",
         "planner",
         "tickets",
         "remote",
         "to_visit",
         "assigned",
+        "overdue",
+        "reachable",
         "on_site_12h",
         "repair_48h",
         "loaners",
@@ -185,12 +187,14 @@ pub fn run(settings: &Settings, args: DispatchArgs, out: &mut dyn Write) -> anyh
 fn write_row(out: &mut dyn Write, name: &str, figures: &DayFigures) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<8} {:>9} {:>7} {:>9} {:>9} {:>11.1}% {:>11.1}% {:>8} {:>10.0} {:>10} {:>8.1}",
+        "{:<8} {:>9} {:>7} {:>9} {:>9} {:>8} {:>10} {:>11.1}% {:>11.1}% {:>8} {:>10.0} {:>10} {:>8.1}",
         name,
         figures.tickets,
         figures.resolved_remotely,
         figures.to_visit,
         figures.assigned,
+        figures.overdue_at_now,
+        figures.reachable,
         100.0 * figures.on_site_share(),
         100.0 * figures.repaired_share(),
         figures.loaners,

@@ -213,6 +213,8 @@ fn day_of(
                 hub: engineer.region(),
                 date,
                 created_at: now,
+                now,
+                replaces: None,
                 routes: vec![route],
                 unassigned: Vec::new(),
                 loaners: Vec::new(),

@@ -79,6 +79,14 @@ pub struct SettingsArgs {
     /// Log filter, e.g. `ruyi=debug` [default: info for serve, warn otherwise].
     #[arg(long, global = true, env = "RUYI_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// Hours a 5x8 contract's clocks run in, China time.
+    #[arg(long, global = true, env = "RUYI_SERVICE_HOURS", value_name = "HH:MM-HH:MM",
+          default_value = settings::DEFAULT_SERVICE_HOURS)]
+    pub service_hours: String,
+    /// Weekdays a 5x8 contract's clocks run on (`mon-fri` or `mon,tue,sat`).
+    #[arg(long, global = true, env = "RUYI_SERVICE_DAYS", value_name = "DAYS",
+          default_value = settings::DEFAULT_SERVICE_DAYS)]
+    pub service_days: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +144,11 @@ pub fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter))
         .with_writer(std::io::stderr)
         .init();
+    // Every 5x8 deadline, wherever it is read, counts on this one calendar.
+    if let Err(error) = crate::domain::ServiceCalendar::install(settings.service_calendar) {
+        eprintln!("error: {error}");
+        return ExitCode::from(2);
+    }
     match run(cli.command, &settings, &mut std::io::stdout().lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -157,6 +170,8 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
         city_km: Some(global.city_km.clone()),
         highway_kmh: Some(global.highway_kmh.clone()),
         log: global.log.clone(),
+        service_hours: Some(global.service_hours.clone()),
+        service_days: Some(global.service_days.clone()),
         ..RawSettings::default()
     };
     let search = match &cli.command {

@@ -19,6 +19,11 @@ pub struct PlanArgs {
     /// The day to plan, YYYY-MM-DD.
     #[arg(long)]
     pub date: NaiveDate,
+    /// The plan's "now" (RFC 3339, e.g. 2026-11-30T10:15:00+08:00): visits
+    /// begun by then on the day's roster in force stay, nothing starts
+    /// earlier. Default: 08:00 of the day, the morning plan.
+    #[arg(long)]
+    pub at: Option<chrono::DateTime<chrono::FixedOffset>>,
     #[command(flatten)]
     pub search: SearchArgs,
     /// Also write the roster as JSON to this file.
@@ -51,10 +56,20 @@ pub fn run(settings: &Settings, args: PlanArgs, out: &mut dyn Write) -> anyhow::
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let roster = runtime.block_on(async {
         let store = super::open_store(&settings.database.url()).await?;
-        let roster =
-            crate::service::plan_and_store(&store, args.hub, args.date, &options, &settings.travel)
-                .await
-                .with_context(|| format!("planning the {} hub on {}", args.hub, args.date))?;
+        let now = args.at.map_or_else(
+            || crate::dispatch::morning_of(args.date),
+            |at| at.with_timezone(&chrono::Utc),
+        );
+        let roster = crate::service::plan_and_store(
+            &store,
+            args.hub,
+            args.date,
+            now,
+            &options,
+            &settings.travel,
+        )
+        .await
+        .with_context(|| format!("planning the {} hub on {}", args.hub, args.date))?;
         store.close().await;
         anyhow::Ok(roster)
     })?;

@@ -1,16 +1,21 @@
-//! The input of a hub's day, checked once: the hub, the date, the tickets
-//! to plan, the region's engineers, the key customers' analyses that are
-//! due, the stock on hand and the call center that tries remote fixes
-//! first. Every planning stage reads this one value.
+//! The input of a hub's day, checked once: the hub, the date, the plan's
+//! "now", the tickets to plan, the region's engineers, the key customers'
+//! analyses that are due, the stock on hand, the call center that tries
+//! remote fixes first, and the published revision being re-planned. Every
+//! planning stage reads this one value.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::DispatchError;
+use super::continuation::Continuation;
+use super::translate::day_origin;
 use super::triage::CallCenter;
-use crate::domain::{DueVisit, Engineer, PartsOnHand, Region, Ticket, TicketStatus};
+use crate::domain::{
+    DueVisit, Engineer, PartsOnHand, Region, Roster, Ticket, TicketId, TicketStatus,
+};
 
 /// One hub's day as the dispatcher plans it. Built by [`HubDay::new`],
 /// which refuses a selection that is wrong rather than unplannable: a
@@ -19,17 +24,20 @@ use crate::domain::{DueVisit, Engineer, PartsOnHand, Region, Ticket, TicketStatu
 pub struct HubDay {
     hub: Region,
     date: NaiveDate,
+    now: DateTime<Utc>,
     tickets: Vec<Ticket>,
     engineers: Vec<Engineer>,
     due: Vec<DueVisit>,
     on_hand: Option<PartsOnHand>,
     call_center: Option<CallCenter>,
+    published: Option<Roster>,
 }
 
 impl HubDay {
     /// The hub's `tickets` (open or planned) and its region's `engineers`
-    /// on `date`. Engineers of other regions are ignored; without
-    /// [`HubDay::with_stock`] parts are not tracked, without
+    /// on `date`, planned from the start of the day (see
+    /// [`HubDay::with_now`]). Engineers of other regions are ignored;
+    /// without [`HubDay::with_stock`] parts are not tracked, without
     /// [`HubDay::with_call_center`] every ticket goes on site.
     pub fn new(
         hub: Region,
@@ -41,12 +49,40 @@ impl HubDay {
         Ok(Self {
             hub,
             date,
+            now: day_origin(date),
             tickets,
             engineers,
             due: Vec::new(),
             on_hand: None,
             call_center: None,
+            published: None,
         })
+    }
+
+    /// The plan's "now": no visit starts before it (nor before its
+    /// ticket's report), engineers whose shift began earlier start from
+    /// where they are at that moment, and on a re-planned revision the
+    /// visits begun by then stay. Without it a day is planned from its
+    /// local midnight.
+    pub fn with_now(mut self, now: DateTime<Utc>) -> Self {
+        self.now = now;
+        self
+    }
+
+    /// The revision of this hub and day in force, to be replaced whole: its
+    /// engineers continue from where they are at "now" ([`Continuation`]),
+    /// and its tickets not yet begun are planned again with the rest
+    /// (the caller passes them among `tickets`).
+    pub fn with_published(mut self, roster: Roster) -> Result<Self, DispatchError> {
+        if roster.hub != self.hub || roster.date != self.date {
+            return Err(DispatchError::ForeignRevision {
+                roster: roster.id,
+                hub: roster.hub,
+                date: roster.date,
+            });
+        }
+        self.published = Some(roster);
+        Ok(self)
     }
 
     /// The key customers' analyses due on the day, most overdue first; they
@@ -80,6 +116,40 @@ impl HubDay {
 
     pub fn hub(&self) -> Region {
         self.hub
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+    pub fn published(&self) -> Option<&Roster> {
+        self.published.as_ref()
+    }
+
+    /// Each published route as it stands at "now".
+    pub fn continuations(&self) -> Vec<Continuation> {
+        self.published
+            .iter()
+            .flat_map(|roster| &roster.routes)
+            .map(|route| Continuation::of(route, self.now))
+            .collect()
+    }
+
+    /// The visits (tickets and analyses) begun on the published revision by
+    /// "now": they stay as they are and are not planned again.
+    pub fn committed(&self) -> HashSet<TicketId> {
+        self.continuations()
+            .iter()
+            .flat_map(|c| c.committed().iter().map(|v| v.ticket_id.clone()))
+            .collect()
+    }
+
+    /// The tickets to route: all but those committed.
+    pub fn plannable(&self) -> Vec<Ticket> {
+        let committed = self.committed();
+        self.tickets
+            .iter()
+            .filter(|t| !committed.contains(t.id()))
+            .cloned()
+            .collect()
     }
     pub fn date(&self) -> NaiveDate {
         self.date

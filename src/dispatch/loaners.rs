@@ -5,33 +5,17 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::HubProblem;
-use crate::domain::{
-    EngineerRoute, Loaner, StockPoint, Ticket, UnassignedTicket, Visit, VisitKind,
-};
+use crate::domain::{Loaner, StockPoint, Ticket, UnassignedTicket, Visit};
 
 /// When tomorrow's office day ends, counted from today's local midnight: a
 /// ticket left out today is repaired tomorrow at the earliest, so a repair
 /// deadline before this cannot be counted on.
 const NEXT_DAY_END: Duration = Duration::minutes((24 + 17) * 60 + 30);
 
-/// The loaners a plan needs: visits that finish after the repair deadline,
-/// and tickets left out today whose deadline falls before tomorrow's
-/// office day ends.
-pub fn plan_loaners(
-    hub_problem: &HubProblem,
-    routes: &[EngineerRoute],
-    unassigned: &[UnassignedTicket],
-) -> Vec<Loaner> {
-    let visits: Vec<&Visit> = routes
-        .iter()
-        .flat_map(|r| &r.visits)
-        .filter(|v| v.kind == VisitKind::Fault)
-        .collect();
-    loaners_for(hub_problem, &visits, unassigned)
-}
-
-/// [`plan_loaners`] for some of a day's visits: those whose tickets are in
-/// `hub_problem` (a re-plan covers only the visits not yet begun).
+/// The loaners a plan needs: of `visits` (whose tickets are in
+/// `hub_problem`; a re-plan covers only the visits not yet begun), those
+/// that finish after the repair deadline, and of the tickets left out today
+/// those whose deadline falls before tomorrow's office day ends.
 pub fn loaners_for(
     hub_problem: &HubProblem,
     visits: &[&Visit],

@@ -30,6 +30,7 @@
 
 mod assignment;
 mod balance;
+mod continuation;
 mod day;
 mod escalation;
 mod insertion;
@@ -47,6 +48,7 @@ pub use assignment::{
     available_seconds, initial_routes,
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
+pub use continuation::{Continuation, Restart};
 pub use day::{HubDay, PlanOptions};
 pub use escalation::{
     Escalation, Notice, Role, Step, escalation, escalation_with_lifecycle, ladder,
@@ -65,15 +67,15 @@ pub use roster::roster_from;
 pub use stages::{checked, plan, solve_hub};
 pub use translate::{
     AWAITING_PART_BIT, BORROW_STATIONS, HUB_STOCK_BIT, HubProblem, LATENESS_COST_PER_SECOND,
-    LUNCH_LATEST, LUNCH_MINUTES, SENIOR_BIT, STATION_REACH_KM, STATION_STOCK_BIT,
-    UNASSIGNED_PENALTY, candidate_stations, day_origin,
+    LUNCH_LATEST, LUNCH_MINUTES, MORNING_PLAN_HOUR, SENIOR_BIT, STATION_REACH_KM,
+    STATION_STOCK_BIT, UNASSIGNED_PENALTY, candidate_stations, day_origin, morning_of,
 };
 pub use triage::{CallCenter, Triage, remote_chance, triage};
 
 use crate::domain::{Region, TicketId, TicketStatus};
 use crate::optimize::{OptimizeError, Violation};
 
-/// Why a hub's day could not be planned. The first four are the caller's
+/// Why a hub's day could not be planned. The first six are the caller's
 /// selection being wrong (a client fault); the rest are ours (a server
 /// fault: the input was valid and the planner failed).
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +95,17 @@ pub enum DispatchError {
     DuplicateTicket(TicketId),
     #[error("the horizon needs at least one day")]
     EmptyHorizon,
+    #[error("roster {} is of the {hub} hub on {date}, not of the day being planned", .roster.map_or("(unsaved)".to_string(), |id| id.to_string()))]
+    ForeignRevision {
+        roster: Option<i64>,
+        hub: Region,
+        date: chrono::NaiveDate,
+    },
+    #[error("{date} is over at the plan's time {now}; plan a day that has not ended")]
+    DayOver {
+        date: chrono::NaiveDate,
+        now: chrono::DateTime<chrono::Utc>,
+    },
     /// The translation built an inconsistent model from valid input.
     #[error("the routing problem is invalid: {0}")]
     Problem(#[from] OptimizeError),
@@ -114,6 +127,8 @@ impl DispatchError {
                 | DispatchError::TicketClosed { .. }
                 | DispatchError::DuplicateTicket(_)
                 | DispatchError::EmptyHorizon
+                | DispatchError::ForeignRevision { .. }
+                | DispatchError::DayOver { .. }
         )
     }
 }

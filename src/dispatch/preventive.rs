@@ -11,11 +11,17 @@
 //! later. Faults are never moved. What finds no room stays due. The result
 //! passes the independent checker like every plan.
 //!
+//! **In the customer's hours.** An analysis is done with the customer's
+//! administrator: it starts inside the customer's service hours (the
+//! service calendar's, 08:00–17:00 on weekdays by default) and ends by
+//! their close, never before the plan's "now", and only on a day-shift
+//! engineer's route — never on a night call.
+//!
 //! Depends on `domain` and `optimize` only.
 
-use super::translate::{DAY_SECONDS, candidate_stations};
+use super::translate::{DAY_SHIFT_BIT, candidate_stations};
 use super::{DispatchError, HubProblem};
-use crate::domain::Skill;
+use crate::domain::{ServiceCalendar, Skill};
 use crate::optimize::{Job, Problem, Solution, StopKind, Window, build_solution, schedule};
 
 /// How long a system analysis with the customer's administrator takes.
@@ -40,6 +46,21 @@ pub struct WithPreventive {
     pub report: PreventiveReport,
 }
 
+/// When an analysis may start on the planned day: inside the customer's
+/// service hours (the service calendar's), early enough to end by their
+/// close; `None` on a day the customers are closed or when the plan's "now"
+/// leaves no room.
+fn customer_hours(hub_problem: &HubProblem) -> Option<Window> {
+    let calendar = ServiceCalendar::current();
+    let (opens, closes) = calendar.hours();
+    let opens = i64::from(opens) * 60;
+    let last_start = i64::from(closes) * 60 - ANALYSIS_MINUTES * 60;
+    let now = hub_problem.seconds(hub_problem.now);
+    (calendar.is_open(hub_problem.at(opens)) && now.max(opens) <= last_start)
+        .then(|| Window::new(opens, last_start).ok())
+        .flatten()
+}
+
 /// The second stage (see the module docs): the due visits of
 /// `hub_problem` (its sites are already in the matrix) fitted into the slack
 /// of `fault_plan`, the checked plan of its faults.
@@ -48,16 +69,21 @@ pub fn fill_slack(
     fault_plan: &Solution,
 ) -> Result<WithPreventive, DispatchError> {
     let stations = hub_problem.station_positions();
-    let day = Window::new(0, DAY_SECONDS)?;
+    let hours = customer_hours(hub_problem);
     let mut jobs = hub_problem.problem.jobs().to_vec();
     let faults = jobs.len();
     for (index, customer) in hub_problem.due.iter().enumerate() {
+        let Some(hours) = hours else {
+            break;
+        };
         let mut job = Job::at(
             hub_problem.first_preventive_site + index,
             ANALYSIS_MINUTES * 60,
         );
-        job.windows = vec![day];
-        job.skills = 1 << ANALYSIS_SKILL.bit();
+        job.windows = vec![hours];
+        job.release = Some(hub_problem.seconds(hub_problem.now));
+        // A day-shift systems engineer, never one on a night call.
+        job.skills = 1 << ANALYSIS_SKILL.bit() | 1 << DAY_SHIFT_BIT;
         job.teams = candidate_stations(customer.site, &stations);
         // Optional work: leaving it out costs nothing, so it never competes
         // with a fault.

@@ -15,8 +15,8 @@ use super::parts;
 use super::translate::{DAY_SECONDS, base_name};
 use crate::domain::{
     Certification, Engineer, EngineerBase, EngineerRoute, PartAction, ReasonCode, Region, Roster,
-    RosterSummary, Skill, SlaDeadlines, StationWorkload, Ticket, TicketId, UnassignedTicket, Visit,
-    VisitKind, service_offset,
+    RosterSummary, ServiceHours, Skill, SlaDeadlines, StationWorkload, Ticket, TicketId,
+    UnassignedTicket, Visit, VisitKind, service_offset,
 };
 use crate::optimize::{Route, Solution, Stop, StopKind, UnassignedReason};
 
@@ -40,6 +40,7 @@ impl HubProblem {
                     respond_by: day_ends,
                     on_site_by: day_ends,
                     repaired_by: day_ends,
+                    hours: ServiceHours::FiveByEight,
                 };
                 (
                     VisitKind::Preventive,
@@ -111,38 +112,56 @@ impl HubProblem {
     }
 }
 
-/// One vehicle's route in the roster's terms, and how many of its visits
-/// arrive by their on-site deadline.
-fn engineer_route(hub_problem: &HubProblem, route: &Route) -> (EngineerRoute, u32) {
+/// One vehicle's route in the roster's terms: for an engineer continuing
+/// a published day, the visits kept as published, then the re-planned ones
+/// (see [`Continuation::join`]); `None` for an idle vehicle whose day has
+/// not begun.
+pub(crate) fn engineer_route(
+    hub_problem: &HubProblem,
+    vehicle_index: usize,
+    route: Option<&Route>,
+) -> Option<EngineerRoute> {
     let problem = &hub_problem.problem;
-    let engineer = &hub_problem.engineers[route.vehicle];
-    let mut previous = problem.vehicles()[route.vehicle].start;
-    let mut visits = Vec::new();
-    let mut lunch = None;
-    let mut on_time = 0;
-    for stop in &route.stops {
-        match stop.kind {
-            StopKind::Job(job) => {
-                on_time += u32::from(stop.lateness == 0 && job < hub_problem.tickets.len());
-                let sequence = visits.len() as u32 + 1;
-                visits.push(hub_problem.visit(job, stop, sequence, previous));
-                previous = problem.jobs()[job].location;
-            }
-            StopKind::Break => {
-                lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
+    let vehicle = &problem.vehicles()[vehicle_index];
+    let engineer = &hub_problem.engineers[vehicle_index];
+    let planned = route.filter(|r| !r.stops.is_empty()).map(|route| {
+        let mut previous = vehicle.start;
+        let mut visits = Vec::new();
+        let mut lunch = None;
+        for stop in &route.stops {
+            match stop.kind {
+                StopKind::Job(job) => {
+                    let sequence = visits.len() as u32 + 1;
+                    visits.push(hub_problem.visit(job, stop, sequence, previous));
+                    previous = problem.jobs()[job].location;
+                }
+                StopKind::Break => {
+                    lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
+                }
             }
         }
+        EngineerRoute {
+            engineer_id: engineer.id().clone(),
+            base: engineer.home(),
+            leave_at: hub_problem.at(route.departure),
+            return_at: hub_problem.at(route.end),
+            km: route.distance as f64 / 1000.0,
+            visits,
+            lunch,
+        }
+    });
+    match &hub_problem.continuations[vehicle_index] {
+        None => planned,
+        Some(continuation) => continuation.join(planned, || {
+            // Nothing left: home from where the engineer is.
+            let home = vehicle.end.unwrap_or(vehicle.start);
+            let matrix = problem.matrix();
+            (
+                hub_problem.at(vehicle.shift.start + matrix.duration(vehicle.start, home)),
+                matrix.distance(vehicle.start, home) as f64 / 1000.0,
+            )
+        }),
     }
-    let route = EngineerRoute {
-        engineer_id: engineer.id().clone(),
-        base: engineer.home(),
-        leave_at: hub_problem.at(route.departure),
-        return_at: hub_problem.at(route.end),
-        km: route.distance as f64 / 1000.0,
-        visits,
-        lunch,
-    };
-    (route, on_time)
 }
 
 /// Working minutes per station on the published day, idle engineers
@@ -187,11 +206,12 @@ pub fn roster_from(
 ) -> Roster {
     let mut routes = Vec::new();
     let mut tomorrow = Vec::new();
-    let mut on_time = 0;
-    for route in solution.routes.iter().filter(|r| !r.stops.is_empty()) {
-        let (engineer_route, in_time) = engineer_route(hub_problem, route);
-        if hub_problem.days[route.vehicle] == 0 {
-            on_time += in_time;
+    for vehicle in 0..hub_problem.engineers.len() {
+        let route = solution.routes.iter().find(|r| r.vehicle == vehicle);
+        let Some(engineer_route) = engineer_route(hub_problem, vehicle, route) else {
+            continue;
+        };
+        if hub_problem.days[vehicle] == 0 {
             routes.push(engineer_route);
         } else {
             tomorrow.push(engineer_route);
@@ -200,16 +220,24 @@ pub fn roster_from(
     routes.sort_by(|a, b| a.engineer_id.cmp(&b.engineer_id));
     tomorrow.sort_by(|a, b| a.engineer_id.cmp(&b.engineer_id));
     let mut unassigned = left_out(hub, date, hub_problem, solution);
-    let part_plans = part_plans(hub_problem, &routes);
+    let mut part_plans = hub_problem.kept.parts.clone();
+    part_plans.extend(part_plans_of(hub_problem, &routes));
     // Tomorrow's visits count for loaners: a repair planned too late for
-    // its 48 h limit needs one whichever day it is on.
-    let all_routes: Vec<EngineerRoute> = routes.iter().chain(&tomorrow).cloned().collect();
-    let loaners = loaners::plan_loaners(hub_problem, &all_routes, &unassigned);
+    // its 48 h limit needs one whichever day it is on. Visits kept from the
+    // revision replaced keep their loaners.
+    let replanned: Vec<&Visit> = routes
+        .iter()
+        .chain(&tomorrow)
+        .flat_map(|r| &r.visits)
+        .filter(|v| v.kind == VisitKind::Fault)
+        .filter(|v| hub_problem.tickets.iter().any(|t| t.id() == &v.ticket_id))
+        .collect();
+    let mut loaners = hub_problem.kept.loaners.clone();
+    loaners.extend(loaners::loaners_for(hub_problem, &replanned, &unassigned));
     let tentative = Tentative::of(hub_problem, date, &tomorrow);
     unassigned.extend(tentative.listed);
     let workloads = station_workloads(hub_problem, solution);
     let summary = RosterSummary {
-        on_time,
         objective,
         solve_seconds: solution.stats.seconds,
         tomorrow_planned: tentative.planned,
@@ -221,6 +249,8 @@ pub fn roster_from(
         hub,
         date,
         created_at: Utc::now(),
+        now: hub_problem.now,
+        replaces: hub_problem.kept.roster,
         routes,
         unassigned,
         loaners,
@@ -280,7 +310,10 @@ fn left_out(
 /// The parts the published day takes or orders. A reserved part leaves
 /// the shelf only if its visit is planned; an order stands either way (the
 /// part is needed whenever the visit is).
-fn part_plans(hub_problem: &HubProblem, routes: &[EngineerRoute]) -> Vec<crate::domain::PartPlan> {
+fn part_plans_of(
+    hub_problem: &HubProblem,
+    routes: &[EngineerRoute],
+) -> Vec<crate::domain::PartPlan> {
     let visited: HashSet<&TicketId> = routes
         .iter()
         .flat_map(|r| r.visits.iter().map(|v| &v.ticket_id))
@@ -355,10 +388,16 @@ fn summary_of(
         .clone()
         .filter(|v| v.kind == VisitKind::Preventive)
         .count() as u32;
+    let faults = visits.clone().filter(|v| v.kind == VisitKind::Fault);
+    let honest = Headline::of(hub_problem, routes);
     RosterSummary {
-        tickets: hub_problem.tickets.len() as u32,
+        tickets: hub_problem.tickets.len() as u32 + hub_problem.kept.fault_visits,
         resolved_remotely: 0,
         assigned: visits.count() as u32 - preventive_placed,
+        on_time: faults.filter(|v| v.late_minutes == 0).count() as u32,
+        reachable: honest.reachable,
+        on_time_reachable: honest.on_time_reachable,
+        overdue_at_now: honest.overdue,
         engineers_available: hub_problem.days.iter().filter(|d| **d == 0).count() as u32,
         engineers_used: routes.len() as u32,
         km: routes.iter().map(|r| r.km).sum(),
@@ -368,6 +407,64 @@ fn summary_of(
         preventive_placed,
         preventive_due: hub_problem.preventive.len() as u32 - preventive_placed,
         ..RosterSummary::default()
+    }
+}
+
+/// The day's headline counted honestly at the plan's "now": of the
+/// tickets planned, those already past their on-site deadline at "now"
+/// (overdue: no plan can be on time for them), those a qualified engineer
+/// of the day could still reach in time (leaving at once, from where they
+/// are), and of those the ones the published routes reach in time.
+struct Headline {
+    overdue: u32,
+    reachable: u32,
+    on_time_reachable: u32,
+}
+
+impl Headline {
+    fn of(hub_problem: &HubProblem, routes: &[EngineerRoute]) -> Self {
+        let problem = &hub_problem.problem;
+        let matrix = problem.matrix();
+        let now = hub_problem.seconds(hub_problem.now);
+        let arrival: std::collections::HashMap<&TicketId, chrono::DateTime<Utc>> = routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .map(|v| (&v.ticket_id, v.arrival))
+            .collect();
+        let mut headline = Headline {
+            overdue: 0,
+            reachable: 0,
+            on_time_reachable: 0,
+        };
+        for (job, ticket) in problem.jobs().iter().zip(&hub_problem.tickets) {
+            let Some(deadline) = job.deadline else {
+                continue;
+            };
+            if deadline.at <= now {
+                headline.overdue += 1;
+                continue;
+            }
+            let soonest = problem
+                .vehicles()
+                .iter()
+                .zip(&hub_problem.days)
+                .filter(|(vehicle, day)| **day == 0 && vehicle.can_serve(job))
+                .map(|(vehicle, _)| {
+                    vehicle.shift.start.max(job.envelope().start)
+                        + matrix.duration(vehicle.start, job.location)
+                })
+                .min();
+            if soonest.is_some_and(|at| at <= deadline.at) {
+                headline.reachable += 1;
+                let on_site_by = hub_problem.at(deadline.at);
+                headline.on_time_reachable += u32::from(
+                    arrival
+                        .get(ticket.id())
+                        .is_some_and(|arrived| *arrived <= on_site_by),
+                );
+            }
+        }
+        headline
     }
 }
 

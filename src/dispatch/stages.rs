@@ -313,7 +313,7 @@ mod tests {
             skill,
             day_origin(monday()) - chrono::Duration::hours(3),
             60,
-            SlaPolicy::default(),
+            SlaPolicy::round_the_clock(),
         )
         .unwrap()
     }
@@ -555,7 +555,7 @@ mod tests {
             Skill::Printer,
             day_origin(monday()),
             60,
-            SlaPolicy::default(),
+            SlaPolicy::round_the_clock(),
         )
         .unwrap();
         let err = HubDay::new(Region::East, monday(), tickets, Vec::new()).unwrap_err();

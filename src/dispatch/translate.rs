@@ -15,11 +15,12 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use super::DispatchError;
+use super::continuation::Continuation;
 use super::day::HubDay;
 use super::parts::{self, PartNeed};
 use crate::domain::{
-    Certification, Engineer, EngineerBase, GeoPoint, KeyCustomer, ShiftPattern, StationId,
-    StockPoint, Ticket, service_offset,
+    Certification, Engineer, EngineerBase, GeoPoint, KeyCustomer, Loaner, PartAction, PartPlan,
+    PendingOrder, ShiftPattern, StationId, StockPoint, Ticket, VisitKind, service_offset,
 };
 use crate::optimize::{Break, Job, Problem, SoftDeadline, Vehicle, Window};
 use crate::travel::TravelModel;
@@ -36,6 +37,9 @@ pub const STATION_STOCK_BIT: u32 = 11;
 pub const HUB_STOCK_BIT: u32 = 12;
 /// Held by nobody: a ticket waiting for its part gets no visit today.
 pub const AWAITING_PART_BIT: u32 = 13;
+/// Held by office-hours engineers: work done with a customer's staff (a
+/// preventive analysis) is never put on a night call.
+pub const DAY_SHIFT_BIT: u32 = 14;
 /// Leaving a ticket out costs more than any lateness or driving a day can
 /// add up to, so the solver only leaves out what it cannot serve.
 pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
@@ -67,7 +71,10 @@ pub struct HubProblem {
     pub problem: Problem,
     /// Local midnight of the planned day: time 0 of the problem.
     pub origin: DateTime<Utc>,
-    /// Job `i` is `tickets[i]`.
+    /// The plan's "now": no job starts before it.
+    pub now: DateTime<Utc>,
+    /// Job `i` is `tickets[i]`: the day's tickets but those whose visit
+    /// had begun on the published revision by "now".
     pub tickets: Vec<Ticket>,
     /// Vehicle `v` is `engineers[v]` on day `days[v]`: the hub region's
     /// engineers on each day of the horizon they work.
@@ -88,6 +95,53 @@ pub struct HubProblem {
     /// from location `first_preventive_site` on, ready for the second stage.
     pub due: Vec<KeyCustomer>,
     pub first_preventive_site: usize,
+    /// Per vehicle: where its engineer's published day stands at "now",
+    /// for the engineers of the planned day on the revision replaced.
+    pub continuations: Vec<Option<Continuation>>,
+    /// What the revision replaced keeps: its id, and the loaners and parts
+    /// of the visits that stay.
+    pub kept: Kept,
+}
+
+/// The part of a published revision that a re-plan keeps as it was.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Kept {
+    /// The revision replaced.
+    pub roster: Option<i64>,
+    /// Fault visits committed (begun, or being driven to, at "now").
+    pub fault_visits: u32,
+    pub loaners: Vec<Loaner>,
+    pub parts: Vec<PartPlan>,
+}
+
+impl Kept {
+    fn of(day: &HubDay) -> Self {
+        let Some(published) = day.published() else {
+            return Kept::default();
+        };
+        let committed = day.committed();
+        Kept {
+            roster: published.id,
+            fault_visits: day
+                .continuations()
+                .iter()
+                .flat_map(|c| c.committed())
+                .filter(|v| v.kind == VisitKind::Fault)
+                .count() as u32,
+            loaners: published
+                .loaners
+                .iter()
+                .filter(|l| committed.contains(&l.ticket_id))
+                .cloned()
+                .collect(),
+            parts: published
+                .parts
+                .iter()
+                .filter(|p| committed.contains(&p.ticket_id))
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
 /// One day in seconds.
@@ -123,7 +177,23 @@ impl HubProblem {
         }
         let date = day.date();
         let origin = day_origin(date);
+        let now = (day.now() - origin).num_seconds();
+        if now >= DAY_SECONDS {
+            return Err(DispatchError::DayOver {
+                date,
+                now: day.now(),
+            });
+        }
         let crew = Crew::of(day, horizon_days);
+        let tickets = day.plannable();
+        let committed = day.committed();
+        let due: Vec<KeyCustomer> = day
+            .due()
+            .iter()
+            .filter(|d| !committed.contains(&d.customer.visit_id))
+            .map(|d| d.customer.clone())
+            .collect();
+        let continuations = day.continuations();
 
         // Engineers of one station share a home: one matrix row serves them all.
         let mut points: Vec<GeoPoint> = Vec::new();
@@ -139,60 +209,96 @@ impl HubProblem {
             })
             .collect();
         let first_site = points.len();
-        points.extend(day.tickets().iter().map(|t| t.site()));
+        points.extend(tickets.iter().map(|t| t.site()));
         let first_preventive_site = points.len();
-        points.extend(day.due().iter().map(|d| d.customer.site));
+        points.extend(due.iter().map(|d| d.site));
+        // Where the engineers of the published day are at "now".
+        let mut whereabouts = Vec::new();
+        for continuation in &continuations {
+            whereabouts.push(continuation.restart.location.map(|at| {
+                points.push(at);
+                points.len() - 1
+            }));
+        }
         let first_extra = points.len();
         points.extend_from_slice(extra);
         let matrix = travel.matrix(&points);
 
         let (teams, stations, station_ids) = station_teams(&crew.working, &crew.off);
+        let carried = carried_reservations(day, &tickets);
         let allocation = match day.on_hand() {
             None => parts::Allocation {
-                needs: vec![None; day.tickets().len()],
+                needs: vec![None; tickets.len()],
                 plans: Vec::new(),
             },
             Some(on_hand) => {
                 let reach = |ticket: &Ticket| {
                     stock_points_in_reach(ticket, &crew.working, &teams, &stations, &station_ids)
                 };
-                parts::allocate(
-                    day.tickets(),
-                    &reach,
-                    &on_hand.stock,
-                    &on_hand.orders,
-                    origin,
-                )
+                let mut orders = on_hand.orders.clone();
+                orders.extend(carried.iter().map(|plan| PendingOrder {
+                    ticket_id: plan.ticket_id.clone(),
+                    base: plan.base.clone(),
+                    arrives_at: origin,
+                }));
+                let mut allocation =
+                    parts::allocate(&tickets, &reach, &on_hand.stock, &orders, origin);
+                allocation.plans.extend(carried);
+                allocation
             }
         };
         let horizon = Window::new(0, DAY_SECONDS * i64::from(horizon_days))?;
-        let jobs: Vec<Job> = day
-            .tickets()
+        let jobs: Vec<Job> = tickets
             .iter()
             .zip(&allocation.needs)
             .enumerate()
             .map(|(index, (ticket, need))| {
-                let job = ticket_job(ticket, first_site + index, horizon, origin, &stations);
+                let mut job = ticket_job(ticket, first_site + index, horizon, origin, &stations);
+                // Not known before it is reported, not planned before now.
+                job.release = Some((ticket.reported_at() - origin).num_seconds().max(now));
                 restricted_by_part(job, need.as_ref(), &station_ids)
             })
             .collect();
         let mut vehicles = Vec::with_capacity(crew.working.len());
-        for (((engineer, home), team), window) in
-            crew.working.iter().zip(&homes).zip(teams).zip(&crew.shifts)
+        let mut continued = Vec::with_capacity(crew.working.len());
+        for (v, (((engineer, home), team), window)) in crew
+            .working
+            .iter()
+            .zip(&homes)
+            .zip(teams)
+            .zip(&crew.shifts)
+            .enumerate()
         {
-            vehicles.push(engineer_vehicle(engineer, *home, team, window, origin)?);
+            let mut vehicle = engineer_vehicle(engineer, *home, team, window, origin)?;
+            let continuation = (crew.day_of[v] == 0)
+                .then(|| {
+                    continuations
+                        .iter()
+                        .position(|c| c.engineer_id() == engineer.id())
+                })
+                .flatten();
+            let whereabout = continuation.and_then(|c| whereabouts[c]);
+            let continuation = continuation.map(|c| continuations[c].clone());
+            if crew.day_of[v] == 0 {
+                restart_vehicle(&mut vehicle, continuation.as_ref(), whereabout, now, origin);
+            }
+            vehicles.push(vehicle);
+            continued.push(continuation);
         }
         let built = HubProblem {
             problem: Problem::new(matrix, jobs, vehicles)?,
             origin,
-            tickets: day.tickets().to_vec(),
+            now: day.now(),
+            tickets,
             engineers: crew.working,
             days: crew.day_of,
             engineers_off: crew.off,
             parts: allocation,
             preventive: Vec::new(),
-            due: day.due().iter().map(|d| d.customer.clone()).collect(),
+            due,
             first_preventive_site,
+            continuations: continued,
+            kept: Kept::of(day),
         };
         Ok((built, first_extra))
     }
@@ -344,12 +450,81 @@ fn engineer_vehicle(
     Ok(vehicle)
 }
 
+/// A day-0 vehicle restarted at "now": its shift begins no earlier than
+/// now; an engineer continuing a published day starts where they are, when
+/// they are free there, with the working time already used deducted and
+/// the lunch dropped once taken (see [`Continuation`]). A lunch that could
+/// only start before now is dropped too: the engineer has eaten.
+fn restart_vehicle(
+    vehicle: &mut Vehicle,
+    continuation: Option<&Continuation>,
+    whereabout: Option<usize>,
+    now: i64,
+    origin: DateTime<Utc>,
+) {
+    let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
+    let mut start = vehicle.shift.start.max(now);
+    if let Some(continuation) = continuation {
+        let restart = &continuation.restart;
+        if let Some(location) = whereabout {
+            vehicle.start = location;
+        }
+        if let Some(free) = restart.free_at {
+            start = start.max(seconds(free));
+        }
+        if restart.has_begun() {
+            let worked = start - seconds(continuation.stored.leave_at);
+            vehicle.max_work = vehicle.max_work.map(|limit| (limit - worked).max(0));
+        }
+        if restart.lunch_taken {
+            vehicle.lunch = None;
+        }
+    }
+    vehicle.shift = Window {
+        start,
+        end: vehicle.shift.end.max(start),
+    };
+    if start > start_of(vehicle.shift.start) + LUNCH_LATEST {
+        vehicle.lunch = None;
+    }
+}
+
+/// Midnight of the day `at` (seconds from the origin) falls on.
+fn start_of(at: i64) -> i64 {
+    at.div_euclid(DAY_SECONDS) * DAY_SECONDS
+}
+
+/// The published revision's reservations for tickets planned again: the
+/// unit is already off the shelf for them, so it stays theirs (the
+/// allocation treats it as delivered where it was reserved).
+fn carried_reservations(day: &HubDay, tickets: &[Ticket]) -> Vec<PartPlan> {
+    let Some(published) = day.published() else {
+        return Vec::new();
+    };
+    published
+        .parts
+        .iter()
+        .filter(|plan| plan.action == PartAction::Reserved)
+        .filter(|plan| tickets.iter().any(|t| t.id() == &plan.ticket_id))
+        .cloned()
+        .collect()
+}
+
 /// Where an engineer starts from, in the roster's words.
 pub(crate) fn base_name(engineer: &Engineer) -> String {
     match engineer.base() {
         EngineerBase::Station(station) => format!("station {station}"),
         EngineerBase::Hub(region) => format!("the {region} hub"),
     }
+}
+
+/// The hour of the morning plan (`ruyi plan`, `ruyi demo` without `--at`):
+/// the time a hub coordinator makes the day's roster.
+pub const MORNING_PLAN_HOUR: i64 = 8;
+
+/// 08:00 of `date` in the service time zone: the morning plan's "now".
+pub fn morning_of(date: NaiveDate) -> DateTime<Utc> {
+    day_origin(date) + chrono::Duration::hours(MORNING_PLAN_HOUR)
 }
 
 /// Local midnight of `date` in the service time zone.
@@ -373,6 +548,9 @@ fn held_bits(engineer: &Engineer) -> u64 {
     let mut bits = engineer.skill_set().bits();
     if engineer.certification() == Certification::Senior {
         bits |= 1 << SENIOR_BIT;
+    }
+    if matches!(engineer.shift(), ShiftPattern::FiveByEight { .. }) {
+        bits |= 1 << DAY_SHIFT_BIT;
     }
     bits | match engineer.base() {
         EngineerBase::Station(_) => 1 << STATION_STOCK_BIT,

@@ -427,7 +427,7 @@ mod tests {
             Skill::Server,
             reported(),
             90,
-            SlaPolicy::default(),
+            SlaPolicy::round_the_clock(),
         )
         .unwrap()
     }

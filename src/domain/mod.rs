@@ -4,6 +4,7 @@
 //! Depends on nothing else in the crate. Construction goes through `new` /
 //! `parse` / `TryFrom`, which return a [`DomainError`] naming the bad field.
 
+mod calendar;
 mod engineer;
 mod error;
 pub mod event;
@@ -21,6 +22,7 @@ mod stock;
 mod ticket;
 mod time_window;
 
+pub use calendar::ServiceCalendar;
 pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
 pub use error::DomainError;
 pub use event::{Activity, EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome};

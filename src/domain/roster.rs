@@ -328,6 +328,18 @@ pub struct RosterSummary {
     pub engineers_used: u32,
     /// Assigned visits that arrive by their 12 h on-site deadline.
     pub on_time: u32,
+    /// Tickets whose on-site deadline a qualified engineer of the day could
+    /// still meet at the plan's "now" (leaving at once): the ones a plan
+    /// can be judged on.
+    #[serde(default)]
+    pub reachable: u32,
+    /// Of those, the ones the routes reach in time.
+    #[serde(default)]
+    pub on_time_reachable: u32,
+    /// Tickets already past their on-site deadline at "now": no plan made
+    /// then can be on time for them (the live dispatcher's job).
+    #[serde(default)]
+    pub overdue_at_now: u32,
     pub km: f64,
     pub objective: i64,
     pub solve_seconds: f64,
@@ -365,6 +377,13 @@ pub struct Roster {
     pub hub: Region,
     pub date: NaiveDate,
     pub created_at: DateTime<Utc>,
+    /// The plan's "now": no visit on it starts earlier, and visits begun by
+    /// then on the revision it replaces are kept as they were.
+    pub now: DateTime<Utc>,
+    /// The revision of the same hub and day this one replaces, if any: the
+    /// newest revision is the one in force.
+    #[serde(default)]
+    pub replaces: Option<i64>,
     pub routes: Vec<EngineerRoute>,
     pub unassigned: Vec<UnassignedTicket>,
     /// Loaners to deliver because a repair will miss its 48 h limit.

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::DomainError;
+use super::{DomainError, ServiceCalendar};
 
 /// When the customer's contract has the hotline and engineers available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,6 +75,15 @@ impl SlaPolicy {
         })
     }
 
+    /// The service plan's limits (2 h / 12 h / 48 h) on a 7x24 contract,
+    /// whose clocks run through nights and weekends.
+    pub fn round_the_clock() -> Self {
+        Self {
+            hours: ServiceHours::SevenByTwentyFour,
+            ..Self::default()
+        }
+    }
+
     /// The key-customer contract of the service plan: response in 1 h and
     /// on site in 2 h, around the clock.
     pub fn key_customer() -> Self {
@@ -99,12 +108,20 @@ impl SlaPolicy {
         self.hours
     }
 
+    /// The three deadlines of a report at `reported_at`: around the clock
+    /// for a 7x24 contract, in the service calendar's hours for a 5x8 one
+    /// ([`ServiceCalendar`]).
     pub fn deadlines(&self, reported_at: DateTime<Utc>) -> SlaDeadlines {
-        let after = |minutes: u32| reported_at + Duration::minutes(minutes as i64);
+        let calendar = ServiceCalendar::current();
+        let after = |minutes: u32| match self.hours {
+            ServiceHours::SevenByTwentyFour => reported_at + Duration::minutes(minutes as i64),
+            ServiceHours::FiveByEight => calendar.add(reported_at, minutes),
+        };
         SlaDeadlines {
             respond_by: after(self.response_minutes),
             on_site_by: after(self.on_site_minutes),
             repaired_by: after(self.repair_minutes),
+            hours: self.hours,
         }
     }
 }
@@ -138,6 +155,9 @@ pub struct SlaDeadlines {
     pub respond_by: DateTime<Utc>,
     pub on_site_by: DateTime<Utc>,
     pub repaired_by: DateTime<Utc>,
+    /// Which clock they were counted on: around the clock (7x24) or in
+    /// service hours (5x8).
+    pub hours: ServiceHours,
 }
 
 #[cfg(test)]
@@ -146,12 +166,32 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn default_deadlines_are_2_12_48_hours() {
+    fn a_round_the_clock_contract_is_due_2_12_48_hours_after_the_report() {
         let reported = Utc.with_ymd_and_hms(2026, 11, 27, 20, 0, 0).unwrap();
-        let d = SlaPolicy::default().deadlines(reported);
+        let policy = SlaPolicy::new(120, 720, 2880, ServiceHours::SevenByTwentyFour).unwrap();
+        let d = policy.deadlines(reported);
         assert_eq!(d.respond_by, reported + Duration::hours(2));
         assert_eq!(d.on_site_by, reported + Duration::hours(12));
         assert_eq!(d.repaired_by, reported + Duration::hours(48));
+        assert_eq!(d.hours, ServiceHours::SevenByTwentyFour);
+    }
+
+    #[test]
+    fn an_office_hours_contract_counts_in_service_hours() {
+        // Friday 16:30 China time (08:30 UTC).
+        let reported = Utc.with_ymd_and_hms(2026, 11, 27, 8, 30, 0).unwrap();
+        let d = SlaPolicy::default().deadlines(reported);
+        assert_eq!(d.hours, ServiceHours::FiveByEight);
+        // Monday 09:30 and Tuesday 10:30 China time.
+        assert_eq!(
+            d.respond_by,
+            Utc.with_ymd_and_hms(2026, 11, 30, 1, 30, 0).unwrap()
+        );
+        assert_eq!(
+            d.on_site_by,
+            Utc.with_ymd_and_hms(2026, 12, 1, 2, 30, 0).unwrap()
+        );
+        assert!(d.repaired_by > d.on_site_by);
     }
 
     #[test]

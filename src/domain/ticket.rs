@@ -244,7 +244,7 @@ mod tests {
             Skill::Server,
             Utc.with_ymd_and_hms(2026, 11, 27, 22, 0, 0).unwrap(),
             service_minutes,
-            SlaPolicy::default(),
+            SlaPolicy::round_the_clock(),
         )
     }
 

@@ -232,9 +232,8 @@ macro_rules! record_event {
         let day = event.at.with_timezone(&service_offset()).date_naive();
         let route: Vec<String> = sqlx::query_scalar(
             "SELECT v.ticket_id FROM roster_visits v WHERE v.kind = 'fault' AND v.route_id = \
-             (SELECT r.id FROM roster_routes r JOIN rosters ro ON ro.id = r.roster_id \
-              WHERE r.engineer_id = $1 AND ro.date = $2 \
-              ORDER BY ro.created_at DESC, ro.id DESC LIMIT 1) \
+             (SELECT r.id FROM roster_routes r JOIN roster_heads h ON h.roster_id = r.roster_id \
+              WHERE r.engineer_id = $1 AND h.date = $2) \
              ORDER BY v.sequence",
         )
         .bind(engineer)
@@ -863,9 +862,9 @@ impl Store {
         hub: Region,
         date: Option<NaiveDate>,
     ) -> Result<Vec<RosterRevision>, StorageError> {
-        let columns = "SELECT id, date, created_at, tickets, assigned, engineers_used, on_time, km \
-             FROM rosters WHERE hub = $1";
-        let order = "ORDER BY created_at DESC, id DESC";
+        let columns = "SELECT id, date, created_at, replaces, tickets, assigned, engineers_used, \
+             on_time, km FROM rosters WHERE hub = $1";
+        let order = "ORDER BY date DESC, id DESC";
         let rows: Vec<RosterRevision> = on_pool!(self, |pool| match date {
             Some(date) =>
                 sqlx::query_as(&format!("{columns} AND date = $2 {order}"))
@@ -889,6 +888,8 @@ pub struct RosterRevision {
     pub id: i64,
     pub date: NaiveDate,
     pub created_at: DateTime<Utc>,
+    /// The revision it replaced.
+    pub replaces: Option<i64>,
     pub tickets: i64,
     pub assigned: i64,
     pub engineers_used: i64,

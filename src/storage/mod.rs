@@ -24,6 +24,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+use chrono::NaiveDate;
+
 use crate::domain::{DomainError, TicketId};
 
 pub use events::{
@@ -61,6 +63,18 @@ pub enum StorageError {
     /// newest: building on it would drop what the newer one changed.
     #[error("roster {roster} is superseded by roster {by} for the same hub and day")]
     RosterSuperseded { roster: i64, by: i64 },
+    /// A first roster of a hub's day was saved while another already had
+    /// been (two plans of one day raced): the later one is not stored.
+    #[error("the {hub} hub's {date} was planned meanwhile (roster {by})")]
+    DayPlannedMeanwhile {
+        hub: crate::domain::Region,
+        date: NaiveDate,
+        by: i64,
+    },
+    /// A ticket is already on another day's published route: one published
+    /// visit per ticket.
+    #[error("ticket {ticket} is already on the published routes of roster {roster}")]
+    TicketOnAnotherRoute { ticket: TicketId, roster: i64 },
     /// An event id stored by a concurrent request meanwhile; the caller
     /// reads the stored event and answers with it.
     #[error("event {0} already exists")]
@@ -121,9 +135,13 @@ macro_rules! on_pool {
 /// block returns early with `?`.
 macro_rules! in_transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
+        $crate::storage::in_transaction!(@begin begin(), $store, |$tx| $body)
+    };
+    // `$begin` opens the SQLite transaction; PostgreSQL's is always BEGIN.
+    (@begin $begin:ident($($how:expr)?), $store:expr, |$tx:ident| $body:expr) => {
         match $store {
             $crate::storage::Store::Sqlite(pool) => {
-                let mut $tx = pool.begin().await?;
+                let mut $tx = pool.$begin($($how)?).await?;
                 let value = $body;
                 $tx.commit().await?;
                 value
@@ -138,7 +156,16 @@ macro_rules! in_transaction {
     };
 }
 
-pub(crate) use {in_transaction, on_pool};
+/// [`in_transaction!`] for a transaction that reads, then writes on what it
+/// read (a compare-and-swap): on SQLite it takes the write lock first, so
+/// a concurrent writer makes it wait rather than fail on a stale snapshot.
+macro_rules! in_write_transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        $crate::storage::in_transaction!(@begin begin_with("BEGIN IMMEDIATE"), $store, |$tx| $body)
+    };
+}
+
+pub(crate) use {in_transaction, in_write_transaction, on_pool};
 
 impl Store {
     /// Connects to `sqlite:…` (e.g. `sqlite://ruyi.db?mode=rwc`) or

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::rows::service_hours_code;
 use super::tickets::{INSERT_TICKET, duplicate_or, insert_ticket, next_ticket_id};
-use super::{StorageError, Store, in_transaction, on_pool};
+use super::{StorageError, Store, in_transaction, in_write_transaction, on_pool};
 use crate::domain::{
     AssignmentReport, EngineerId, EngineerRoute, GeoPoint, Loaner, ReasonCode, Region,
     RemoteAttempt, RemoteOutcome, Roster, RosterSummary, StationWorkload, StockPoint, Ticket,
@@ -49,6 +49,11 @@ struct RosterRow {
     tomorrow_repair_due: i64,
     workload_spread_minutes: f64,
     workload_std_minutes: f64,
+    plan_time: Option<DateTime<Utc>>,
+    replaces: Option<i64>,
+    reachable: i64,
+    on_time_reachable: i64,
+    overdue_at_now: i64,
 }
 
 impl RosterRow {
@@ -272,6 +277,170 @@ fn attach_visits(
         .collect()
 }
 
+/// Moves the head of the roster's hub and day from the revision it
+/// replaces to `$roster_id` (compare-and-swap), or fails the whole save:
+/// two re-plans of one day from the same revision cannot both be stored.
+macro_rules! move_head {
+    ($tx:ident, $roster:expr, $roster_id:expr) => {{
+        let roster: &Roster = $roster;
+        let moved = match roster.replaces {
+            None => sqlx::query(
+                "INSERT INTO roster_heads (hub, date, roster_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (hub, date) DO NOTHING",
+            )
+            .bind(roster.hub.code())
+            .bind(roster.date)
+            .bind($roster_id)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected(),
+            Some(replaced) => sqlx::query(
+                "UPDATE roster_heads SET roster_id = $3 \
+                 WHERE hub = $1 AND date = $2 AND roster_id = $4",
+            )
+            .bind(roster.hub.code())
+            .bind(roster.date)
+            .bind($roster_id)
+            .bind(replaced)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected(),
+        };
+        if moved == 0 {
+            let by: Option<i64> = sqlx::query_scalar(
+                "SELECT roster_id FROM roster_heads WHERE hub = $1 AND date = $2",
+            )
+            .bind(roster.hub.code())
+            .bind(roster.date)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            return Err(match (roster.replaces, by) {
+                (Some(replaced), Some(by)) => StorageError::RosterSuperseded {
+                    roster: replaced,
+                    by,
+                },
+                (None, Some(by)) => StorageError::DayPlannedMeanwhile {
+                    hub: roster.hub,
+                    date: roster.date,
+                    by,
+                },
+                (_, None) => StorageError::invalid_row(
+                    "roster_heads",
+                    "roster_id",
+                    format!(
+                        "roster {:?} replaces a day that has no head",
+                        roster.replaces
+                    ),
+                ),
+            });
+        }
+    }};
+}
+
+/// Makes the roster's visits the published ones of its hub and day (one
+/// per ticket across all days: a ticket on another day's head is refused);
+/// evaluates to the tickets the replaced revision published and this one
+/// does not.
+macro_rules! publish_visits {
+    ($tx:ident, $roster:expr, $roster_id:expr) => {{
+        let roster: &Roster = $roster;
+        let before: Vec<String> = sqlx::query_scalar(
+            "SELECT visit_id FROM published_visits WHERE hub = $1 AND date = $2 AND kind = 'fault'",
+        )
+        .bind(roster.hub.code())
+        .bind(roster.date)
+        .fetch_all(&mut *$tx)
+        .await?;
+        sqlx::query("DELETE FROM published_visits WHERE hub = $1 AND date = $2")
+            .bind(roster.hub.code())
+            .bind(roster.date)
+            .execute(&mut *$tx)
+            .await?;
+        for route in &roster.routes {
+            for visit in &route.visits {
+                if visit.kind == VisitKind::Fault {
+                    // A later day's route holding the ticket wins; an
+                    // earlier day's visit is history (a diagnosis before
+                    // the part came, or a day that is over), and this
+                    // visit becomes the ticket's published one.
+                    let later: Option<i64> = sqlx::query_scalar(
+                        "SELECT roster_id FROM published_visits \
+                         WHERE visit_id = $1 AND kind = 'fault' AND date > $2",
+                    )
+                    .bind(visit.ticket_id.as_str())
+                    .bind(roster.date)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+                    if let Some(later) = later {
+                        return Err(StorageError::TicketOnAnotherRoute {
+                            ticket: visit.ticket_id.clone(),
+                            roster: later,
+                        });
+                    }
+                    sqlx::query(
+                        "DELETE FROM published_visits \
+                         WHERE visit_id = $1 AND kind = 'fault' AND date < $2",
+                    )
+                    .bind(visit.ticket_id.as_str())
+                    .bind(roster.date)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                let inserted = sqlx::query(
+                    "INSERT INTO published_visits (visit_id, date, kind, hub, roster_id, \
+                     engineer_id) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(visit.ticket_id.as_str())
+                .bind(roster.date)
+                .bind(visit.kind.code())
+                .bind(roster.hub.code())
+                .bind($roster_id)
+                .bind(route.engineer_id.as_str())
+                .execute(&mut *$tx)
+                .await;
+                if let Err(error) = inserted {
+                    // Published by a concurrent save of another day.
+                    return Err(match &error {
+                        sqlx::Error::Database(db) if db.is_unique_violation() => {
+                            StorageError::TicketOnAnotherRoute {
+                                ticket: visit.ticket_id.clone(),
+                                roster: $roster_id,
+                            }
+                        }
+                        _ => error.into(),
+                    });
+                }
+            }
+        }
+        let now: std::collections::HashSet<&str> = roster
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .map(|v| v.ticket_id.as_str())
+            .collect();
+        before
+            .into_iter()
+            .filter(|ticket| !now.contains(ticket.as_str()))
+            .collect::<Vec<String>>()
+    }};
+}
+
+/// Sets a planned ticket open again, unless a day's revision in force
+/// still publishes a visit to it.
+macro_rules! reopen_unless_published {
+    ($tx:ident, $ticket:expr) => {{
+        sqlx::query(
+            "UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3 AND NOT EXISTS \
+             (SELECT 1 FROM published_visits WHERE visit_id = $2 AND kind = 'fault')",
+        )
+        .bind(TicketStatus::Open.code())
+        .bind($ticket)
+        .bind(TicketStatus::Planned.code())
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 /// Writes `$roster` on the open transaction `$tx` and marks its visited
 /// tickets planned (and its remotely resolved ones resolved); evaluates to
 /// the new roster id.
@@ -284,9 +453,10 @@ macro_rules! write_roster {
              engineers_available, engineers_used, on_time, km, objective, solve_seconds, \
              preventive_due, mip_objective, mip_bound, mip_gap_percent, mip_status, \
              mip_variables, mip_seconds, mip_seeded_days, tomorrow_planned, \
-             tomorrow_repair_due, workload_spread_minutes, workload_std_minutes) \
+             tomorrow_repair_due, workload_spread_minutes, workload_std_minutes, plan_time, \
+             replaces, reachable, on_time_reachable, overdue_at_now) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+             $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) RETURNING id",
         )
         .bind(roster.hub.code())
         .bind(roster.date)
@@ -316,8 +486,15 @@ macro_rules! write_roster {
         .bind(i64::from(summary.tomorrow_repair_due))
         .bind(summary.workload_spread_minutes)
         .bind(summary.workload_std_minutes)
+        .bind(roster.now)
+        .bind(roster.replaces)
+        .bind(i64::from(summary.reachable))
+        .bind(i64::from(summary.on_time_reachable))
+        .bind(i64::from(summary.overdue_at_now))
         .fetch_one(&mut *$tx)
         .await?;
+        move_head!($tx, roster, roster_id);
+        let unpublished = publish_visits!($tx, roster, roster_id);
         for (position, route) in roster.routes.iter().enumerate() {
             let route_id: i64 = sqlx::query_scalar(
                 "INSERT INTO roster_routes (roster_id, position, engineer_id, base_lat, \
@@ -357,9 +534,10 @@ macro_rules! write_roster {
                 .bind(visit.late_reason.as_deref())
                 .execute(&mut *$tx)
                 .await?;
-                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3")
                     .bind(TicketStatus::Planned.code())
                     .bind(visit.ticket_id.as_str())
+                    .bind(TicketStatus::Open.code())
                     .execute(&mut *$tx)
                     .await?;
             }
@@ -376,13 +554,12 @@ macro_rules! write_roster {
             .bind(&unassigned.detail)
             .execute(&mut *$tx)
             .await?;
-            // A visit that gave way on a revision of the day is open again.
-            sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3")
-                .bind(TicketStatus::Open.code())
-                .bind(unassigned.ticket_id.as_str())
-                .bind(TicketStatus::Planned.code())
-                .execute(&mut *$tx)
-                .await?;
+            reopen_unless_published!($tx, unassigned.ticket_id.as_str());
+        }
+        // Visits the revision replaced gave and this one does not: open
+        // again, unless another day's revision holds them.
+        for ticket in &unpublished {
+            reopen_unless_published!($tx, ticket.as_str());
         }
         for (position, attempt) in roster.remote.iter().enumerate() {
             sqlx::query(
@@ -446,10 +623,15 @@ macro_rules! write_roster {
 impl Store {
     /// Saves a roster with its routes, visits and unassigned tickets, and
     /// marks every visited ticket planned, in one transaction: a stored
-    /// roster is the plan, so its tickets must not be planned twice.
+    /// roster is the plan, so its tickets must not be planned twice. The
+    /// roster becomes the revision in force of its hub and day only if the
+    /// one it replaces still is ([`StorageError::RosterSuperseded`], or
+    /// [`StorageError::DayPlannedMeanwhile`] for a first plan that lost the
+    /// race); its visits become the published ones, and a ticket another
+    /// day publishes is refused ([`StorageError::TicketOnAnotherRoute`]).
     /// Returns the new roster id.
     pub async fn save_roster(&self, roster: &Roster) -> Result<i64, StorageError> {
-        let roster_id = in_transaction!(self, |tx| write_roster!(tx, roster));
+        let roster_id = in_write_transaction!(self, |tx| write_roster!(tx, roster));
         tracing::info!(roster = roster_id, hub = %roster.hub, date = %roster.date, "roster saved");
         Ok(roster_id)
     }
@@ -473,14 +655,14 @@ impl Store {
         replaces: i64,
         revise: impl FnOnce(TicketId) -> Result<(Ticket, Roster, T), E>,
     ) -> Result<Result<(i64, T), E>, StorageError> {
-        let (ticket, roster_id, outcome) = in_transaction!(self, |tx| {
+        let (ticket, roster_id, outcome) = in_write_transaction!(self, |tx| {
             let id = next_ticket_id!(tx, day);
             let newest: Option<i64> = sqlx::query_scalar(
-                "SELECT MAX(r.id) FROM rosters r JOIN rosters b ON r.hub = b.hub AND r.date = b.date \
-                 WHERE b.id = $1",
+                "SELECT h.roster_id FROM roster_heads h JOIN rosters b \
+                 ON h.hub = b.hub AND h.date = b.date WHERE b.id = $1",
             )
             .bind(replaces)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
             if let Some(by) = newest.filter(|&newest| newest != replaces) {
                 return Err(StorageError::RosterSuperseded {
@@ -494,6 +676,10 @@ impl Store {
                 Err(refusal) => return Ok(Err(refusal)),
             };
             insert_ticket!(&mut *tx, &ticket);
+            let roster = Roster {
+                replaces: Some(replaces),
+                ..roster
+            };
             let roster_id = write_roster!(tx, &roster);
             (ticket, roster_id, outcome)
         });
@@ -501,11 +687,31 @@ impl Store {
         Ok(Ok((roster_id, outcome)))
     }
 
+    /// The revision in force of a hub's day, if the day was planned.
+    pub async fn current_roster(
+        &self,
+        hub: crate::domain::Region,
+        date: NaiveDate,
+    ) -> Result<Option<Roster>, StorageError> {
+        let head: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT roster_id FROM roster_heads WHERE hub = $1 AND date = $2")
+                .bind(hub.code())
+                .bind(date)
+                .fetch_optional(pool)
+                .await?
+        });
+        match head {
+            Some(id) => self.roster(id).await,
+            None => Ok(None),
+        }
+    }
+
     pub async fn roster(&self, id: i64) -> Result<Option<Roster>, StorageError> {
         let roster_sql = "SELECT id, hub, date, created_at, tickets, assigned, engineers_available, \
              engineers_used, on_time, km, objective, solve_seconds, preventive_due, mip_objective, \
              mip_bound, mip_gap_percent, mip_status, mip_variables, mip_seconds, mip_seeded_days, \
-             tomorrow_planned, tomorrow_repair_due, workload_spread_minutes, workload_std_minutes \
+             tomorrow_planned, tomorrow_repair_due, workload_spread_minutes, workload_std_minutes, \
+             plan_time, replaces, reachable, on_time_reachable, overdue_at_now \
              FROM rosters WHERE id = $1";
         let routes_sql = format!(
             "SELECT {ROUTE_COLUMNS} FROM roster_routes WHERE roster_id = $1 ORDER BY position"
@@ -619,6 +825,9 @@ impl Store {
             })?,
             date: row.date,
             created_at: row.created_at,
+            // Rosters stored before plans kept time had no "now".
+            now: row.plan_time.unwrap_or(row.created_at),
+            replaces: row.replaces,
             routes,
             unassigned,
             loaners,
@@ -655,6 +864,9 @@ impl Store {
                 engineers_available: count("engineers_available", row.engineers_available)?,
                 engineers_used: count("engineers_used", row.engineers_used)?,
                 on_time: count("on_time", row.on_time)?,
+                reachable: count("reachable", row.reachable)?,
+                on_time_reachable: count("on_time_reachable", row.on_time_reachable)?,
+                overdue_at_now: count("overdue_at_now", row.overdue_at_now)?,
                 km: row.km,
                 objective: row.objective,
                 solve_seconds: row.solve_seconds,
@@ -670,9 +882,10 @@ impl Store {
         &self,
         date: NaiveDate,
     ) -> Result<HashMap<TicketId, NaiveDate>, StorageError> {
-        let sql = "SELECT v.ticket_id, MAX(ro.date) FROM roster_visits v \
-             JOIN roster_routes r ON r.id = v.route_id JOIN rosters ro ON ro.id = r.roster_id \
-             WHERE v.kind = 'preventive' AND ro.date < $1 GROUP BY v.ticket_id";
+        // Only the revisions in force count: a replaced one's visits were
+        // never made.
+        let sql = "SELECT visit_id, MAX(date) FROM published_visits \
+             WHERE kind = 'preventive' AND date < $1 GROUP BY visit_id";
         let rows: Vec<(String, NaiveDate)> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(date)
             .fetch_all(pool)
@@ -687,18 +900,17 @@ impl Store {
             .collect()
     }
 
-    /// An engineer's route on `date`, from the newest roster for that date
-    /// that gives the engineer a route (re-planning a day supersedes the
-    /// earlier roster).
+    /// An engineer's route on `date`, from the revision in force of the
+    /// day: an engineer the newest revision gives no route has none, even
+    /// if an earlier one gave them one.
     pub async fn engineer_route(
         &self,
         engineer: &EngineerId,
         date: NaiveDate,
     ) -> Result<Option<StoredRoute>, StorageError> {
         let route_sql = format!(
-            "SELECT {} FROM roster_routes r JOIN rosters ro ON ro.id = r.roster_id \
-             WHERE r.engineer_id = $1 AND ro.date = $2 \
-             ORDER BY ro.created_at DESC, ro.id DESC LIMIT 1",
+            "SELECT {} FROM roster_routes r JOIN roster_heads h ON h.roster_id = r.roster_id \
+             WHERE r.engineer_id = $1 AND h.date = $2",
             ROUTE_COLUMNS
                 .split(", ")
                 .map(|column| format!("r.{column}"))

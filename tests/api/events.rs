@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use crate::fixtures::{monday_morning, roster, ticket};
+use crate::fixtures::{monday, monday_morning, roster, ticket};
 use crate::helpers::{TestApp, expect_error, json_of, spawn_app};
 use ruyi::domain::{PartCode, Region, TicketContact, TicketId, TicketStatus};
 use ruyi::domain::{Stock, StockPoint};
@@ -560,15 +560,16 @@ async fn the_hub_s_rosters_are_listed_newest_first(app: TestApp) {
         .insert_tickets(std::slice::from_ref(&t3))
         .await
         .unwrap();
-    let newer = app
+    let first = app
         .store
-        .save_roster(&roster(
-            &[&t3],
-            &[],
-            monday_morning() + chrono::Duration::hours(1),
-        ))
+        .current_roster(Region::East, monday())
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the seeded roster")
+        .id;
+    let mut revision = roster(&[&t3], &[], monday_morning() + chrono::Duration::hours(1));
+    revision.replaces = first;
+    let newer = app.store.save_roster(&revision).await.unwrap();
     let body = json_of(app.get("/api/v1/hubs/east/rosters?date=2026-11-30").await).await;
     assert_eq!(body["count"], 2);
     assert_eq!(body["rosters"][0]["id"], newer);

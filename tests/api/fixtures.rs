@@ -277,9 +277,15 @@ pub fn ticket_with(id: &str, region: Region, severity: Severity, skill: Skill) -
         skill,
         monday_morning(),
         90,
-        SlaPolicy::default(),
+        round_the_clock(),
     )
     .unwrap()
+}
+
+/// The service plan's 2 h / 12 h / 48 h on a 7x24 contract: the clocks run
+/// through nights and weekends, so deadlines are report time plus hours.
+pub fn round_the_clock() -> SlaPolicy {
+    SlaPolicy::round_the_clock()
 }
 
 /// An east roster for Monday: E001 visits the given tickets in order, and
@@ -331,6 +337,8 @@ pub fn roster(visited: &[&Ticket], unassigned: &[&Ticket], created_at: DateTime<
         hub: Region::East,
         date: monday(),
         created_at,
+        now: monday_morning(),
+        replaces: None,
         routes: vec![route],
         unassigned: unassigned
             .iter()

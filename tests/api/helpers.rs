@@ -78,7 +78,21 @@ impl TestApp {
         self.get(&format!("/api/v1/tickets?{query}")).await
     }
 
+    /// Plans as the morning plan does (at 08:00 China time of the date)
+    /// unless the query gives `at`: the fixtures' tickets are dated, the
+    /// server's clock is not.
     pub async fn create_roster(&self, hub: &str, query: &str) -> Response {
+        let mut query = query.to_string();
+        let date = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("date="))
+            .map(str::to_string);
+        if let Some(date) = date
+            && !query.split('&').any(|pair| pair.starts_with("at="))
+            && chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_ok()
+        {
+            query.push_str(&format!("&at={date}T08:00:00%2B08:00"));
+        }
         self.client
             .post(format!(
                 "{}/api/v1/hubs/{hub}/rosters?{query}",

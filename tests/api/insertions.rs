@@ -43,7 +43,9 @@ async fn seed_day(app: &TestApp) -> i64 {
     body["id"].as_i64().unwrap()
 }
 
-fn fault() -> Value {
+/// A severity-1 key-customer server fault in Ningbo, as the call center
+/// sends it.
+pub fn fault() -> Value {
     json!({
         "customer": "Ningbo Port Authority",
         "city_adcode": NINGBO,

@@ -1,7 +1,9 @@
 use serde_json::Value;
 
-use crate::fixtures::{monday_morning, roster, ticket, ticket_with};
-use crate::helpers::{TestApp, expect_error, spawn_app};
+use std::collections::HashMap;
+
+use crate::fixtures::{NINGBO, monday_morning, point, roster, ticket, ticket_with};
+use crate::helpers::{TestApp, expect_error, json_of, spawn_app};
 use ruyi::domain::{Region, Severity, Skill};
 
 crate::on_both_databases!(spawn_app;
@@ -11,6 +13,10 @@ crate::on_both_databases!(spawn_app;
     get_roster_returns_404_when_missing,
     create_roster_plans_open_tickets_stores_the_roster_and_serves_the_route,
     create_roster_tries_requests_remotely_first_and_resolves_what_the_call_center_solves,
+    re_posting_a_day_keeps_every_planned_visit_on_exactly_one_route,
+    an_insertion_then_a_re_plan_leave_each_ticket_on_one_route,
+    two_concurrent_re_plans_of_one_hub_day_do_not_both_write,
+    a_plan_keeps_the_clock,
 );
 
 async fn unknown_hub_returns_404(app: TestApp) {
@@ -205,4 +211,251 @@ async fn create_roster_tries_requests_remotely_first_and_resolves_what_the_call_
         .unwrap();
     assert_eq!(stored["remote"], body["remote"]);
     assert_eq!(stored["summary"]["resolved_remotely"], resolved);
+}
+
+/// East server faults around Ningbo (E001's station), reported at 07:00
+/// China time on Monday, on a 7x24 contract.
+async fn ningbo_faults(app: &TestApp, prefix: &str, count: usize) -> Vec<String> {
+    let tickets: Vec<ruyi::domain::Ticket> = (1..=count)
+        .map(|i| {
+            ruyi::domain::Ticket::new(
+                ruyi::domain::TicketId::parse(format!("{prefix}{i}")).unwrap(),
+                format!("Ningbo customer {prefix}{i}"),
+                point(29.868 + 0.02 * i as f64, 121.544 - 0.015 * i as f64),
+                NINGBO,
+                Region::East,
+                Severity::MINOR,
+                Skill::Server,
+                monday_morning() - chrono::Duration::hours(1),
+                45,
+                crate::fixtures::round_the_clock(),
+            )
+            .unwrap()
+        })
+        .collect();
+    app.store.insert_tickets(&tickets).await.unwrap();
+    tickets.iter().map(|t| t.id().to_string()).collect()
+}
+
+/// Ticket → the engineers whose published route (the day's head revision)
+/// holds it, over the given days.
+async fn published_routes(app: &TestApp, dates: &[&str]) -> HashMap<String, Vec<String>> {
+    let mut on_routes: HashMap<String, Vec<String>> = HashMap::new();
+    for date in dates {
+        let listed = json_of(
+            app.get(&format!("/api/v1/hubs/east/rosters?date={date}"))
+                .await,
+        )
+        .await;
+        let Some(head) = listed["rosters"].as_array().and_then(|r| r.first()) else {
+            continue;
+        };
+        let roster = json_of(app.get_roster(&head["id"].to_string()).await).await;
+        for route in roster["routes"].as_array().unwrap() {
+            for visit in route["visits"].as_array().unwrap() {
+                if visit["kind"] == "fault" {
+                    on_routes
+                        .entry(visit["ticket_id"].as_str().unwrap().to_string())
+                        .or_default()
+                        .push(route["engineer_id"].as_str().unwrap().to_string());
+                }
+            }
+        }
+    }
+    on_routes
+}
+
+/// Every ticket stored as planned is on exactly one published route.
+async fn assert_one_route_per_planned_ticket(app: &TestApp, dates: &[&str]) {
+    let on_routes = published_routes(app, dates).await;
+    for (ticket, engineers) in &on_routes {
+        assert_eq!(engineers.len(), 1, "{ticket} is on {engineers:?}");
+    }
+    let planned = json_of(app.list_tickets("hub=east&status=planned").await).await;
+    for ticket in planned["tickets"].as_array().unwrap() {
+        let id = ticket["id"].as_str().unwrap();
+        assert!(
+            on_routes.contains_key(id),
+            "{id} is planned but on no published route"
+        );
+    }
+}
+
+async fn re_posting_a_day_keeps_every_planned_visit_on_exactly_one_route(app: TestApp) {
+    let ids = ningbo_faults(&app, "N", 4).await;
+    let first = json_of(app.create_roster("east", "date=2026-11-30").await).await;
+    let first_id = first["id"].as_i64().unwrap();
+    let planned_first: Vec<String> = first["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["visits"].as_array().unwrap().clone())
+        .map(|v| v["ticket_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!planned_first.is_empty(), "{first}");
+    assert_one_route_per_planned_ticket(&app, &["2026-11-30"]).await;
+
+    // Re-planned at 10:00: the first revision's visits are planned again
+    // with the rest, none is lost and none doubled.
+    let response = app
+        .create_roster("east", "date=2026-11-30&at=2026-11-30T10:00:00+08:00")
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    let second = json_of(response).await;
+    assert_eq!(second["replaces"], first_id, "{second}");
+    assert_eq!(second["now"], "2026-11-30T10:00:00+08:00");
+    let on_routes = published_routes(&app, &["2026-11-30"]).await;
+    for id in &planned_first {
+        assert_eq!(
+            on_routes.get(id).map(Vec::len),
+            Some(1),
+            "{id} planned by the first revision is lost or doubled: {on_routes:?}"
+        );
+    }
+    assert!(ids.iter().all(|id| on_routes.contains_key(id) || {
+        second["unassigned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["ticket_id"] == id.as_str())
+    }));
+    assert_one_route_per_planned_ticket(&app, &["2026-11-30"]).await;
+    // Engineers are served the new revision: what the first had them begin
+    // before 10:00 stays as it was, everything else lies after 10:00.
+    let route = json_of(app.engineer_route("E001", "date=2026-11-30").await).await;
+    assert_eq!(route["roster_id"], second["id"]);
+    let first_arrivals: HashMap<String, String> = first["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["visits"].as_array().unwrap().clone())
+        .map(|v| {
+            (
+                v["ticket_id"].as_str().unwrap().to_string(),
+                v["arrival"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for stop in route["stops"].as_array().unwrap() {
+        let arrival = stop["arrival"].as_str().unwrap();
+        let ticket = stop["ticket_id"].as_str().unwrap();
+        assert!(
+            arrival >= "2026-11-30T10:00:00+08:00"
+                || first_arrivals.get(ticket).map(String::as_str) == Some(arrival),
+            "{stop}"
+        );
+    }
+}
+
+async fn an_insertion_then_a_re_plan_leave_each_ticket_on_one_route(app: TestApp) {
+    ningbo_faults(&app, "N", 6).await;
+    let monday = json_of(app.create_roster("east", "date=2026-11-30").await).await;
+    let tuesday = app.create_roster("east", "date=2026-12-01").await;
+    assert_eq!(tuesday.status().as_u16(), 201);
+    // A severity-1 fault inserted into Monday at 10:15.
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/hubs/east/rosters/{}/insert",
+            app.address, monday["id"]
+        ))
+        .json(&serde_json::json!({
+            "ticket": crate::insertions::fault(),
+            "at": "2026-11-30T10:15:00+08:00",
+            "max_changes": 3,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let inserted = json_of(response).await;
+    let fault = inserted["ticket"]["id"].as_str().unwrap().to_string();
+    let engineer = inserted["placement"]["engineer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_one_route_per_planned_ticket(&app, &["2026-11-30", "2026-12-01"]).await;
+
+    // Re-planning Tuesday neither takes Monday's tickets nor doubles its own.
+    let response = app.create_roster("east", "date=2026-12-01").await;
+    assert_eq!(response.status().as_u16(), 201);
+    assert_one_route_per_planned_ticket(&app, &["2026-11-30", "2026-12-01"]).await;
+    let on_routes = published_routes(&app, &["2026-11-30", "2026-12-01"]).await;
+    assert_eq!(
+        on_routes.get(&fault),
+        Some(&vec![engineer.clone()]),
+        "{on_routes:?}"
+    );
+    let route = json_of(app.engineer_route(&engineer, "date=2026-11-30").await).await;
+    assert!(
+        route["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["ticket_id"] == fault.as_str()),
+        "{route}"
+    );
+}
+
+async fn two_concurrent_re_plans_of_one_hub_day_do_not_both_write(app: TestApp) {
+    ningbo_faults(&app, "N", 5).await;
+    let first = json_of(app.create_roster("east", "date=2026-11-30").await).await;
+    let (a, b) = tokio::join!(
+        app.create_roster("east", "date=2026-11-30&at=2026-11-30T09:00:00%2B08:00"),
+        app.create_roster("east", "date=2026-11-30&at=2026-11-30T09:00:00%2B08:00"),
+    );
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    for status in statuses {
+        assert!(status == 201 || status == 409, "{statuses:?}");
+    }
+    assert!(statuses.contains(&201), "{statuses:?}");
+    // Whatever the interleaving: each revision replaces a different one,
+    // in one chain from the first.
+    let listed = json_of(app.get("/api/v1/hubs/east/rosters?date=2026-11-30").await).await;
+    let revisions = listed["rosters"].as_array().unwrap();
+    assert_eq!(
+        revisions.len(),
+        1 + statuses.iter().filter(|s| **s == 201).count()
+    );
+    let mut replaced: Vec<i64> = revisions
+        .iter()
+        .filter_map(|r| r["replaces"].as_i64())
+        .collect();
+    replaced.sort_unstable();
+    let count = replaced.len();
+    replaced.dedup();
+    assert_eq!(
+        replaced.len(),
+        count,
+        "two revisions from the same state: {listed}"
+    );
+    assert!(replaced.contains(&first["id"].as_i64().unwrap()));
+    assert_one_route_per_planned_ticket(&app, &["2026-11-30"]).await;
+}
+
+/// Times in +08:00, no visit before the plan's time, and a day that is
+/// over cannot be planned.
+async fn a_plan_keeps_the_clock(app: TestApp) {
+    ningbo_faults(&app, "N", 3).await;
+    // `+` pasted unescaped arrives as a space and is still understood.
+    let body = json_of(
+        app.create_roster("east", "date=2026-11-30&at=2026-11-30T13:00:00+08:00")
+            .await,
+    )
+    .await;
+    assert_eq!(body["now"], "2026-11-30T13:00:00+08:00", "{body}");
+    assert!(body["created_at"].as_str().unwrap().ends_with("+08:00"));
+    for route in body["routes"].as_array().unwrap() {
+        assert!(route["leave_at"].as_str().unwrap() >= "2026-11-30T13:00:00+08:00");
+        for visit in route["visits"].as_array().unwrap() {
+            assert!(visit["arrival"].as_str().unwrap() >= "2026-11-30T13:00:00+08:00");
+            assert!(visit["on_site_by"].as_str().unwrap().ends_with("+08:00"));
+        }
+    }
+    expect_error(
+        app.create_roster("east", "date=2026-11-30&at=2026-12-05T09:00:00%2B08:00")
+            .await,
+        422,
+        Some("at"),
+    )
+    .await;
 }

@@ -7,7 +7,7 @@ use crate::fixtures::{BEIJING, HANGZHOU, point, roster};
 use crate::helpers::{TestApp, expect_error, json_of, spawn_app};
 use ruyi::domain::{
     EngineerEvent, EngineerId, EventId, EventKind, Finish, Outcome, PartCode, Region, Severity,
-    Skill, SlaPolicy, Ticket, TicketId,
+    Skill, Ticket, TicketId,
 };
 use ruyi::storage::{EventRules, NewEvent};
 
@@ -38,7 +38,7 @@ fn reported(id: &str, region: Region, severity: u8, at: DateTime<Utc>) -> Ticket
         skill,
         at,
         60,
-        SlaPolicy::default(),
+        crate::fixtures::round_the_clock(),
     )
     .unwrap()
 }

@@ -42,8 +42,12 @@ async fn create_ticket_returns_201_with_the_ticket_and_its_deadlines(app: TestAp
     assert_eq!(body["status"], "open");
     assert_eq!(body["severity"], 2);
     assert_eq!(body["reported_at"], "2026-11-30T08:15:00+08:00");
-    assert_eq!(body["on_site_by"], "2026-11-30T20:15:00+08:00");
-    assert_eq!(body["repaired_by"], "2026-12-02T08:15:00+08:00");
+    // The default contract is 5x8: its clocks run in service hours
+    // (Mon–Fri 08:00–17:00). 12 h = 8¾ h on Monday and 3¼ h on Tuesday;
+    // 48 h = 8¾ + 4 × 9 on Monday to Friday and 3¼ h the next Monday.
+    assert_eq!(body["on_site_by"], "2026-12-01T11:15:00+08:00");
+    assert_eq!(body["repaired_by"], "2026-12-07T11:15:00+08:00");
+    assert_eq!(body["deadlines_counted_in"], "service_hours");
     assert_eq!(app.ticket_count().await, 1);
     let second: Value = app.post_ticket(&valid_ticket()).await.json().await.unwrap();
     assert_eq!(second["id"], "T20261130-00002");

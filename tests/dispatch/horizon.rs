@@ -11,7 +11,7 @@ use ruyi::dispatch::{HubProblem, PlanOptions, day_origin, plan, solve_hub};
 use ruyi::domain::ReasonCode;
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
-    Skill, SlaPolicy, StationId, Ticket, TicketId, TicketStatus,
+    Skill, StationId, Ticket, TicketId, TicketStatus,
 };
 use ruyi::optimize;
 use ruyi::storage::TicketFilter;
@@ -52,7 +52,7 @@ fn repair(id: &str, km_north: f64, hours_ago: i64) -> Ticket {
         Skill::Server,
         day_origin(monday()) - chrono::Duration::hours(hours_ago),
         120,
-        SlaPolicy::default(),
+        crate::fixtures::round_the_clock(),
     )
     .unwrap()
 }
@@ -221,6 +221,7 @@ async fn tickets_planned_for_tomorrow_stay_open_and_carry_over() {
         &store,
         Region::East,
         monday(),
+        ruyi::dispatch::morning_of(monday()),
         &options(),
         &GreatCircle::default(),
     )
@@ -255,6 +256,7 @@ async fn tickets_planned_for_tomorrow_stay_open_and_carry_over() {
         &store,
         Region::East,
         tuesday,
+        ruyi::dispatch::morning_of(tuesday),
         &options(),
         &GreatCircle::default(),
     )

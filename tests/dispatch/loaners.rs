@@ -9,7 +9,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::{PlanOptions, plan};
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
-    Skill, SlaPolicy, StationId, Ticket, TicketId,
+    Skill, StationId, Ticket, TicketId,
 };
 use ruyi::travel::GreatCircle;
 
@@ -29,7 +29,7 @@ fn ticket(id: &str, skill: Skill, day: u32, hour: u32) -> Ticket {
         skill,
         Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap(),
         60,
-        SlaPolicy::default(),
+        crate::fixtures::round_the_clock(),
     )
     .unwrap()
 }

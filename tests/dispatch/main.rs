@@ -9,6 +9,7 @@ mod fixtures;
 mod assignment;
 mod balance;
 mod candidates;
+mod clock;
 mod horizon;
 mod insertion;
 mod loaners;

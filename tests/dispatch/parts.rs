@@ -137,6 +137,7 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
         &store,
         Region::East,
         date(30),
+        ruyi::dispatch::morning_of(date(30)),
         &options(),
         &GreatCircle::default(),
     )
@@ -197,6 +198,7 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
         &store,
         Region::East,
         date(1),
+        ruyi::dispatch::morning_of(date(1)),
         &options(),
         &GreatCircle::default(),
     )
@@ -222,6 +224,7 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
         &store,
         Region::East,
         date(3),
+        ruyi::dispatch::morning_of(date(3)),
         &options(),
         &GreatCircle::default(),
     )

@@ -4,20 +4,10 @@
 //!
 //! The model, in the order the code applies it:
 //!
-//! - **Where an engineer is at `at`.** Visits that have started (start ≤
-//!   `at`) are history and stay as they are. So does the visit an engineer
-//!   is driving to (they left the previous stop, or home, at or before
-//!   `at`): without the car's position we cannot turn it mid-road, so the
-//!   engineer finishes that visit first. The rest of the day is re-planned
-//!   from the site of the last of these stops, from its departure (or from
-//!   home, from `at` or the shift start, when the day has not begun). An
-//!   engineer whose visits are all done stays at the last site: a route is
-//!   one tour from home to home, so going home and out again is not a route.
-//! - **Lunch.** A lunch that has begun is history. An office-hours engineer
-//!   who has not had it takes it between 12:00 and 13:30 as planned; one who
-//!   is free only after 13:30 without a planned lunch had no visit over
-//!   lunch (a day that runs past noon always plans one) and has eaten.
-//! - **Working time** still counts from leaving home.
+//! - **Where an engineer is at `at`**: as for any re-plan of a published
+//!   day (see [`crate::dispatch::Continuation`]) — begun visits and the one
+//!   being driven to stay, the rest of the day starts from the last of them,
+//!   lunch and working time as they stand.
 //! - **Pinned visits** stay with their engineer, in order: no move below
 //!   takes them off their route, and no move reorders the visits it does
 //!   not take. They may be delayed, which counts as a change.
@@ -42,14 +32,13 @@
 //! ([`optimize::check`]) against the re-planning problem before a roster is
 //! returned. Depends on `domain`, `optimize` and `travel` only.
 //!
-//! The steps, one room each: `restart` (where an engineer is), `replan`
-//! (the re-planning problem), `placement` (where the fault goes) and
-//! `outcome` (the new revision and what changed).
+//! The steps, one room each: `replan` (the re-planning problem, from where
+//! everyone is), `placement` (where the fault goes) and `outcome` (the new
+//! revision and what changed).
 
 mod outcome;
 mod placement;
 mod replan;
-mod restart;
 
 use std::collections::HashSet;
 

@@ -4,18 +4,18 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::placement::Replan;
 use super::replan::Replanning;
 use super::{CHANGE_TOLERANCE_SECONDS, Change, Insertion, InsertionRequest, Placement};
-use crate::dispatch::roster::{explain, overtime_fix, reason_code};
+use crate::dispatch::roster::{engineer_route, explain, overtime_fix, reason_code};
 use crate::dispatch::{HubProblem, loaners};
 use crate::domain::{
     EngineerId, EngineerRoute, ReasonCode, Roster, RosterSummary, UnassignedTicket, Visit,
     VisitKind, service_offset,
 };
-use crate::optimize::{Route, Solution, Stop, StopKind};
+use crate::optimize::{Route, Solution, StopKind};
 
 /// What the re-plan did, in the roster's terms.
 pub(super) struct Outcome<'a> {
@@ -38,12 +38,7 @@ impl Outcome<'_> {
         let hub_problem = &replanning.hub_problem;
         let replan = replanning.replan();
         let unassigned = self.fault_left_out();
-        let routes = assemble_routes(
-            roster,
-            &replanning.restarts,
-            hub_problem,
-            &self.solution.routes,
-        );
+        let routes = assemble_routes(roster, hub_problem, &self.solution.routes);
         let changes = changes(hub_problem, &replan, &self.solution.routes, self.deferred);
         let placement = self.placement();
         let affected = affected(roster, &routes);
@@ -243,87 +238,30 @@ fn changes(
 }
 
 /// Each engineer's whole day: the begun visits as stored, then the
-/// re-planned ones. A route whose visits and lunch come out as stored is
-/// kept exactly as stored.
+/// re-planned ones (see [`crate::dispatch::Continuation`]). A route whose
+/// visits and lunch come out as stored is kept exactly as stored.
 fn assemble_routes(
     roster: &Roster,
-    restarts: &[super::restart::Restart],
     replan_problem: &HubProblem,
     replanned: &[Route],
 ) -> Vec<EngineerRoute> {
-    let problem = &replan_problem.problem;
     let mut routes = Vec::new();
-    for (vehicle_index, engineer) in replan_problem.engineers.iter().enumerate() {
-        let stored = roster
-            .routes
-            .iter()
-            .zip(restarts)
-            .find(|(r, _)| &r.engineer_id == engineer.id());
-        let vehicle = &problem.vehicles()[vehicle_index];
-        let (mut visits, leave_at, lunch) = match stored {
-            Some((route, restart)) => (
-                route.visits[..restart.committed].to_vec(),
-                restart.has_begun().then_some(route.leave_at),
-                route.lunch.filter(|_| restart.lunch_taken),
-            ),
-            None => (Vec::new(), None, None),
-        };
-        let begun_km: f64 = visits.iter().map(|v| v.km_from_previous).sum();
-        let home = vehicle.end.expect("engineers return home");
-        let new_route = match replanned.iter().find(|r| r.vehicle == vehicle_index) {
-            Some(route) => {
-                let mut lunch = lunch;
-                let mut previous = vehicle.start;
-                for stop in &route.stops {
-                    match stop.kind {
-                        StopKind::Job(job) => {
-                            let sequence = visits.len() as u32 + 1;
-                            visits.push(replan_problem.visit(job, stop, sequence, previous));
-                            previous = problem.jobs()[job].location;
-                        }
-                        StopKind::Break => lunch = Some(lunch_of(replan_problem, stop)),
-                    }
-                }
-                Some(EngineerRoute {
-                    engineer_id: engineer.id().clone(),
-                    base: engineer.home(),
-                    leave_at: leave_at.unwrap_or(replan_problem.at(route.departure)),
-                    return_at: replan_problem.at(route.end),
-                    km: begun_km + route.distance as f64 / 1000.0,
-                    visits,
-                    lunch,
-                })
-            }
-            // Nothing left to do: home from where the engineer is, if the
-            // day has begun at all.
-            None => leave_at.map(|leave_at| EngineerRoute {
-                engineer_id: engineer.id().clone(),
-                base: engineer.home(),
-                leave_at,
-                return_at: replan_problem
-                    .at(vehicle.shift.start + problem.matrix().duration(vehicle.start, home)),
-                km: begun_km + problem.matrix().distance(vehicle.start, home) as f64 / 1000.0,
-                visits,
-                lunch,
-            }),
-        };
-        let Some(new_route) = new_route else {
+    for (vehicle, engineer) in replan_problem.engineers.iter().enumerate() {
+        let route = replanned.iter().find(|r| r.vehicle == vehicle);
+        let Some(new_route) = engineer_route(replan_problem, vehicle, route) else {
             continue;
         };
-        match stored {
-            Some((route, _)) if same_day(route, &new_route) => routes.push(route.clone()),
+        match roster
+            .routes
+            .iter()
+            .find(|r| &r.engineer_id == engineer.id())
+        {
+            Some(stored) if same_day(stored, &new_route) => routes.push(stored.clone()),
             _ => routes.push(new_route),
         }
     }
     routes.sort_by(|a, b| a.engineer_id.cmp(&b.engineer_id));
     routes
-}
-
-fn lunch_of(replan_problem: &HubProblem, stop: &Stop) -> (DateTime<Utc>, DateTime<Utc>) {
-    (
-        replan_problem.at(stop.start),
-        replan_problem.at(stop.departure),
-    )
 }
 
 /// Same visits at the same times and the same lunch: the route did not

@@ -7,12 +7,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::placement::{Day, Replan};
-use super::restart::{Restart, restart};
 use super::{InsertionError, InsertionRequest};
+use crate::dispatch::continuation::Continuation;
 use crate::dispatch::parts::DIAGNOSIS_MINUTES;
-use crate::dispatch::{DispatchError, HubDay, HubProblem, LUNCH_LATEST};
-use crate::domain::{EngineerId, GeoPoint, PartAction, Ticket, TicketId, VisitKind};
-use crate::optimize::{Problem, Vehicle, Window};
+use crate::dispatch::{DispatchError, HubDay, HubProblem};
+use crate::domain::{EngineerId, PartAction, Roster, Ticket, TicketId, VisitKind};
+use crate::optimize::Problem;
 use crate::travel::TravelModel;
 
 /// Everything the placement and the outcome need about the day being
@@ -22,8 +22,6 @@ pub(super) struct Replanning {
     /// fault. Vehicles restart where their engineers are.
     pub(super) hub_problem: HubProblem,
     pub(super) emergency: usize,
-    /// Per stored route (as in the roster), where its engineer is.
-    pub(super) restarts: Vec<Restart>,
     /// Per job: the vehicle and arrival (seconds) of the stored roster;
     /// the fault has none.
     pub(super) stored: Vec<(usize, i64)>,
@@ -39,18 +37,25 @@ impl Replanning {
         travel: &dyn TravelModel,
     ) -> Result<Self, InsertionError> {
         let roster = request.roster;
-        let restarts: Vec<Restart> = roster
+        let continuations: Vec<Continuation> = roster
             .routes
             .iter()
-            .map(|r| restart(r, request.at))
+            .map(|r| Continuation::of(r, request.at))
             .collect();
-        let remaining = Remaining::of(request, &restarts)?;
+        let remaining = Remaining::of(request, &continuations)?;
         let emergency = remaining.tickets.len();
         let mut tickets = remaining.tickets;
         tickets.push(request.emergency.clone());
-        let extra: Vec<GeoPoint> = restarts.iter().filter_map(|r| r.location).collect();
-        let day = HubDay::new(roster.hub, roster.date, tickets, request.engineers.to_vec())?;
-        let (built, first_extra) = HubProblem::build_with_points(&day, 1, travel, &extra)?;
+        // The day continues from where everyone is at `at`; the analyses
+        // not yet begun give way and are not planned again here.
+        let day = HubDay::new(roster.hub, roster.date, tickets, request.engineers.to_vec())?
+            .with_now(request.at)
+            .with_published(Roster {
+                parts: Vec::new(),
+                loaners: Vec::new(),
+                ..roster.clone()
+            })?;
+        let built = HubProblem::build(&day, 1, travel)?;
         let vehicle_of: HashMap<EngineerId, usize> = built
             .engineers
             .iter()
@@ -63,10 +68,16 @@ impl Replanning {
                 .copied()
                 .ok_or_else(|| InsertionError::EngineerNotWorking(id.to_string()))
         };
-        let vehicles = restarted(request, &built, &restarts, first_extra, &find_vehicle)?;
+        for route in &roster.routes {
+            find_vehicle(&route.engineer_id)?;
+        }
         let jobs = diagnoses_kept_short(request, &built);
-        let problem = Problem::new(built.problem.matrix().clone(), jobs, vehicles)
-            .map_err(DispatchError::from)?;
+        let problem = Problem::new(
+            built.problem.matrix().clone(),
+            jobs,
+            built.problem.vehicles().to_vec(),
+        )
+        .map_err(DispatchError::from)?;
         let hub_problem = HubProblem { problem, ..built };
 
         let mut stored = Vec::with_capacity(emergency + 1);
@@ -83,7 +94,6 @@ impl Replanning {
                 .collect(),
             hub_problem,
             emergency,
-            restarts,
             stored,
             preventive_given_up: remaining.preventive_given_up,
         })
@@ -130,7 +140,10 @@ struct Remaining<'a> {
 }
 
 impl<'a> Remaining<'a> {
-    fn of(request: &InsertionRequest<'a>, restarts: &[Restart]) -> Result<Self, InsertionError> {
+    fn of(
+        request: &InsertionRequest<'a>,
+        continuations: &[Continuation],
+    ) -> Result<Self, InsertionError> {
         let by_id: HashMap<&TicketId, &Ticket> =
             request.tickets.iter().map(|t| (t.id(), t)).collect();
         let mut remaining = Remaining {
@@ -138,8 +151,8 @@ impl<'a> Remaining<'a> {
             stored: Vec::new(),
             preventive_given_up: 0,
         };
-        for (route, restart) in request.roster.routes.iter().zip(restarts) {
-            for visit in &route.visits[restart.committed..] {
+        for (route, continuation) in request.roster.routes.iter().zip(continuations) {
+            for visit in continuation.remaining() {
                 if visit.kind == VisitKind::Preventive {
                     // Slack filler: an emergency takes the slack, and the
                     // analysis stays due for another day.
@@ -155,58 +168,6 @@ impl<'a> Remaining<'a> {
         }
         Ok(remaining)
     }
-}
-
-/// Each engineer's remaining day, from where they are: a vehicle that
-/// starts at the last committed site (or home), when they are free and not
-/// before the re-planning time, with the working time already used
-/// deducted and the lunch dropped once taken or past.
-fn restarted(
-    request: &InsertionRequest,
-    built: &HubProblem,
-    restarts: &[Restart],
-    first_extra: usize,
-    find_vehicle: &dyn Fn(&EngineerId) -> Result<usize, InsertionError>,
-) -> Result<Vec<Vehicle>, InsertionError> {
-    let at_seconds = built.seconds(request.at);
-    let mut vehicles = built.problem.vehicles().to_vec();
-    let mut restarted = vec![false; vehicles.len()];
-    let mut extra_index = first_extra;
-    for (route, restart) in request.roster.routes.iter().zip(restarts) {
-        let vehicle_index = find_vehicle(&route.engineer_id)?;
-        restarted[vehicle_index] = true;
-        let vehicle = &mut vehicles[vehicle_index];
-        if restart.location.is_some() {
-            vehicle.start = extra_index;
-            extra_index += 1;
-        }
-        let free = restart
-            .free_at
-            .map_or(vehicle.shift.start, |free| built.seconds(free));
-        let start = free.max(at_seconds);
-        if restart.has_begun() {
-            let worked = start - built.seconds(route.leave_at);
-            vehicle.max_work = vehicle.max_work.map(|limit| (limit - worked).max(0));
-        }
-        vehicle.shift = Window {
-            start,
-            end: vehicle.shift.end.max(start),
-        };
-        if restart.lunch_taken || start > LUNCH_LATEST {
-            vehicle.lunch = None;
-        }
-    }
-    for (vehicle, _) in vehicles.iter_mut().zip(&restarted).filter(|(_, r)| !**r) {
-        let start = vehicle.shift.start.max(at_seconds);
-        vehicle.shift = Window {
-            start,
-            end: vehicle.shift.end.max(start),
-        };
-        if start > LUNCH_LATEST {
-            vehicle.lunch = None;
-        }
-    }
-    Ok(vehicles)
 }
 
 /// A visit whose part was ordered is today's diagnosis, not the repair: it
