@@ -4,9 +4,12 @@
 //! reason for leaving one out is true.
 //!
 //! Problems are drawn over every feature the model has (several windows,
-//! soft deadlines, skills, teams, two capacity dimensions, lunch, maximum
-//! working time, travel time and distance, open routes, fixed costs), small
-//! enough that an exhaustive insertion check is cheap.
+//! soft deadlines, skills, teams, two capacity dimensions, one or two
+//! breaks, taken always or only by a day that reaches them, maximum working
+//! time, travel time and distance, open routes, fixed costs), small enough
+//! that an exhaustive insertion check is cheap. A second property leaves
+//! out soft deadlines and working-time limits, so that the search checks
+//! insertions with its exact arrays instead of timing each route.
 
 use std::time::Duration;
 
@@ -49,7 +52,8 @@ struct VehicleSpec {
     skills: u64,
     team: Option<u32>,
     capacity: (i64, i64),
-    lunch: bool,
+    breaks: usize,
+    take_every_break: bool,
     max_work: Option<i64>,
     max_travel_time: Option<i64>,
     max_distance: Option<i64>,
@@ -96,7 +100,10 @@ fn vehicle_spec() -> impl Strategy<Value = VehicleSpec> {
         0u64..8,
         prop::option::weighted(0.5, 0u32..2),
         (4i64..15, 2i64..8),
-        prop::bool::weighted(0.3),
+        (
+            prop::sample::select(vec![0usize, 0, 0, 1, 1, 2]),
+            any::<bool>(),
+        ),
         (
             prop::option::weighted(0.3, 150i64..500),
             prop::option::weighted(0.3, 80i64..300),
@@ -111,7 +118,7 @@ fn vehicle_spec() -> impl Strategy<Value = VehicleSpec> {
                 skills,
                 team,
                 capacity,
-                lunch,
+                (breaks, take_every_break),
                 (max_work, max_travel_time, max_distance),
                 fixed_cost,
             )| VehicleSpec {
@@ -121,7 +128,8 @@ fn vehicle_spec() -> impl Strategy<Value = VehicleSpec> {
                 skills,
                 team,
                 capacity,
-                lunch,
+                breaks,
+                take_every_break,
                 max_work,
                 max_travel_time,
                 max_distance,
@@ -130,7 +138,9 @@ fn vehicle_spec() -> impl Strategy<Value = VehicleSpec> {
         )
 }
 
-fn build(jobs: &[JobSpec], vehicles: &[VehicleSpec]) -> Problem {
+/// The problem of `jobs` and `vehicles`; `exact` leaves out soft deadlines
+/// and working-time limits.
+fn build(jobs: &[JobSpec], vehicles: &[VehicleSpec], exact: bool) -> Problem {
     let depots = [(20, 30), (70, 60)];
     let points: Vec<(i64, i64)> = depots
         .iter()
@@ -147,7 +157,7 @@ fn build(jobs: &[JobSpec], vehicles: &[VehicleSpec]) -> Problem {
                 .iter()
                 .map(|&(start, end)| Window::new(start, end).unwrap())
                 .collect();
-            job.deadline = spec.deadline.map(|at| SoftDeadline {
+            job.deadline = spec.deadline.filter(|_| !exact).map(|at| SoftDeadline {
                 at,
                 penalty_per_unit: 3,
             });
@@ -166,14 +176,28 @@ fn build(jobs: &[JobSpec], vehicles: &[VehicleSpec]) -> Problem {
             vehicle.skills = spec.skills;
             vehicle.team = spec.team;
             vehicle.capacity = vec![spec.capacity.0, spec.capacity.1];
-            vehicle.max_work = spec.max_work;
+            vehicle.max_work = spec.max_work.filter(|_| !exact);
             vehicle.max_travel_time = spec.max_travel_time;
             vehicle.max_distance = spec.max_distance;
             vehicle.fixed_cost = spec.fixed_cost;
-            vehicle.lunch = spec.lunch.then(|| Break {
-                windows: vec![Window::new(200, 260).unwrap()],
-                duration: 30,
-            });
+            let mut breaks = [
+                Break {
+                    windows: vec![Window::new(200, 260).unwrap()],
+                    duration: 30,
+                },
+                Break {
+                    windows: vec![
+                        Window::new(330, 360).unwrap(),
+                        Window::new(400, 450).unwrap(),
+                    ],
+                    duration: 20,
+                },
+            ]
+            .into_iter()
+            .take(spec.breaks);
+            vehicle.lunch = breaks.next();
+            vehicle.further_breaks = breaks.collect();
+            vehicle.take_every_break = spec.take_every_break;
             vehicle
         })
         .collect();
@@ -256,8 +280,9 @@ proptest! {
         jobs in prop::collection::vec(job_spec(), 1..18),
         vehicles in prop::collection::vec(vehicle_spec(), 1..4),
         seed in 0u64..1000,
+        exact in any::<bool>(),
     ) {
-        let problem = build(&jobs, &vehicles);
+        let problem = build(&jobs, &vehicles, exact);
         let solution = solve(&problem, seed);
         let objective = optimize::check(&problem, &solution)
             .map_err(|v| TestCaseError::fail(format!("{v:?}")))?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use proptest::prelude::*;
 use ruyi::benchmark::Instance;
 use ruyi::optimize::{self, SolveParams};
 use ruyi::vroom::{self, Model, Overrides};
@@ -305,12 +306,6 @@ fn unsupported_keys_are_refused_by_name() {
         ("vehicles[1].speed_factor", |d| {
             d["vehicles"][1]["speed_factor"] = json!(1.5)
         }),
-        ("vehicles[0].breaks", |d| {
-            d["vehicles"][0]["breaks"]
-                .as_array_mut()
-                .unwrap()
-                .push(json!({"id": 102, "service": 600}))
-        }),
         ("vehicles[0].breaks[0].max_load", |d| {
             d["vehicles"][0]["breaks"][0]["max_load"] = json!([3])
         }),
@@ -323,6 +318,16 @@ fn unsupported_keys_are_refused_by_name() {
         }),
         ("jobs[0].amount", |d| d["jobs"][0]["amount"] = json!([1])),
         ("matrix", |d| d["matrix"] = json!([[0, 1], [1, 0]])),
+        // VROOM refuses breaks that cannot all fit in the working hours.
+        ("vehicles[1].breaks", |d| {
+            d["vehicles"][1]["breaks"][0]["time_windows"] = json!([[50_000, 60_000]])
+        }),
+        ("vehicles[0].breaks[1].id", |d| {
+            d["vehicles"][0]["breaks"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"id": 101, "service": 600}))
+        }),
     ];
     for (field, mutate) in cases {
         let mut doc = document("field_day.json");
@@ -330,6 +335,238 @@ fn unsupported_keys_are_refused_by_name() {
         let error = refusal(&doc);
         assert!(error.is_caller_error(), "{field}: {error}");
         assert_eq!(error.field(), field, "{error}");
+    }
+}
+
+#[test]
+fn unknown_top_level_keys_are_ignored_and_listed_while_shipments_are_still_refused() {
+    let mut doc = document("field_day.json");
+    let plain = solve(&doc);
+    doc["options"] = json!({"g": true});
+    doc["meta"] = json!({"client": "dispatch-ui", "version": 3});
+    let answer = solve(&doc);
+    assert_checked(&doc, &answer);
+    // Listed in document order; serde_json writes this test's keys sorted.
+    assert_eq!(answer["x-ruyi"]["ignored"], json!(["meta", "options"]));
+    assert_eq!(plain["x-ruyi"]["ignored"], json!([]));
+    // Ignored keys change nothing.
+    assert_eq!(answer["routes"], plain["routes"]);
+    // Keys that would change the problem are still refused by name.
+    doc["shipments"] = json!([{"pickup": {"id": 1, "location_index": 1},
+                               "delivery": {"id": 1, "location_index": 2}}]);
+    let error = refusal(&doc);
+    assert!(error.is_caller_error());
+    assert_eq!(error.field(), "shipments", "{error}");
+    // Inside a vehicle an unknown key is still refused: a typo there would
+    // silently change the problem.
+    let mut doc = document("field_day.json");
+    doc["vehicles"][0]["max_task"] = json!(2);
+    assert_eq!(refusal(&doc).field(), "vehicles[0].max_task");
+}
+
+/// One vehicle from 0 (location 0) and one job at location 1, 600 s away,
+/// with the given windows; the vehicle's one break of 1800 s with its own.
+fn break_case(job_window: [u64; 2], service: u64, break_window: [u64; 2]) -> Value {
+    json!({
+        "vehicles": [{"id": 1, "start_index": 0, "end_index": 0, "time_window": [0, 20_000],
+                      "breaks": [{"id": 7, "service": 1800, "time_windows": [break_window]}]}],
+        "jobs": [{"id": 1, "location_index": 1, "service": service, "time_windows": [job_window]}],
+        "matrices": {"car": {"durations": [[0, 600], [600, 0]]}},
+        "x-ruyi": {"time_limit": 0.1},
+    })
+}
+
+/// The steps of the one route as (type, arrival, waiting_time, duration).
+fn timeline(answer: &Value) -> Vec<(String, u64, u64, u64)> {
+    answer["routes"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["type"].as_str().unwrap().to_string(),
+                s["arrival"].as_u64().unwrap(),
+                s["waiting_time"].as_u64().unwrap(),
+                s["duration"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn owned(steps: &[(&str, u64, u64, u64)]) -> Vec<(String, u64, u64, u64)> {
+    steps
+        .iter()
+        .map(|(kind, a, w, d)| (kind.to_string(), *a, *w, *d))
+        .collect()
+}
+
+#[test]
+fn a_break_is_taken_while_waiting_for_a_visit() {
+    // The job opens at 5000; the break opens at 3000: drive (600), wait,
+    // break at 3000 on site, then the visit at 5000.
+    let doc = break_case([5000, 6000], 300, [3000, 4000]);
+    let answer = solve(&doc);
+    assert_checked(&doc, &answer);
+    assert_eq!(
+        timeline(&answer),
+        owned(&[
+            ("start", 0, 0, 0),
+            ("break", 600, 2400, 600),
+            ("job", 4800, 200, 600),
+            ("end", 5900, 0, 1200),
+        ])
+    );
+}
+
+#[test]
+fn a_break_is_taken_before_a_leg() {
+    // The break is open from the start and the job must start by 2400:
+    // break 0–1800, then drive to it.
+    let doc = break_case([0, 2400], 300, [0, 100]);
+    let answer = solve(&doc);
+    assert_checked(&doc, &answer);
+    assert_eq!(
+        timeline(&answer),
+        owned(&[
+            ("start", 0, 0, 0),
+            ("break", 0, 0, 0),
+            ("job", 2400, 0, 600),
+            ("end", 3300, 0, 1200),
+        ])
+    );
+}
+
+#[test]
+fn a_break_is_taken_after_a_leg_and_part_way_along_the_next() {
+    // The job must start by 700, the break opens at 1000: the visit first
+    // (600–900), 100 s of the way back, the break, the other 500 s.
+    let doc = break_case([0, 700], 300, [1000, 5000]);
+    let answer = solve(&doc);
+    assert_checked(&doc, &answer);
+    assert_eq!(
+        timeline(&answer),
+        owned(&[
+            ("start", 0, 0, 0),
+            ("job", 600, 0, 600),
+            ("break", 1000, 0, 700),
+            ("end", 3300, 0, 1200),
+        ])
+    );
+}
+
+#[test]
+fn several_breaks_per_vehicle_are_all_taken_in_order() {
+    let mut doc = document("field_day.json");
+    // Listed out of order: VROOM takes them by their first window.
+    doc["vehicles"][0]["breaks"] = json!([
+        {"id": 102, "service": 600, "time_windows": [[52_000, 56_000]]},
+        {"id": 101, "service": 1800, "time_windows": [[43_200, 46_800]]},
+    ]);
+    let answer = solve(&doc);
+    assert_checked(&doc, &answer);
+    for route in answer["routes"].as_array().unwrap() {
+        let breaks: Vec<u64> = route["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["type"] == "break")
+            .map(|s| s["id"].as_u64().unwrap())
+            .collect();
+        let expected = if route["vehicle"] == 1 {
+            vec![101, 102]
+        } else {
+            vec![201]
+        };
+        assert_eq!(breaks, expected, "{route:#}");
+    }
+}
+
+/// A random document with breaks: up to 3 vehicles, each with up to two
+/// breaks (windows drawn inside its working hours), up to 9 jobs with one
+/// or two windows, over a random matrix (the triangle inequality need not
+/// hold).
+fn document_with_breaks() -> impl Strategy<Value = Value> {
+    let size = 6usize;
+    (
+        prop::collection::vec(0u64..3000, size * size),
+        prop::collection::vec(
+            (
+                0..size,
+                0u64..900,
+                prop::collection::vec((0u64..30_000, 600u64..9000), 1..3),
+            ),
+            1..10,
+        ),
+        prop::collection::vec(
+            (
+                0u64..10_000,
+                16_000u64..30_000,
+                prop::collection::vec((0u64..20_000, 0u64..6000, 0u64..2400), 0..3),
+            ),
+            1..4,
+        ),
+    )
+        .prop_map(move |(cells, jobs, vehicles)| {
+            let durations: Vec<Vec<u64>> = (0..size)
+                .map(|a| {
+                    (0..size)
+                        .map(|b| if a == b { 0 } else { cells[a * size + b] })
+                        .collect()
+                })
+                .collect();
+            let jobs: Vec<Value> = jobs
+                .iter()
+                .enumerate()
+                .map(|(k, (location, service, windows))| {
+                    let windows: Vec<[u64; 2]> = windows.iter().map(|&(s, l)| [s, s + l]).collect();
+                    json!({"id": k + 1, "location_index": location, "service": service,
+                           "time_windows": windows})
+                })
+                .collect();
+            let vehicles: Vec<Value> = vehicles
+                .iter()
+                .enumerate()
+                .map(|(k, (start, length, breaks))| {
+                    let end = start + length;
+                    // Breaks one after the other inside the working hours.
+                    let mut clock = *start;
+                    let mut list = Vec::new();
+                    for (n, (offset, width, service)) in breaks.iter().enumerate() {
+                        let open = clock + offset % 4000;
+                        if open + width + service > end {
+                            break;
+                        }
+                        list.push(json!({"id": 100 * (k + 1) + n, "service": service,
+                                         "time_windows": [[open, open + width]]}));
+                        clock = open + width + service;
+                    }
+                    json!({"id": k + 1, "start_index": 0, "end_index": k % size,
+                           "time_window": [start, end], "breaks": list})
+                })
+                .collect();
+            json!({
+                "vehicles": vehicles,
+                "jobs": jobs,
+                "matrices": {"car": {"durations": durations}},
+                "x-ruyi": {"time_limit": 0.05},
+            })
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every document with breaks gets an answer, and the answer keeps
+    /// VROOM's rules (judged by the VROOM-rules checker) besides passing
+    /// the core's checker inside `solve_document`.
+    #[test]
+    fn every_answer_to_a_document_with_breaks_keeps_vrooms_rules(doc in document_with_breaks()) {
+        let answer = vroom::solve_document(doc.to_string().as_bytes(), &Overrides::default())
+            .map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
+        let answer = serde_json::to_value(answer).unwrap();
+        if let Err(violations) = vroom::timing::check(&model(&doc), &answer) {
+            return Err(TestCaseError::fail(format!("{violations:?}\n{answer:#}")));
+        }
     }
 }
 

@@ -17,6 +17,9 @@ pub enum BenchCommand {
     /// Plan a generated national day with Ruyi and with a greedy baseline
     /// (each ticket in report order to the nearest free qualified engineer).
     Dispatch(super::bench_dispatch::DispatchArgs),
+    /// The time limit's calibration: CPU seconds the core takes for a time
+    /// limit, on VRPTW instances, VROOM documents and hub days.
+    Calibrate(super::bench_calibrate::CalibrateArgs),
     /// Event throughput: the API in this process over the database
     /// (`--database-url`, default a fresh SQLite file) driven by
     /// concurrent clients at a fixed rate; latency percentiles and stored
@@ -57,6 +60,7 @@ pub fn run(
     match command {
         BenchCommand::Vrptw(args) => vrptw(args, out),
         BenchCommand::Dispatch(args) => super::bench_dispatch::run(settings, args, out),
+        BenchCommand::Calibrate(args) => super::bench_calibrate::run(settings, args, out),
         BenchCommand::Events(args) => super::bench_events::run(settings, args, out),
     }
 }
@@ -70,6 +74,7 @@ struct Row {
     gap_distance: Option<f64>,
     feasible: bool,
     seconds: f64,
+    cpu_seconds: f64,
 }
 
 fn table_beside(files: &[PathBuf], name: &str) -> Option<PathBuf> {
@@ -115,8 +120,16 @@ fn vrptw(args: VrptwArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     );
     writeln!(
         out,
-        "{:<12} {:>8} {:>12} {:>9} {:>10} {:>8} {:>8}",
-        "instance", "vehicles", "distance", "gap_bks%", "gap_dist%", "seconds", "feasible"
+        "{:<12} {:>8} {:>12} {:>9} {:>10} {:>8} {:>8} {:>9} {:>8}",
+        "instance",
+        "vehicles",
+        "distance",
+        "gap_bks%",
+        "gap_dist%",
+        "seconds",
+        "cpu_s",
+        "cpu/limit",
+        "feasible"
     )?;
     let mut rows = Vec::new();
     for file in &args.files {
@@ -127,13 +140,15 @@ fn vrptw(args: VrptwArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         progress.suspend(|| {
             writeln!(
                 out,
-                "{:<12} {:>8.2} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
+                "{:<12} {:>8.2} {:>12.2} {:>9} {:>10} {:>8.2} {:>8.2} {:>9.2} {:>8}",
                 instance.name,
                 row.vehicles,
                 row.distance,
                 show(row.gap),
                 show(row.gap_distance),
                 row.seconds,
+                row.cpu_seconds,
+                row.cpu_seconds / args.time_limit,
                 row.feasible
             )
         })?;
@@ -145,15 +160,19 @@ fn vrptw(args: VrptwArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
     let show = |g: Option<f64>| g.map_or("-".to_string(), |g| format!("{g:.2}"));
+    let count = rows.len().max(1) as f64;
+    let mean_cpu = rows.iter().map(|r| r.cpu_seconds).sum::<f64>() / count;
     writeln!(
         out,
-        "{:<12} {:>8.2} {:>12.2} {:>9} {:>10} {:>8.2} {:>8}",
+        "{:<12} {:>8.2} {:>12.2} {:>9} {:>10} {:>8.2} {:>8.2} {:>9.2} {:>8}",
         format!("mean({})", rows.len()),
-        rows.iter().map(|r| r.vehicles).sum::<usize>() as f64 / rows.len().max(1) as f64,
-        rows.iter().map(|r| r.distance).sum::<f64>() / rows.len().max(1) as f64,
+        rows.iter().map(|r| r.vehicles).sum::<usize>() as f64 / count,
+        rows.iter().map(|r| r.distance).sum::<f64>() / count,
         show(mean(rows.iter().filter_map(|r| r.gap).collect())),
         show(mean(rows.iter().filter_map(|r| r.gap_distance).collect())),
-        rows.iter().map(|r| r.seconds).sum::<f64>() / rows.len().max(1) as f64,
+        rows.iter().map(|r| r.seconds).sum::<f64>() / count,
+        mean_cpu,
+        mean_cpu / args.time_limit,
         rows.iter().all(|r| r.feasible)
     )?;
     anyhow::ensure!(
@@ -176,10 +195,12 @@ fn solve_instance(
         time_limit: Duration::from_secs_f64(args.time_limit),
     };
     let started = std::time::Instant::now();
+    let cpu_started = cpu_seconds();
     // Quality figures must not drift with the machine's load: no wall-clock
     // cut-off here, the seconds column shows what the work took.
     let solution = optimize::solve_by_work_only(&problem, &params);
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = cpu_seconds() - cpu_started;
     let feasible = match optimize::check(&problem, &solution) {
         Ok(_) => solution.unassigned.is_empty(),
         Err(violations) => {
@@ -200,5 +221,21 @@ fn solve_instance(
         gap_distance: gap(distance, bks_distance.get(&instance.name)),
         feasible,
         seconds,
+        cpu_seconds,
     })
+}
+
+/// CPU time (user and system) this process has used so far, in seconds:
+/// what a solve costs on a shared machine, where wall time depends on the
+/// others' load.
+pub(crate) fn cpu_seconds() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the rusage it is pointed at; on failure it
+    // is left zeroed, which reads as no time.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

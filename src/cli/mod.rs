@@ -4,11 +4,13 @@
 //! to the writer it is given, so tests can run it and read its output.
 
 mod bench;
+mod bench_calibrate;
 mod bench_dispatch;
 mod bench_events;
 mod coverage;
 mod demo;
 mod events;
+mod export;
 mod generate;
 mod import;
 mod migrate;
@@ -110,6 +112,9 @@ pub enum Command {
     /// Solve a problem document in another tool's format (VROOM's JSON) and
     /// answer in that format; no database needed.
     Solve(solve::SolveArgs),
+    /// Write a hub's day as a problem document in another tool's format
+    /// (VROOM's JSON), to compare solvers on it.
+    Export(export::ExportArgs),
     /// Benchmarks (route quality against best-known solutions, event
     /// throughput).
     #[command(subcommand)]
@@ -208,6 +213,7 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
         | Command::Migrate
         | Command::Coverage(_)
         | Command::Solve(_)
+        | Command::Export(_)
         | Command::Bench(_) => None,
     };
     if let Some(search) = search {
@@ -249,6 +255,7 @@ pub fn run(command: Command, settings: &Settings, out: &mut dyn Write) -> anyhow
         Command::Events(command) => events::run(settings, command, out),
         Command::Report(command) => report::run(settings, command, out),
         Command::Token(command) => token::run(settings, command, out),
+        Command::Export(args) => export::run(settings, args, out),
     }
 }
 

@@ -31,6 +31,11 @@ pub struct SolveArgs {
     /// Seed; overrides the document's `x-ruyi.seed`.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Instead of solving, judge this answer to the document (from any
+    /// solver, VROOM's own say) by VROOM's rules, with Ruyi's independent
+    /// checker; fails listing every broken rule.
+    #[arg(long, value_name = "ANSWER")]
+    pub check: Option<PathBuf>,
     /// The problem document.
     pub input: PathBuf,
 }
@@ -38,6 +43,9 @@ pub struct SolveArgs {
 pub fn run(settings: &Settings, args: SolveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
+    if let Some(answer) = &args.check {
+        return judge(&bytes, answer, settings, out);
+    }
     let answer = match args.format {
         Format::Vroom => vroom::solve_document(
             &bytes,
@@ -58,4 +66,30 @@ pub fn run(settings: &Settings, args: SolveArgs, out: &mut dyn Write) -> anyhow:
         None => out.write_all(text.as_bytes())?,
     }
     Ok(())
+}
+
+/// Judges `answer_path` against the document by VROOM's rules.
+fn judge(
+    document: &[u8],
+    answer_path: &PathBuf,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let model = vroom::build::build(&vroom::parse(document)?, &settings.travel)?;
+    let text =
+        std::fs::read(answer_path).with_context(|| format!("reading {}", answer_path.display()))?;
+    let answer: serde_json::Value = serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not JSON", answer_path.display()))?;
+    match vroom::timing::check(&model, &answer) {
+        Ok(()) => {
+            writeln!(out, "{}: keeps every rule", answer_path.display())?;
+            Ok(())
+        }
+        Err(broken) => {
+            for rule in &broken {
+                writeln!(out, "{rule}")?;
+            }
+            anyhow::bail!("{}: {} broken rules", answer_path.display(), broken.len())
+        }
+    }
 }

@@ -15,8 +15,10 @@ use super::{DispatchError, HubProblem, assignment, balance, preventive, triage};
 
 /// Multiple of the time limit HiGHS may take on the assignment, and the
 /// least it gets: a safety net only — its node limit must stop it first,
-/// or the assignment (and the plan) would depend on the machine's load.
-const ASSIGNMENT_SHARE: f64 = 3.0;
+/// or the assignment (and the plan) would depend on the machine's load. As
+/// generous as the core's own net ([`optimize::SAFETY_FACTOR`]), so that a
+/// machine loaded enough to starve the MIP would starve the search first.
+const ASSIGNMENT_SHARE: f64 = optimize::SAFETY_FACTOR;
 const ASSIGNMENT_MIN_SECONDS: f64 = 10.0;
 
 /// Plans a hub's day the way the network works: the call center first

@@ -16,7 +16,14 @@ use super::{LowerBound, Problem};
 /// Jobs beyond which the quadratic arc set is not worth building.
 pub const MAX_JOBS: usize = 300;
 
-pub fn assignment_bound(problem: &Problem, objective: i64) -> Option<LowerBound> {
+/// CPU seconds a simplex iteration takes per nonzero (see
+/// [`super::recombine`]).
+const SECONDS_PER_NONZERO_ITERATION: f64 = 4e-9;
+
+/// The bound, if HiGHS proves the LP optimal within `budget` CPU seconds
+/// (a simplex iteration limit, so the answer does not depend on the
+/// machine's load).
+pub fn assignment_bound(problem: &Problem, objective: i64, budget: f64) -> Option<LowerBound> {
     let jobs = problem.jobs();
     let vehicles = problem.vehicles();
     if jobs.is_empty() || jobs.len() > MAX_JOBS || vehicles.is_empty() {
@@ -83,8 +90,12 @@ pub fn assignment_bound(problem: &Problem, objective: i64) -> Option<LowerBound>
         }
     }
     let objective_expr: Expression = costs.iter().map(|(v, c)| *c * *v).sum();
+    // Each variable sits in about three rows.
+    let nonzeros = 3 * costs.len();
+    let iterations = (budget / (nonzeros as f64 * SECONDS_PER_NONZERO_ITERATION)).clamp(50.0, 1e9);
     let mut model = highs(vars.minimise(objective_expr))
         .set_threads(1)
+        .set_option("simplex_iteration_limit", iterations as i32)
         .set_time_limit(30.0);
     for row in entries.into_iter().chain(exits) {
         model = model.with(row.eq(1.0));

@@ -53,12 +53,19 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                 route.departure, vehicle.shift.start
             ));
         }
+        let breaks: Vec<_> = vehicle.breaks().collect();
         let mut location = vehicle.start;
+        // When the vehicle left `location`, the breaks taken since, and
+        // when the last stop (visit or break) ended: driving happens only
+        // outside breaks, so the next place is reached no sooner than
+        // `left + breaks + travel`, and not before the last break ends.
+        let mut left = route.departure;
+        let mut on_break = 0;
         let mut clock = route.departure;
         let mut load = vec![0i64; problem.dimensions()];
         let mut distance = 0;
         let mut travel_time = 0;
-        let mut took_break = false;
+        let mut taken = 0;
         for (position, stop) in route.stops.iter().enumerate() {
             let here = format!("{name} stop {position}");
             match stop.kind {
@@ -86,11 +93,11 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                     let leg = matrix.duration(location, job.location);
                     distance += matrix.distance(location, job.location);
                     travel_time += leg;
-                    if stop.arrival < clock + leg {
+                    let soonest = clock.max(left + on_break + leg);
+                    if stop.arrival < soonest {
                         fail(format!(
-                            "{here}: arrives at {} but cannot be there before {}",
-                            stop.arrival,
-                            clock + leg
+                            "{here}: arrives at {} but cannot be there before {soonest}",
+                            stop.arrival
                         ));
                     }
                     if stop.start < stop.arrival {
@@ -131,16 +138,19 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                         *amount += demand;
                     }
                     location = job.location;
+                    left = stop.departure;
+                    on_break = 0;
                 }
                 StopKind::Break => {
-                    let Some(lunch) = &vehicle.lunch else {
-                        fail(format!("{here}: a break on a vehicle that has none"));
+                    let Some(lunch) = breaks.get(taken) else {
+                        fail(format!(
+                            "{here}: break {} on a vehicle that has {}",
+                            taken + 1,
+                            breaks.len()
+                        ));
                         continue;
                     };
-                    if took_break {
-                        fail(format!("{here}: a second break"));
-                    }
-                    took_break = true;
+                    taken += 1;
                     if stop.arrival < clock || stop.start < stop.arrival {
                         fail(format!(
                             "{here}: break starts at {} before the previous stop ends at {clock}",
@@ -160,6 +170,7 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                             stop.start + lunch.duration
                         ));
                     }
+                    on_break += lunch.duration;
                 }
             }
             clock = stop.departure;
@@ -169,7 +180,7 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                 let leg = matrix.duration(location, end_location);
                 distance += matrix.distance(location, end_location);
                 travel_time += leg;
-                clock + leg
+                clock.max(left + on_break + leg)
             }
             None => clock,
         };
@@ -193,11 +204,17 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                 end - route.departure
             ));
         }
-        if let Some(lunch) = &vehicle.lunch {
-            let lunch_opens = lunch.windows[0].start;
-            if !took_break && end > lunch_opens {
+        if let Some(first) = breaks.first() {
+            let opens = first.windows[0].start;
+            if taken == 0 && (end > opens || vehicle.take_every_break) {
                 fail(format!(
-                    "{name}: works through lunch (ends at {end}, lunch opens at {lunch_opens}) without a break"
+                    "{name}: takes none of its {} breaks (ends at {end}, the first opens at {opens})",
+                    breaks.len()
+                ));
+            } else if taken > 0 && taken < breaks.len() {
+                fail(format!(
+                    "{name}: takes {taken} of its {} breaks",
+                    breaks.len()
                 ));
             }
         }

@@ -113,26 +113,49 @@ impl Default for SolveParams {
     }
 }
 
-/// Work units (insertion evaluations) per second of search, measured for an
-/// optimised build on the machines we benchmark on (about 90 % of the time
-/// limit used on the slowest Solomon types, r1 and rc1). The search runs
+/// Work units per second of search. A unit is about a nanosecond of CPU
+/// time of an optimised build on the 2-core development machine: the
+/// search counts its operations (positions tried, routes re-timed, moves
+/// made, …) and weighs each by the CPU time it was measured to take
+/// (`search::Counts::work`), reads of the matrix at random more on large
+/// matrices, which outgrow the caches ([`MEMORY_SIDE`]). The search runs
 /// this many units rather than watching the clock, so the plan depends only
-/// on the input and the seed.
-pub const WORK_PER_SECOND: f64 = 90_000_000.0;
+/// on the input and the seed; `ruyi bench calibrate` measures the CPU time
+/// they take.
+pub const WORK_PER_SECOND: f64 = 1_000_000_000.0;
+
+/// A random read of a matrix of this side costs twice what it costs on a
+/// small matrix (one that fits the caches).
+pub const MEMORY_SIDE: f64 = 700.0;
 
 /// Work units per squared job count beyond which the search stops anyway;
 /// binds only on problems of a few dozen jobs.
-const SIZE_CAP: u64 = 100_000;
+const SIZE_CAP: u64 = 2_000_000;
 
-/// Share of the time limit the search may plan to use ...
-const SEARCH_SHARE: f64 = 0.9;
-/// ... less this many seconds kept for set partitioning and the bound.
-const RESERVED_SECONDS: f64 = 0.25;
+/// Share of the time limit the search may use; the rest goes to set
+/// partitioning, the bound and building the answer.
+const SEARCH_SHARE: f64 = 0.85;
 
-/// Share of the time limit given to the set-partitioning safety limit (at
-/// least one second: it must not bind on a loaded machine either, or the
-/// answer would depend on the load).
+/// Share of the time limit the lower bound's LP may use (a simplex
+/// iteration limit).
+const BOUND_SHARE: f64 = 0.05;
+
+/// Share of the time limit given to set partitioning (at least one second),
+/// before the safety allowance below: HiGHS must not hit its clock limit on
+/// a loaded machine either, or the answer would depend on the load.
 const RECOMBINE_SHARE: f64 = 0.1;
+
+/// The wall-clock safety net: a search still running this many times its
+/// time limit, plus [`SAFETY_SECONDS`], is stopped (and says so). The work
+/// budget takes at most about 1.2 CPU seconds per second of time limit, so
+/// the net fires only when the process gets less than an eighth of a core
+/// (on 2 cores: some 15 other busy processes), never on an idle machine or
+/// beside parallel builds, which is what keeps the plans of `ruyi demo` the
+/// same under load. At 5x it fired on a hub day of `ruyi bench dispatch`
+/// planned beside three builds and two busy loops (load 7.4 on 2 cores).
+pub const SAFETY_FACTOR: f64 = 10.0;
+/// See [`SAFETY_FACTOR`].
+pub const SAFETY_SECONDS: f64 = 2.0;
 
 /// Solves a problem: construction by greedy insertion, then ruin and
 /// recreate for the work budget, then set partitioning over the routes met,
@@ -192,22 +215,26 @@ fn solve_inner(
     problem: &Problem,
     start: &construction::Plan,
     params: &SolveParams,
-    safety_net: bool,
+    with_safety_net: bool,
 ) -> Solution {
     let started = std::time::Instant::now();
     let seconds = params.time_limit.as_secs_f64();
-    // The search gets the time limit less a share for the rest (safety
-    // margin, set partitioning, bound), converted into work; small problems
-    // are solved long before a generous budget runs out, so the work is also
-    // capped by size and three tickets don't take the full time limit.
-    let search_seconds = (seconds * SEARCH_SHARE - RESERVED_SECONDS).max(seconds * 0.3);
+    // The search gets its share of the time limit, converted into work;
+    // small problems are solved long before a generous budget runs out, so
+    // the work is also capped by size and three tickets don't take the full
+    // time limit.
     let jobs = problem.jobs().len() as u64 + 1;
-    let budget = ((search_seconds * WORK_PER_SECOND) as u64).min(SIZE_CAP * jobs * jobs);
+    let budget = ((seconds * SEARCH_SHARE * WORK_PER_SECOND) as u64).min(SIZE_CAP * jobs * jobs);
     // Far past the budget only when the machine is starved: a safety net.
-    let safety = started + params.time_limit.mul_f64(3.0) + std::time::Duration::from_secs(1);
+    let safety = started + safety_net(params.time_limit);
     let search = search::Search::new(problem);
     let class_of = search.classes().to_vec();
-    let outcome = search.run(start, params.seed, budget, safety_net.then_some(safety));
+    let outcome = search.run(
+        start,
+        params.seed,
+        budget,
+        with_safety_net.then_some(safety),
+    );
     tracing::debug!(
         work_units = outcome.work_units,
         iterations = outcome.iterations,
@@ -217,12 +244,16 @@ fn solve_inner(
     );
     let mut plan = outcome.plan;
     let incumbent = route_costs(problem, &plan);
+    // HiGHS stops by its node limit; its clock limit is a safety net as
+    // generous as the search's, or a loaded machine would change the plan.
+    let recombine_seconds = (seconds * RECOMBINE_SHARE).max(1.0) * SAFETY_FACTOR + SAFETY_SECONDS;
     if let Some(better) = recombine::best_combination(
         problem,
         &class_of,
         &outcome.pool,
         &plan,
-        (seconds * RECOMBINE_SHARE).max(1.0),
+        recombine_seconds,
+        seconds * RECOMBINE_SHARE / 2.0,
     ) && route_costs(problem, &better).is_some_and(|c| incumbent.is_none_or(|i| c < i))
     {
         plan = better;
@@ -234,14 +265,22 @@ fn solve_inner(
         "set partitioning finished"
     );
     let mut solution = construction::build_solution(problem, &plan);
-    solution.bound = bound::assignment_bound(problem, solution.objective.total());
+    solution.bound =
+        bound::assignment_bound(problem, solution.objective.total(), seconds * BOUND_SHARE);
     solution.stats = SolveStats {
         iterations: outcome.iterations,
         work_units: outcome.work_units,
         seconds: started.elapsed().as_secs_f64(),
         routes_in_pool: outcome.pool.len(),
+        stopped_by_clock: outcome.stopped_by_clock,
     };
     solution
+}
+
+/// The wall-clock safety net for a time limit: [`SAFETY_FACTOR`] times it
+/// plus [`SAFETY_SECONDS`].
+pub fn safety_net(time_limit: Duration) -> Duration {
+    time_limit.mul_f64(SAFETY_FACTOR) + Duration::from_secs_f64(SAFETY_SECONDS)
 }
 
 /// Total cost of a plan (routes plus unassigned penalties), `None` if a

@@ -92,6 +92,12 @@ impl TravelMatrix {
     pub fn distance(&self, from: usize, to: usize) -> i64 {
         self.distances[from * self.size + to]
     }
+
+    /// Durations from `from` to every location, in location order.
+    #[inline]
+    pub fn durations_from(&self, from: usize) -> &[i64] {
+        &self.durations[from * self.size..(from + 1) * self.size]
+    }
 }
 
 /// A soft deadline on arrival (the 12 h on-site limit): arriving later costs
@@ -151,7 +157,15 @@ impl Job {
     }
 }
 
-/// A lunch break: `duration` taken wholly, starting inside one of `windows`.
+/// A break (lunch): `duration` taken wholly, starting inside one of
+/// `windows` (sorted and disjoint).
+///
+/// A break sits between two places of a route, as VROOM places it: it
+/// starts as soon as both the previous stop is done and a window is open,
+/// and the drive to the next place may be split around it, so the vehicle
+/// can drive while it waits for the break to open, take the break before
+/// driving, or take it on arrival while it waits for the next visit's
+/// window. Driving only happens outside breaks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Break {
     pub windows: Vec<Window>,
@@ -176,7 +190,15 @@ pub struct Vehicle {
     /// Longest route, in the matrix's distance unit (VROOM's
     /// `max_distance`).
     pub max_distance: Option<i64>,
+    /// The first break of the day.
     pub lunch: Option<Break>,
+    /// Further breaks, taken after `lunch` in this order (VROOM allows
+    /// several); only with a `lunch`.
+    pub further_breaks: Vec<Break>,
+    /// Every break is taken by a route with any visit, even one over before
+    /// the first break opens (VROOM's rule: the vehicle waits for it).
+    /// Otherwise such a route takes none (an engineer home before lunch).
+    pub take_every_break: bool,
     /// Cost of using this vehicle at all (a fixed cost large enough
     /// reproduces the classic vehicles-first objective).
     pub fixed_cost: i64,
@@ -199,6 +221,8 @@ impl Vehicle {
             max_travel_time: None,
             max_distance: None,
             lunch: None,
+            further_breaks: Vec::new(),
+            take_every_break: false,
             fixed_cost: 0,
             cost_per_distance: 1,
             cost_per_duration: 0,
@@ -210,6 +234,24 @@ impl Vehicle {
     #[inline]
     pub fn leg_cost(&self, distance: i64, duration: i64) -> i64 {
         self.cost_per_distance * distance + self.cost_per_duration * duration
+    }
+
+    /// Every break, in the order it is taken: `lunch`, then
+    /// `further_breaks`.
+    pub fn breaks(&self) -> impl Iterator<Item = &Break> + Clone {
+        let further = if self.lunch.is_some() {
+            self.further_breaks.as_slice()
+        } else {
+            &[]
+        };
+        self.lunch.iter().chain(further)
+    }
+
+    /// Number of breaks of the day.
+    pub fn break_count(&self) -> usize {
+        self.lunch
+            .as_ref()
+            .map_or(0, |_| 1 + self.further_breaks.len())
     }
 
     /// Skills and candidate set: may this vehicle serve `job` at all?
@@ -345,13 +387,32 @@ impl Problem {
                     return Err(OptimizeError::invalid(field(name), "must not be negative"));
                 }
             }
-            if let Some(lunch) = &vehicle.lunch
-                && (lunch.windows.is_empty() || lunch.duration < 0)
-            {
+            if vehicle.lunch.is_none() && !vehicle.further_breaks.is_empty() {
                 return Err(OptimizeError::invalid(
-                    field("lunch"),
-                    "needs a window and a non-negative duration",
+                    field("further_breaks"),
+                    "further breaks need a first break (lunch)",
                 ));
+            }
+            for (rank, a_break) in vehicle.breaks().enumerate() {
+                let name = if rank == 0 {
+                    field("lunch")
+                } else {
+                    field(&format!("further_breaks[{}]", rank - 1))
+                };
+                if a_break.windows.is_empty() || a_break.duration < 0 {
+                    return Err(OptimizeError::invalid(
+                        name,
+                        "needs a window and a non-negative duration",
+                    ));
+                }
+                if a_break.windows.iter().any(|w| w.start > w.end)
+                    || a_break.windows.windows(2).any(|p| p[0].end >= p[1].start)
+                {
+                    return Err(OptimizeError::invalid(
+                        name,
+                        "windows must be sorted and disjoint",
+                    ));
+                }
             }
             if vehicle.capacity.iter().any(|c| *c < 0) {
                 return Err(OptimizeError::invalid(

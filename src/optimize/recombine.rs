@@ -11,8 +11,10 @@
 //! are kept (exactly those that can improve on the incumbent when they are
 //! few, else the [`CORE_COLUMNS`] smallest). The model is warm-started with
 //! the search's best plan, so the answer is never worse. HiGHS is limited by
-//! nodes, not seconds, to stay deterministic; the wall-clock limit is only a
-//! safety net.
+//! simplex iterations and nodes, not seconds, to stay deterministic and
+//! within the time limit's share; the wall-clock limit is only a safety
+//! net. An LP stopped by its iteration limit still gives usable (if not
+//! optimal) reduced costs for choosing the core.
 
 use std::collections::HashMap;
 
@@ -27,6 +29,16 @@ use super::construction::{Plan, route_cost};
 
 /// Branch-and-bound nodes HiGHS may explore.
 const MAX_NODES: i32 = 500;
+/// CPU seconds a dual simplex iteration takes per nonzero of the model
+/// (measured on the pools of Solomon and Gehring & Homberger instances,
+/// 12,000 to 210,000 nonzeros): the iteration limit that keeps HiGHS
+/// within its share of the time limit.
+const SECONDS_PER_NONZERO_ITERATION: f64 = 4e-9;
+
+/// Simplex iterations that fit in `seconds` on a model of `nonzeros`.
+fn iteration_limit(seconds: f64, nonzeros: usize) -> i32 {
+    (seconds / (nonzeros.max(1) as f64 * SECONDS_PER_NONZERO_ITERATION)).clamp(50.0, 1e9) as i32
+}
 /// Most pooled columns the MIP sees besides the incumbent's.
 const CORE_COLUMNS: usize = 1000;
 
@@ -97,7 +109,9 @@ fn reduced_costs(
     class_of: &[usize],
     columns: &[&Column],
     seconds: f64,
+    budget: f64,
 ) -> Option<(Vec<f64>, f64)> {
+    let iterations = iteration_limit(budget, nonzeros(problem, columns));
     let Model {
         vars,
         picks,
@@ -109,6 +123,7 @@ fn reduced_costs(
     let mut lp = highs(vars.minimise(objective.clone()))
         .set_threads(1)
         .set_time_limit(seconds.max(0.1))
+        .set_option("simplex_iteration_limit", iterations)
         .set_option("presolve", "off")
         .set_option("random_seed", 0);
     let cover: Vec<_> = cover
@@ -148,12 +163,24 @@ fn reduced_costs(
 
 /// The cheapest plan made of pooled routes, if one beats nothing: `None`
 /// when the pool adds nothing or HiGHS gives no answer.
+/// Nonzeros of the set-partitioning model over `columns`.
+fn nonzeros(problem: &Problem, columns: &[&Column]) -> usize {
+    problem.jobs().len()
+        + columns
+            .iter()
+            .map(|(_, route, _)| route.len() + 1)
+            .sum::<usize>()
+}
+
+/// `seconds` is the wall-clock safety limit, `budget` the CPU seconds the
+/// LP and the MIP may each take, turned into simplex iteration limits.
 pub fn best_combination(
     problem: &Problem,
     class_of: &[usize],
     pool: &[(usize, Vec<usize>)],
     incumbent: &Plan,
     seconds: f64,
+    budget: f64,
 ) -> Option<Plan> {
     let jobs = problem.jobs();
     // Columns: the incumbent's routes, then the pooled ones, each with its
@@ -191,7 +218,7 @@ pub fn best_combination(
             .map(|(_, job)| job.unassigned_penalty)
             .sum::<i64>();
     let all: Vec<&Column> = columns.iter().collect();
-    let (reduced, lp_value) = reduced_costs(problem, class_of, &all, seconds / 2.0)?;
+    let (reduced, lp_value) = reduced_costs(problem, class_of, &all, seconds / 2.0, budget)?;
     // A column whose reduced cost exceeds the gap between the incumbent and
     // the LP value is in no plan cheaper than the incumbent.
     let gap = incumbent_cost as f64 - lp_value + 1e-6;
@@ -215,6 +242,7 @@ pub fn best_combination(
         "set partitioning core"
     );
     let chosen: Vec<&Column> = core.iter().map(|&c| &columns[c]).collect();
+    let iterations = iteration_limit(budget, nonzeros(problem, &chosen));
     let Model {
         vars,
         picks,
@@ -226,6 +254,7 @@ pub fn best_combination(
     let mut model = highs(vars.minimise(objective))
         .set_threads(1)
         .set_time_limit((seconds / 2.0).max(0.1))
+        .set_option("simplex_iteration_limit", iterations)
         .set_option("mip_max_nodes", MAX_NODES)
         .set_option("presolve", "off")
         .set_option("random_seed", 0);

@@ -6,7 +6,9 @@
 pub enum StopKind {
     /// The job with this index in [`super::Problem::jobs`].
     Job(usize),
-    /// The vehicle's lunch break, taken where the previous stop was.
+    /// One of the vehicle's breaks (in the order of
+    /// [`super::Vehicle::breaks`]), taken between the places before and
+    /// after it, possibly part-way along the drive (see [`super::Break`]).
     Break,
 }
 
@@ -106,6 +108,9 @@ pub struct SolveStats {
     pub work_units: u64,
     pub seconds: f64,
     pub routes_in_pool: usize,
+    /// The wall-clock safety net stopped the search before its work was
+    /// done (the machine was starved): the plan then depends on the load.
+    pub stopped_by_clock: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -29,9 +29,12 @@
 //!   when a dimension holds deliveries only or pickups only; mixing both in
 //!   one dimension is refused.
 //! - `max_tasks`: an extra capacity dimension where every job weighs 1.
-//! - `breaks`: at most one per vehicle (the core's lunch). VROOM takes every
-//!   break of a used vehicle, after driving to the next place; the answer is
-//!   re-timed that way ([`super::timing`]).
+//! - `breaks`: the core's breaks, which follow VROOM's rule (a break may
+//!   fall while waiting, before or after a leg, within its windows; the
+//!   drive fills the time outside breaks), in VROOM's order (by first
+//!   window), every one taken by a used vehicle
+//!   ([`Vehicle::take_every_break`]). Breaks that cannot all fit in the
+//!   vehicle's time window are refused as VROOM refuses them.
 //! - `max_travel_time`, `max_distance`: the core's limits on a route's
 //!   driving time and length. A distance limit needs metres in the core's
 //!   distance channel, so it is refused where that channel carries costs
@@ -94,12 +97,19 @@ pub struct VehicleInfo {
     /// `None`: starts at its first task (the virtual start location).
     pub start: Option<Endpoint>,
     pub end: Option<Endpoint>,
-    pub break_id: Option<u64>,
-    pub break_description: Option<String>,
-    pub break_service: u64,
+    /// The vehicle's breaks in the order the core takes them.
+    pub breaks: Vec<BreakInfo>,
     pub fixed: u64,
     pub per_hour: u64,
     pub per_km: u64,
+}
+
+/// A break as the answer needs to echo it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakInfo {
+    pub id: u64,
+    pub description: Option<String>,
+    pub service: u64,
 }
 
 /// A start or end as given.
@@ -128,6 +138,8 @@ pub struct Model {
     pub size: usize,
     /// Length of VROOM's amount arrays (without the `max_tasks` dimension).
     pub amount_size: usize,
+    /// Top-level keys of the document that were not read.
+    pub ignored: Vec<String>,
 }
 
 impl Model {
@@ -290,46 +302,58 @@ pub fn build(document: &Document, travel: &GreatCircle) -> Result<Model, VroomEr
                 location: input.end,
                 location_index: input.end_index,
             }),
-            break_id: None,
-            break_description: None,
-            break_service: 0,
+            breaks: Vec::new(),
             fixed: costs.fixed,
             per_hour: costs.per_hour,
             per_km: costs.per_km,
         };
-        if let Some(breaks) = input.breaks.as_ref().filter(|b| !b.is_empty()) {
-            if breaks.len() > 1 {
-                return Err(VroomError::unsupported(
-                    format!("vehicles[{index}].breaks"),
-                    "Ruyi models one break per vehicle",
-                ));
-            }
-            let input_break = &breaks[0];
+        let mut breaks = Vec::new();
+        for (rank, input_break) in input.breaks.iter().flatten().enumerate() {
+            let field = |key: &str| format!("vehicles[{index}].breaks[{rank}]{key}");
             if input_break.max_load.is_some() {
                 return Err(VroomError::unsupported(
-                    format!("vehicles[{index}].breaks[0].max_load"),
+                    field(".max_load"),
                     "Ruyi has no load limit on breaks",
                 ));
             }
             let windows = match &input_break.time_windows {
-                Some(list) => windows(list, ticks_per_second, || {
-                    format!("vehicles[{index}].breaks[0].time_windows")
-                })?,
+                Some(list) => windows(list, ticks_per_second, || field(".time_windows"))?,
                 None => vec![Window {
                     start: 0,
                     end: Window::UNBOUNDED.end,
                 }],
             };
-            check_value(input_break.service, || {
-                format!("vehicles[{index}].breaks[0].service")
-            })?;
-            vehicle.lunch = Some(Break {
-                windows,
-                duration: input_break.service as i64 * ticks_per_second,
-            });
-            info.break_id = Some(input_break.id);
-            info.break_description = input_break.description.clone();
-            info.break_service = input_break.service;
+            check_value(input_break.service, || field(".service"))?;
+            if info.breaks.iter().any(|b| b.id == input_break.id) {
+                return Err(VroomError::invalid(
+                    field(".id"),
+                    format!("duplicate break id {}", input_break.id),
+                ));
+            }
+            breaks.push((
+                Break {
+                    windows,
+                    duration: input_break.service as i64 * ticks_per_second,
+                },
+                BreakInfo {
+                    id: input_break.id,
+                    description: input_break.description.clone(),
+                    service: input_break.service,
+                },
+            ));
+            info.breaks
+                .push(breaks.last().expect("just pushed").1.clone());
+        }
+        // VROOM takes breaks in the order of their first window.
+        breaks.sort_by_key(|(b, _)| (b.windows[0].start, b.windows[0].end));
+        check_breaks_fit(index, &shift, breaks.iter().map(|(b, _)| b))?;
+        let (mut core_breaks, break_infos): (Vec<Break>, Vec<BreakInfo>) =
+            breaks.into_iter().unzip();
+        info.breaks = break_infos;
+        if !core_breaks.is_empty() {
+            vehicle.lunch = Some(core_breaks.remove(0));
+            vehicle.further_breaks = core_breaks;
+            vehicle.take_every_break = true;
         }
         vehicles.push(vehicle);
         infos.push(info);
@@ -427,7 +451,53 @@ pub fn build(document: &Document, travel: &GreatCircle) -> Result<Model, VroomEr
         costs: matrices.costs,
         size,
         amount_size,
+        ignored: document.ignored.clone(),
     })
+}
+
+/// VROOM's own check of a vehicle's breaks ("Inconsistent breaks"): taken
+/// in order, each as early as its windows allow from the start of the
+/// working hours, and each as late as they allow before their end, every
+/// break must have its earliest start no later than its latest.
+fn check_breaks_fit<'a>(
+    index: usize,
+    shift: &Window,
+    breaks: impl Iterator<Item = &'a Break> + Clone,
+) -> Result<(), VroomError> {
+    let refuse = || {
+        VroomError::invalid(
+            format!("vehicles[{index}].breaks"),
+            "the breaks cannot all be taken within the vehicle's time_window (VROOM refuses them as inconsistent)",
+        )
+    };
+    let mut earliest = Vec::new();
+    let mut clock = shift.start;
+    for a_break in breaks.clone() {
+        let window = a_break
+            .windows
+            .iter()
+            .find(|w| clock <= w.end)
+            .ok_or_else(refuse)?;
+        let start = clock.max(window.start);
+        earliest.push(start);
+        clock = start + a_break.duration;
+    }
+    let all: Vec<&Break> = breaks.collect();
+    let mut bound = shift.end;
+    for (a_break, earliest) in all.iter().zip(earliest).rev() {
+        bound -= a_break.duration;
+        let window = a_break
+            .windows
+            .iter()
+            .rev()
+            .find(|w| w.start <= bound)
+            .ok_or_else(refuse)?;
+        bound = bound.min(window.end);
+        if bound < earliest {
+            return Err(refuse());
+        }
+    }
+    Ok(())
 }
 
 fn refuse_unsupported_top_level(document: &Document) -> Result<(), VroomError> {

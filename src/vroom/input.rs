@@ -1,15 +1,22 @@
 //! VROOM's problem document as it arrives on the wire.
 //!
 //! Every key of VROOM's `docs/API.md` has a field here, including the ones
-//! Ruyi cannot model (`shipments`, `steps`, `max_distance`, …): they are
-//! read as opaque values so that [`super::build`] can refuse them by name.
-//! An unknown key is refused by serde with its JSON path, so nothing in a
-//! document is ever silently ignored.
+//! Ruyi cannot model (`shipments`, `steps`, …): they are read as opaque
+//! values so that [`super::build`] can refuse them by name.
+//!
+//! Unknown keys: at the top level VROOM reads `vehicles`, `jobs`,
+//! `shipments`, `matrices` and `matrix` and ignores anything else (clients
+//! of vroom-express send `options`, others their own metadata), so Ruyi
+//! ignores other top-level keys too and lists them in the answer's
+//! `x-ruyi.ignored`. Inside a vehicle, job or break an unknown key is
+//! refused by serde with its JSON path: there a typo would silently change
+//! the problem.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::VroomError;
 
@@ -18,6 +25,16 @@ pub type TimeWindow = [u64; 2];
 
 /// `[lon, lat]`.
 pub type Coordinates = [f64; 2];
+
+/// The top-level keys read; any other is ignored and listed.
+pub const TOP_LEVEL_KEYS: [&str; 6] = [
+    "vehicles",
+    "jobs",
+    "shipments",
+    "matrices",
+    "matrix",
+    "x-ruyi",
+];
 
 /// The whole problem document.
 #[derive(Debug, Deserialize)]
@@ -36,6 +53,9 @@ pub struct Document {
     /// `x-` prefix keeps ours from ever meaning something to it.
     #[serde(rename = "x-ruyi", default)]
     pub ruyi: RuyiOptions,
+    /// Top-level keys that are not read, in document order.
+    #[serde(skip)]
+    pub ignored: Vec<String>,
 }
 
 /// Options beyond VROOM's.
@@ -147,9 +167,34 @@ pub struct MatrixSet {
 
 /// Parses a document, naming the JSON path of the first thing wrong
 /// (`vehicles[0].time_window`, `jobs[3].priority`, or the missing key).
+/// Top-level keys other than [`TOP_LEVEL_KEYS`] are set aside unread and
+/// listed in [`Document::ignored`].
 pub fn parse(bytes: &[u8]) -> Result<Document, VroomError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let document: Document =
+    let body = |error: serde_json::Error| VroomError::Malformed {
+        field: "body".into(),
+        message: error.to_string(),
+    };
+    // The top level first, values unparsed (a scan, no copies).
+    let top: Vec<(String, Box<RawValue>)> =
+        serde_json::from_slice::<TopLevel>(bytes).map_err(body)?.0;
+    let mut known = String::with_capacity(bytes.len());
+    let mut ignored = Vec::new();
+    known.push('{');
+    for (key, value) in &top {
+        if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
+            ignored.push(key.clone());
+            continue;
+        }
+        if known.len() > 1 {
+            known.push(',');
+        }
+        known.push_str(&serde_json::to_string(key).map_err(body)?);
+        known.push(':');
+        known.push_str(value.get());
+    }
+    known.push('}');
+    let mut deserializer = serde_json::Deserializer::from_str(&known);
+    let mut document: Document =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let path = error.path().to_string();
             let inner = error.into_inner();
@@ -170,11 +215,35 @@ pub fn parse(bytes: &[u8]) -> Result<Document, VroomError> {
                 message: inner.to_string(),
             }
         })?;
-    deserializer.end().map_err(|error| VroomError::Malformed {
-        field: "body".into(),
-        message: error.to_string(),
-    })?;
+    deserializer.end().map_err(body)?;
+    document.ignored = ignored;
     Ok(document)
+}
+
+/// A JSON object's entries in document order, values left unparsed.
+struct TopLevel(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = TopLevel;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a VROOM problem document (a JSON object)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TopLevel, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    entries.push(entry);
+                }
+                Ok(TopLevel(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +266,21 @@ mod tests {
     fn names_an_unknown_key() {
         let err = parse(br#"{"vehicles":[{"id":1,"colour":"red"}]}"#).unwrap_err();
         assert_eq!(err.field(), "vehicles[0].colour", "{err}");
+    }
+
+    #[test]
+    fn sets_unknown_top_level_keys_aside_in_document_order() {
+        let document =
+            parse(br#"{"options":{"g":true},"vehicles":[{"id":1,"start_index":0}],"meta":[1,2]}"#)
+                .unwrap();
+        assert_eq!(document.ignored, vec!["options", "meta"]);
+        assert_eq!(document.vehicles.len(), 1);
+    }
+
+    #[test]
+    fn refuses_a_document_that_is_not_an_object() {
+        let err = parse(b"[1, 2]").unwrap_err();
+        assert_eq!(err.field(), "body", "{err}");
     }
 
     #[test]

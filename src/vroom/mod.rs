@@ -5,18 +5,22 @@
 //! the core": it reads [`input::Document`], builds an
 //! [`optimize::Problem`](crate::optimize::Problem) ([`build`]), solves and
 //! re-checks it with [`optimize::check`](crate::optimize::check), and writes
-//! the answer back in VROOM's shape ([`output`]), with breaks timed by
-//! VROOM's rule (drive, then break; [`timing`]), which [`timing::check`]
-//! verifies for any VROOM answer. It depends on `optimize`,
-//! `travel` and `domain`, never on the API or the CLI, which both call
-//! [`solve_document`].
+//! the answer back in VROOM's shape ([`output`]). The core times breaks by
+//! VROOM's rule, so every answer is reported as solved; [`timing::check`]
+//! judges any VROOM answer (Ruyi's or VROOM's own) by VROOM's rules.
+//! [`export`] writes a core problem the other way, as a VROOM document. It
+//! depends on `optimize`, `travel` and `domain`, never on the API or the
+//! CLI, which both call [`solve_document`].
 //!
 //! The rule for what is accepted: a key is accepted only when the core
 //! models VROOM's meaning of it *exactly*; otherwise the document is
-//! refused with a [`VroomError`] that names the key. See [`build`] for how
-//! each key maps, and the README's "Coming from VROOM" for the list.
+//! refused with a [`VroomError`] that names the key. Top-level keys VROOM
+//! does not read are ignored, as VROOM ignores them, and listed in the
+//! answer. See [`build`] for how each key maps, and the README's "Coming
+//! from VROOM" for the list.
 
 pub mod build;
+pub mod export;
 pub mod input;
 pub mod output;
 pub mod timing;

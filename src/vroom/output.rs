@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use super::VroomError;
 use super::build::{CostBasis, MatrixSource, Model};
-use super::timing::vroom_route;
 use crate::optimize::{Route, Solution, SolveParams, StopKind};
 
 /// Milliseconds spent per phase.
@@ -120,10 +119,14 @@ pub struct RuyiReport {
     pub time_limit: f64,
     /// The answer passed Ruyi's independent checker.
     pub checked: bool,
+    /// Top-level keys of the document that were not read (VROOM ignores
+    /// them too).
+    pub ignored: Vec<String>,
 }
 
 /// Writes the answer. The solution must already have passed the checker;
-/// breaks are re-timed by VROOM's rule.
+/// the core times breaks by VROOM's rule, so every stop is reported as
+/// timed.
 pub fn render(
     model: &Model,
     solution: &Solution,
@@ -134,8 +137,8 @@ pub fn render(
         .routes
         .iter()
         .filter(|r| !r.stops.is_empty())
-        .map(|r| vroom_route(model, r).map(|timed| route(model, &timed)))
-        .collect::<Result<_, _>>()?;
+        .map(|r| route(model, r))
+        .collect();
     let unassigned: Vec<UnassignedTask> = solution
         .unassigned
         .iter()
@@ -197,6 +200,7 @@ pub fn render(
             seed: params.seed,
             time_limit: params.time_limit.as_secs_f64(),
             checked: true,
+            ignored: model.ignored.clone(),
         },
     })
 }
@@ -249,13 +253,20 @@ fn route(model: &Model, route: &Route) -> RouteOutput {
         violations: Vec::new(),
     });
     let (mut setup, mut service, mut waiting, mut priority) = (0, 0, 0, 0);
+    // How much of the next leg the vehicle has driven since its last stop
+    // ended: a break may fall part-way along a leg (VROOM's rule), and VROOM
+    // reports the travel time and distance driven up to it.
+    let mut clock = route.departure;
+    let mut driven = 0;
+    let mut breaks = info.breaks.iter();
     for (position, stop) in route.stops.iter().enumerate() {
         let waiting_here = seconds(stop.start - stop.arrival);
         waiting += waiting_here;
         match stop.kind {
             StopKind::Job(index) => {
                 let job = &model.jobs[index];
-                let (travelled, driven) = odometer.drive(problem.jobs()[index].location);
+                let (travelled, distance) = odometer.drive(problem.jobs()[index].location);
+                driven = 0;
                 for (d, amount) in load.iter_mut().enumerate() {
                     *amount += job.pickup[d] - job.delivery[d];
                 }
@@ -274,39 +285,42 @@ fn route(model: &Model, route: &Route) -> RouteOutput {
                     id: Some(job.id),
                     description: job.description.clone(),
                     load: load.clone(),
-                    distance: known_distance.then_some(driven),
+                    distance: known_distance.then_some(distance),
                     violations: Vec::new(),
                 });
             }
             StopKind::Break => {
-                // VROOM drives to the next place first, then takes the break.
                 let next = route.stops[position + 1..]
                     .iter()
                     .find_map(|s| match s.kind {
                         StopKind::Job(j) => Some(problem.jobs()[j].location),
                         StopKind::Break => None,
                     })
-                    .or(vehicle.end)
-                    .unwrap_or(odometer.location);
-                odometer.drive(next);
-                service += info.break_service;
+                    .or(vehicle.end);
+                let leg = next.map_or((0, 0), |to| odometer.leg(to));
+                // Driving happens outside breaks until the leg is done.
+                driven = (driven + (stop.arrival - clock).max(0)).min(leg.0);
+                let a_break = breaks.next().expect("the checker counted the breaks");
+                service += a_break.service;
                 steps.push(StepOutput {
                     kind: "break",
                     arrival: seconds(stop.arrival),
-                    duration: seconds(odometer.travel),
+                    duration: seconds(odometer.travel + driven),
                     setup: 0,
-                    service: info.break_service,
+                    service: a_break.service,
                     waiting_time: waiting_here,
                     location: None,
                     location_index: None,
-                    id: info.break_id,
-                    description: info.break_description.clone(),
+                    id: Some(a_break.id),
+                    description: a_break.description.clone(),
                     load: load.clone(),
-                    distance: known_distance.then_some(odometer.distance),
+                    distance: known_distance
+                        .then(|| odometer.distance + pro_rata(leg.1, driven, leg.0)),
                     violations: Vec::new(),
                 });
             }
         }
+        clock = stop.departure;
     }
     if let (Some(end), Some(end_info)) = (vehicle.end, info.end) {
         let (travelled, driven) = odometer.drive(end);
@@ -361,7 +375,26 @@ struct Odometer<'a> {
     matrix_cost: u64,
 }
 
+/// Share `part / whole` of `amount`, rounded (VROOM's pro rata distance
+/// of a break taken part-way along a leg).
+fn pro_rata(amount: u64, part: i64, whole: i64) -> u64 {
+    if whole <= 0 {
+        0
+    } else {
+        (amount as f64 * part as f64 / whole as f64).round() as u64
+    }
+}
+
 impl Odometer<'_> {
+    /// Travel time and distance of the leg from here to `to`.
+    fn leg(&self, to: usize) -> (i64, u64) {
+        let from = self.location;
+        (
+            self.model.problem.matrix().duration(from, to),
+            self.model.distance(from, to).unwrap_or(0),
+        )
+    }
+
     /// Drives to `to`; returns travel time and distance so far.
     fn drive(&mut self, to: usize) -> (i64, u64) {
         let from = self.location;

@@ -1,131 +1,26 @@
-//! Break timing, VROOM's way.
+//! VROOM's rules, judged independently of both solvers.
 //!
-//! The core takes a break where the previous stop was, then drives on.
-//! VROOM drives on first and takes the break on arrival at the next place
-//! (or at the end location), so waiting for a task's window can be spent on
-//! the break. The same job order can be feasible under one rule and not the
-//! other, so the answer is re-timed under VROOM's rule ([`vroom_route`]),
-//! and [`check`] judges any VROOM answer (Ruyi's or VROOM's own) by VROOM's
-//! rule, independently of both solvers.
+//! [`check`] reads a VROOM solution document (Ruyi's or VROOM's own) and
+//! re-derives every time from the steps as written and the model's
+//! matrices. Breaks follow VROOM's rule: a break may fall while the vehicle
+//! waits, before or after a leg, or part-way along it; the drive to the
+//! next place only happens outside breaks, so that place is reached no
+//! sooner than the time the vehicle left the previous one plus the breaks
+//! taken since plus the travel time, and not before the last break ends.
+//! It shares no code with the core's timing ([`crate::optimize::schedule`]).
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::VroomError;
 use super::build::Model;
-use crate::optimize::{Route, Stop, StopKind, Window};
-
-/// Start at or after `ready` inside one of `windows`.
-fn start_in(windows: &[Window], ready: i64) -> Option<i64> {
-    windows
-        .iter()
-        .find(|w| ready <= w.end)
-        .map(|w| ready.max(w.start))
-}
-
-/// The route's jobs timed under VROOM's break rule, with the vehicle's
-/// break (if any) placed where the day ends earliest; the core's
-/// departure is tried first, then the start of the working hours. A route
-/// without a break is returned as it is (both rules agree).
-pub fn vroom_route(model: &Model, route: &Route) -> Result<Route, VroomError> {
-    let vehicle = &model.problem.vehicles()[route.vehicle];
-    if vehicle.lunch.is_none() || route.stops.is_empty() {
-        return Ok(route.clone());
-    }
-    let jobs: Vec<usize> = route.jobs().collect();
-    let mut best: Option<Route> = None;
-    for departure in [route.departure, vehicle.shift.start] {
-        for position in 0..=jobs.len() {
-            if let Some(timed) = simulate(model, route.vehicle, &jobs, departure, position)
-                && best.as_ref().is_none_or(|b| timed.end < b.end)
-            {
-                best = Some(timed);
-            }
-        }
-        if best.is_some() {
-            break;
-        }
-    }
-    best.ok_or_else(|| {
-        VroomError::unsupported(
-            format!("vehicles[{}].breaks", route.vehicle),
-            "Ruyi's plan takes this break before driving on, and no place in the route fits VROOM's rule (drive, then break); widen the break's time_windows",
-        )
-    })
-}
-
-/// Times `jobs` with the break taken on arrival at job `break_at` (or at
-/// the end when `break_at == jobs.len()`), `None` if a window or the
-/// working hours are missed.
-fn simulate(
-    model: &Model,
-    vehicle_index: usize,
-    jobs: &[usize],
-    departure: i64,
-    break_at: usize,
-) -> Option<Route> {
-    let problem = &model.problem;
-    let vehicle = &problem.vehicles()[vehicle_index];
-    let lunch = vehicle.lunch.as_ref()?;
-    let matrix = problem.matrix();
-    let mut stops = Vec::with_capacity(jobs.len() + 1);
-    let (mut location, mut clock) = (vehicle.start, departure);
-    let (mut distance, mut travel_time) = (0, 0);
-    let take_break = |arrival: i64, stops: &mut Vec<Stop>| -> Option<i64> {
-        let start = start_in(&lunch.windows, arrival)?;
-        stops.push(Stop {
-            kind: StopKind::Break,
-            arrival,
-            start,
-            departure: start + lunch.duration,
-            lateness: 0,
-        });
-        Some(start + lunch.duration)
-    };
-    for (position, &job_index) in jobs.iter().enumerate() {
-        let job = &problem.jobs()[job_index];
-        travel_time += matrix.duration(location, job.location);
-        distance += matrix.distance(location, job.location);
-        let mut arrival = clock + matrix.duration(location, job.location);
-        location = job.location;
-        if position == break_at {
-            arrival = take_break(arrival, &mut stops)?;
-        }
-        let start = start_in(&job.windows, arrival)?;
-        stops.push(Stop {
-            kind: StopKind::Job(job_index),
-            arrival,
-            start,
-            departure: start + job.service,
-            lateness: 0,
-        });
-        clock = start + job.service;
-    }
-    let mut end = clock;
-    if let Some(end_location) = vehicle.end {
-        travel_time += matrix.duration(location, end_location);
-        distance += matrix.distance(location, end_location);
-        end += matrix.duration(location, end_location);
-    }
-    if break_at == jobs.len() {
-        end = take_break(end, &mut stops)?;
-    }
-    (end <= vehicle.shift.end).then_some(Route {
-        vehicle: vehicle_index,
-        stops,
-        departure,
-        end,
-        distance,
-        travel_time,
-    })
-}
 
 /// Judges a VROOM solution document against the model by VROOM's rules:
 /// every job once (or listed unassigned), skills, capacity at every step
 /// (with `max_tasks`), job and break windows, every break of a used
-/// vehicle taken, travel times from the matrix (drive, then break), the
-/// vehicle's working hours. Returns every broken rule.
+/// vehicle taken once, travel times from the matrix (driving outside
+/// breaks), the vehicle's working hours, `max_travel_time` and
+/// `max_distance`. Returns every broken rule.
 pub fn check(model: &Model, answer: &Value) -> Result<(), Vec<String>> {
     let mut broken = Vec::new();
     let problem = &model.problem;
@@ -161,56 +56,64 @@ pub fn check(model: &Model, answer: &Value) -> Result<(), Vec<String>> {
         };
         let vehicle = &problem.vehicles()[v];
         let steps = route["steps"].as_array().unwrap_or(&empty);
-        // Where each step happens: a break happens where the next task or
-        // the end is (VROOM drives first).
-        let place = |s: usize| -> Option<usize> {
-            match steps[s]["type"].as_str()? {
-                "job" => Some(problem.jobs()[*job_by_id.get(&steps[s]["id"].as_u64()?)?].location),
-                "end" => vehicle.end,
-                _ => None,
-            }
-        };
+        let breaks: Vec<_> = vehicle.breaks().collect();
+        let break_rank: HashMap<u64, usize> = model.vehicles[v]
+            .breaks
+            .iter()
+            .enumerate()
+            .map(|(rank, b)| (b.id, rank))
+            .collect();
+        let mut taken = vec![false; breaks.len()];
         let mut location = vehicle.start;
+        // When the vehicle left `location`, the breaks taken since, and
+        // when the last step ended.
+        let mut left = None::<i64>;
+        let mut on_break = 0;
         let mut clock = None::<i64>;
         let mut load = vec![0i64; problem.dimensions()];
-        let mut breaks = 0;
         let (mut travel_time, mut metres) = (0i64, 0i64);
+        let mut drive = |to: usize, travel_time: &mut i64, metres: &mut i64| {
+            *travel_time += matrix.duration(location, to);
+            *metres += model
+                .distances
+                .as_ref()
+                .map_or(0, |d| d[location * model.size + to] as i64);
+            let leg = matrix.duration(location, to);
+            location = to;
+            leg
+        };
         for (s, step) in steps.iter().enumerate() {
             let here = format!("route {r} step {s}");
             let arrival = time(step, "arrival");
             let start = arrival + time(step, "waiting_time");
             let kind = step["type"].as_str().unwrap_or("");
-            if kind == "start" {
-                if arrival < vehicle.shift.start {
-                    broken.push(format!("{here}: leaves before the working hours"));
-                }
-                clock = Some(arrival);
-                continue;
-            }
-            let next = if kind == "break" {
-                (s + 1..steps.len()).find_map(place).unwrap_or(location)
-            } else {
-                place(s).unwrap_or(location)
+            // The soonest the vehicle can be at the next place after a leg
+            // of `leg`: driving happens outside breaks.
+            let soonest = |leg: i64| {
+                let driven = left.map_or(arrival, |left| left + on_break + leg);
+                clock.map_or(driven, |clock| clock.max(driven))
             };
-            let ready = clock.unwrap_or(arrival) + matrix.duration(location, next);
-            travel_time += matrix.duration(location, next);
-            metres += model
-                .distances
-                .as_ref()
-                .map_or(0, |d| d[location * model.size + next] as i64);
-            location = next;
-            if arrival < ready {
-                broken.push(format!(
-                    "{here}: arrives at {arrival} before it can, {ready}"
-                ));
-            }
             match kind {
+                "start" => {
+                    if arrival < vehicle.shift.start {
+                        broken.push(format!("{here}: leaves before the working hours"));
+                    }
+                    left = Some(arrival);
+                    clock = Some(arrival);
+                }
                 "job" => {
                     let Some(&j) = step["id"].as_u64().and_then(|id| job_by_id.get(&id)) else {
                         broken.push(format!("{here}: unknown job"));
                         continue;
                     };
                     let job = &problem.jobs()[j];
+                    let leg = drive(job.location, &mut travel_time, &mut metres);
+                    let soonest = soonest(leg);
+                    if arrival < soonest {
+                        broken.push(format!(
+                            "{here}: arrives at {arrival} before it can, {soonest}"
+                        ));
+                    }
                     if !seen.insert(j) {
                         broken.push(format!("{here}: job served twice"));
                     }
@@ -227,19 +130,39 @@ pub fn check(model: &Model, answer: &Value) -> Result<(), Vec<String>> {
                         broken.push(format!("{here}: over capacity or max_tasks"));
                     }
                     clock = Some(start + job.service);
+                    left = clock;
+                    on_break = 0;
                 }
                 "break" => {
-                    breaks += 1;
-                    let Some(lunch) = &vehicle.lunch else {
+                    let Some(&rank) = step["id"].as_u64().and_then(|id| break_rank.get(&id)) else {
                         broken.push(format!("{here}: a break the vehicle does not have"));
                         continue;
                     };
-                    if !lunch.windows.iter().any(|w| w.contains(start)) {
+                    if std::mem::replace(&mut taken[rank], true) {
+                        broken.push(format!("{here}: the break is taken twice"));
+                    }
+                    if clock.is_some_and(|clock| arrival < clock) {
+                        broken.push(format!(
+                            "{here}: the break begins before the previous step ends"
+                        ));
+                    }
+                    let a_break = breaks[rank];
+                    if !a_break.windows.iter().any(|w| w.contains(start)) {
                         broken.push(format!("{here}: break starts outside its windows"));
                     }
-                    clock = Some(start + lunch.duration);
+                    clock = Some(start + a_break.duration);
+                    on_break += a_break.duration;
                 }
                 "end" => {
+                    let leg = vehicle
+                        .end
+                        .map_or(0, |end| drive(end, &mut travel_time, &mut metres));
+                    let soonest = soonest(leg);
+                    if arrival < soonest {
+                        broken.push(format!(
+                            "{here}: arrives at {arrival} before it can, {soonest}"
+                        ));
+                    }
                     if arrival > vehicle.shift.end {
                         broken.push(format!("{here}: ends after the working hours"));
                     }
@@ -259,8 +182,12 @@ pub fn check(model: &Model, answer: &Value) -> Result<(), Vec<String>> {
         if vehicle.max_distance.is_some_and(|limit| metres > limit) {
             broken.push(format!("route {r}: drives farther than max_distance"));
         }
-        if breaks != usize::from(vehicle.lunch.is_some()) {
-            broken.push(format!("route {r}: {breaks} breaks taken"));
+        let count = taken.iter().filter(|t| **t).count();
+        if count != breaks.len() {
+            broken.push(format!(
+                "route {r}: {count} of the vehicle's {} breaks taken",
+                breaks.len()
+            ));
         }
     }
     let unassigned: HashSet<usize> = answer["unassigned"]
