@@ -664,6 +664,38 @@ mod tests {
     }
 
     #[test]
+    fn the_service_calendar_is_read_and_a_bad_one_named() {
+        let settings = load(RawSettings {
+            service_hours: Some("09:00-18:00".into()),
+            service_days: Some("mon-sat".into()),
+            ..RawSettings::default()
+        })
+        .unwrap();
+        assert_eq!(
+            settings.service_calendar,
+            ServiceCalendar::parse("09:00-18:00", "mon-sat").unwrap()
+        );
+        let error = load(RawSettings {
+            service_hours: Some("17:00-08:00".into()),
+            ..RawSettings::default()
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().starts_with("RUYI_SERVICE_HOURS: "),
+            "{error}"
+        );
+        let error = load(RawSettings {
+            service_days: Some("mon-funday".into()),
+            ..RawSettings::default()
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().starts_with("RUYI_SERVICE_DAYS: "),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn a_bad_flag_is_named_as_a_flag() {
         let error = Settings::load(
             &RawSettings {

@@ -6,6 +6,7 @@ mod fixtures;
 
 use chrono::{Duration, NaiveDate};
 use fixtures::*;
+use ruyi::domain::TicketReport;
 use ruyi::domain::{
     DomainError, EngineerEvent, EngineerId, EventId, EventKind, Region, ServiceHours, Severity,
     SlaPolicy, Ticket, TicketContact, TicketId, TicketStatus,
@@ -157,18 +158,18 @@ async fn city_lookup_finds_stored_cities_only(store: Store) {
 
 async fn ticket_round_trips_with_its_contract_and_status(store: Store) {
     let contract = SlaPolicy::new(30, 240, 1440, ServiceHours::SevenByTwentyFour).unwrap();
-    let ticket = Ticket::new(
-        TicketId::parse("T20261130-00007").unwrap(),
-        "Zhejiang Provincial Hospital",
-        point(30.2567, 120.1693),
-        HANGZHOU,
-        Region::East,
-        Severity::CRITICAL,
-        ruyi::domain::Skill::Storage,
-        monday_morning() + Duration::seconds(17),
-        240,
-        contract,
-    )
+    let ticket = Ticket::new(TicketReport {
+        id: TicketId::parse("T20261130-00007").unwrap(),
+        customer: "Zhejiang Provincial Hospital".to_string(),
+        site: point(30.2567, 120.1693),
+        city_adcode: HANGZHOU,
+        region: Region::East,
+        severity: Severity::CRITICAL,
+        skill: ruyi::domain::Skill::Storage,
+        reported_at: monday_morning() + Duration::seconds(17),
+        service_minutes: 240,
+        sla: contract,
+    })
     .unwrap()
     .with_status(TicketStatus::Resolved);
     store.insert_ticket(&ticket).await.unwrap();
@@ -277,18 +278,18 @@ async fn mark_planned_changes_only_the_given_tickets(store: Store) {
 }
 
 fn build_on(id: TicketId, service_minutes: u32) -> Result<Ticket, DomainError> {
-    Ticket::new(
+    Ticket::new(TicketReport {
         id,
-        "Acme",
-        point(30.3, 120.1),
-        HANGZHOU,
-        Region::East,
-        Severity::MINOR,
-        ruyi::domain::Skill::Printer,
-        monday_morning(),
+        customer: "Acme".to_string(),
+        site: point(30.3, 120.1),
+        city_adcode: HANGZHOU,
+        region: Region::East,
+        severity: Severity::MINOR,
+        skill: ruyi::domain::Skill::Printer,
+        reported_at: monday_morning(),
         service_minutes,
-        SlaPolicy::default(),
-    )
+        sla: SlaPolicy::default(),
+    })
 }
 
 async fn intake_assigns_the_next_free_id_of_the_day(store: Store) {

@@ -460,18 +460,18 @@ impl TicketDraft {
     }
 
     pub(crate) fn build(self, id: TicketId) -> Result<Ticket, DomainError> {
-        Ticket::new(
+        Ticket::new(crate::domain::TicketReport {
             id,
-            self.customer,
-            self.site,
-            self.city.adcode,
-            self.city.region,
-            self.severity,
-            self.skill,
-            self.reported_at,
-            self.service_minutes,
-            self.sla,
-        )
+            customer: self.customer,
+            site: self.site,
+            city_adcode: self.city.adcode,
+            region: self.city.region,
+            severity: self.severity,
+            skill: self.skill,
+            reported_at: self.reported_at,
+            service_minutes: self.service_minutes,
+            sla: self.sla,
+        })
         .map(|ticket| ticket.with_part(self.part).with_contact(self.contact))
     }
 }

@@ -153,16 +153,16 @@ pub fn scaled_workforce(engineers: &[Engineer], count: usize) -> Vec<Engineer> {
             let id = EngineerId::parse(format!("{}-{}", original.id(), copy + 1))
                 .expect("a suffixed id stays an id");
             Some(
-                Engineer::new(
+                Engineer::new(crate::domain::EngineerProfile {
                     id,
-                    original.name(),
-                    original.base().clone(),
-                    original.region(),
-                    original.home(),
-                    original.skills().to_vec(),
-                    original.certification(),
-                    original.shift(),
-                )
+                    name: original.name().into(),
+                    base: original.base().clone(),
+                    region: original.region(),
+                    home: original.home(),
+                    skills: original.skills().to_vec(),
+                    certification: original.certification(),
+                    shift: original.shift(),
+                })
                 .expect("a copy of a valid engineer is valid"),
             )
         })

@@ -167,18 +167,18 @@ fn day_of(
             .expect("a point near a home is valid");
             let id = TicketId::parse(format!("B{run}-{number:04}-{index}"))
                 .expect("a benchmark id is valid");
-            let ticket = Ticket::new(
-                id.clone(),
-                format!("Benchmark customer {number}-{index}"),
+            let ticket = Ticket::new(crate::domain::TicketReport {
+                id: id.clone(),
+                customer: format!("Benchmark customer {number}-{index}"),
                 site,
-                engineer.region().hub_city_adcode(),
-                engineer.region(),
-                Severity::MAJOR,
-                Skill::Server,
-                now,
-                60,
-                SlaPolicy::default(),
-            )
+                city_adcode: engineer.region().hub_city_adcode(),
+                region: engineer.region(),
+                severity: Severity::MAJOR,
+                skill: Skill::Server,
+                reported_at: now,
+                service_minutes: 60,
+                sla: SlaPolicy::default(),
+            })
             .expect("benchmark tickets are valid");
             let deadlines = ticket.deadlines();
             visits.push(Visit {

@@ -172,16 +172,16 @@ pub fn new_engineers(
             } else {
                 Certification::Intermediate
             };
-            Engineer::new(
+            Engineer::new(crate::domain::EngineerProfile {
                 id,
-                format!("New engineer {} of {}", number + 1, base.name),
-                engineer_base,
-                base.region,
-                base.location,
-                Skill::ALL.to_vec(),
+                name: format!("New engineer {} of {}", number + 1, base.name),
+                base: engineer_base,
+                region: base.region,
+                home: base.location,
+                skills: Skill::ALL.to_vec(),
                 certification,
-                ShiftPattern::office_hours(),
-            )
+                shift: ShiftPattern::office_hours(),
+            })
             .map_err(|e| CoverageError::invalid(e.field, e.message))
         })
         .collect()
@@ -189,16 +189,16 @@ pub fn new_engineers(
 
 /// The same engineer, based somewhere else (a moved station).
 pub fn rehome(engineer: &Engineer, base: &Base) -> Result<Engineer, CoverageError> {
-    Engineer::new(
-        engineer.id().clone(),
-        engineer.name(),
-        engineer.base().clone(),
-        base.region,
-        base.location,
-        engineer.skills().to_vec(),
-        engineer.certification(),
-        engineer.shift(),
-    )
+    Engineer::new(crate::domain::EngineerProfile {
+        id: engineer.id().clone(),
+        name: engineer.name().into(),
+        base: engineer.base().clone(),
+        region: base.region,
+        home: base.location,
+        skills: engineer.skills().to_vec(),
+        certification: engineer.certification(),
+        shift: engineer.shift(),
+    })
     .map_err(|e| CoverageError::invalid(e.field, e.message))
 }
 

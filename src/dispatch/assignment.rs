@@ -215,64 +215,17 @@ pub fn assign(
     options: &AssignmentOptions,
 ) -> Result<Assignment, DispatchError> {
     let started = Instant::now();
-    let (jobs, vehicles) = (problem.jobs(), problem.vehicles());
+    let jobs = problem.jobs();
     let candidates = candidates(problem, days);
-    let mut vars = ProblemVariables::new();
-    let mut goal = Expression::from(0.0);
-    let mut rows: Vec<good_lp::Constraint> = Vec::new();
+    let Formulation {
+        model,
+        members,
+        over,
+        per_minute,
+        variables,
+    } = formulate(problem, &candidates, groups, options);
 
-    // Columns are created in this order, which is how values are read back
-    // from the underlying HiGHS model and how the warm start is given.
-    let chosen: Vec<Variable> = candidates
-        .iter()
-        .map(|c| {
-            let x = vars.add(variable().binary());
-            goal += c.cost * x;
-            x
-        })
-        .collect();
-    let mut served: Vec<Expression> = vec![Expression::from(0.0); jobs.len()];
-    let mut load: Vec<Expression> = vec![Expression::from(0.0); vehicles.len()];
-    for (c, x) in candidates.iter().zip(&chosen) {
-        served[c.job] += *x;
-        load[c.vehicle] += (c.seconds / 60.0) * *x;
-    }
-    let left_out: Vec<Variable> = jobs
-        .iter()
-        .map(|job| {
-            let u = vars.add(variable().min(0.0).max(1.0));
-            goal += (job.unassigned_penalty as f64 / COST_SCALE).min(MAX_LEFT_OUT_COST) * u;
-            u
-        })
-        .collect();
-    for (row, u) in served.into_iter().zip(&left_out) {
-        rows.push((row + *u).eq(1.0));
-    }
-    for (v, vehicle) in vehicles.iter().enumerate() {
-        rows.push(load[v].clone().leq(available_seconds(vehicle) / 60.0));
-    }
-    let per_minute = options.balance_cost_per_second * 60.0 / COST_SCALE;
-    let members = super::balance::members(groups);
-    let mut over: Vec<(usize, usize, Variable)> = Vec::new();
-    if per_minute > 0.0 {
-        for (g, group) in members.iter().enumerate() {
-            let total: Expression = group.iter().map(|&v| load[v].clone()).sum();
-            let share = 1.0 / group.len() as f64;
-            for &v in group {
-                let above = vars.add(variable().min(0.0));
-                goal += per_minute * above;
-                rows.push((load[v].clone() - share * total.clone() - above).leq(0.0));
-                over.push((g, v, above));
-            }
-        }
-    }
-    let variables = candidates.len() + left_out.len() + over.len();
-
-    let mut model = rows
-        .into_iter()
-        .fold(highs(vars.minimise(goal)), |model, row| model.with(row))
-        .try_into_inner()
-        .map_err(MipFailure::Model)?;
+    let mut model = model.try_into_inner().map_err(MipFailure::Model)?;
     model.make_quiet();
     let option = MipFailure::Option;
     model
@@ -290,25 +243,7 @@ pub fn assign(
     model
         .try_set_option("mip_rel_gap", TARGET_GAP)
         .map_err(|_| option("mip_rel_gap"))?;
-
-    let start = greedy(problem, &candidates);
-    let start_load = |v: usize| -> f64 {
-        candidates
-            .iter()
-            .filter(|c| c.vehicle == v && start[c.job] == Some(v))
-            .map(|c| c.seconds / 60.0)
-            .sum()
-    };
-    let mut start_values: Vec<f64> = candidates
-        .iter()
-        .map(|c| f64::from(u8::from(start[c.job] == Some(c.vehicle))))
-        .collect();
-    start_values.extend(start.iter().map(|v| f64::from(u8::from(v.is_none()))));
-    start_values.extend(over.iter().map(|(g, v, _)| {
-        let group = &members[*g];
-        let mean = group.iter().map(|&w| start_load(w)).sum::<f64>() / group.len() as f64;
-        (start_load(*v) - mean).max(0.0)
-    }));
+    let (start, start_values) = warm_start(problem, &candidates, &members, &over);
     // A rejected warm start only costs time.
     let _ = model.try_set_solution(Some(&start_values), None, None, None);
 
@@ -378,6 +313,122 @@ pub fn assign(
             seeded_days: 0,
         },
     })
+}
+
+/// The assignment MIP over the candidates, before HiGHS sees it.
+struct Formulation {
+    model: good_lp::solvers::highs::HighsProblem,
+    /// The engineers of each balance group (a station's).
+    members: Vec<Vec<usize>>,
+    /// (group, engineer, minutes above the group's mean) for each engineer
+    /// balanced.
+    over: Vec<(usize, usize, Variable)>,
+    /// The price of a minute above the mean.
+    per_minute: f64,
+    variables: usize,
+}
+
+/// Columns: a binary per candidate (ticket, engineer, day), a left-out
+/// share per ticket, and each balanced engineer's minutes above their
+/// station's mean; rows: each ticket served once or left out, each
+/// engineer's minutes within their day.
+fn formulate(
+    problem: &Problem,
+    candidates: &[Candidate],
+    groups: &[Option<usize>],
+    options: &AssignmentOptions,
+) -> Formulation {
+    let (jobs, vehicles) = (problem.jobs(), problem.vehicles());
+    let mut vars = ProblemVariables::new();
+    let mut goal = Expression::from(0.0);
+    let mut rows: Vec<good_lp::Constraint> = Vec::new();
+
+    // Columns are created in this order, which is how values are read back
+    // from the underlying HiGHS model and how the warm start is given.
+    let chosen: Vec<Variable> = candidates
+        .iter()
+        .map(|c| {
+            let x = vars.add(variable().binary());
+            goal += c.cost * x;
+            x
+        })
+        .collect();
+    let mut served: Vec<Expression> = vec![Expression::from(0.0); jobs.len()];
+    let mut load: Vec<Expression> = vec![Expression::from(0.0); vehicles.len()];
+    for (c, x) in candidates.iter().zip(&chosen) {
+        served[c.job] += *x;
+        load[c.vehicle] += (c.seconds / 60.0) * *x;
+    }
+    let left_out: Vec<Variable> = jobs
+        .iter()
+        .map(|job| {
+            let u = vars.add(variable().min(0.0).max(1.0));
+            goal += (job.unassigned_penalty as f64 / COST_SCALE).min(MAX_LEFT_OUT_COST) * u;
+            u
+        })
+        .collect();
+    for (row, u) in served.into_iter().zip(&left_out) {
+        rows.push((row + *u).eq(1.0));
+    }
+    for (v, vehicle) in vehicles.iter().enumerate() {
+        rows.push(load[v].clone().leq(available_seconds(vehicle) / 60.0));
+    }
+    let per_minute = options.balance_cost_per_second * 60.0 / COST_SCALE;
+    let members = super::balance::members(groups);
+    let mut over: Vec<(usize, usize, Variable)> = Vec::new();
+    if per_minute > 0.0 {
+        for (g, group) in members.iter().enumerate() {
+            let total: Expression = group.iter().map(|&v| load[v].clone()).sum();
+            let share = 1.0 / group.len() as f64;
+            for &v in group {
+                let above = vars.add(variable().min(0.0));
+                goal += per_minute * above;
+                rows.push((load[v].clone() - share * total.clone() - above).leq(0.0));
+                over.push((g, v, above));
+            }
+        }
+    }
+    let variables = candidates.len() + left_out.len() + over.len();
+    let model = rows
+        .into_iter()
+        .fold(highs(vars.minimise(goal)), |model, row| model.with(row));
+    Formulation {
+        model,
+        members,
+        over,
+        per_minute,
+        variables,
+    }
+}
+
+/// The greedy assignment, and as a starting solution in column order: the
+/// chosen candidates, the tickets left out, and each engineer's minutes
+/// above their station's mean.
+fn warm_start(
+    problem: &Problem,
+    candidates: &[Candidate],
+    members: &[Vec<usize>],
+    over: &[(usize, usize, Variable)],
+) -> (Vec<Option<usize>>, Vec<f64>) {
+    let start = greedy(problem, candidates);
+    let start_load = |v: usize| -> f64 {
+        candidates
+            .iter()
+            .filter(|c| c.vehicle == v && start[c.job] == Some(v))
+            .map(|c| c.seconds / 60.0)
+            .sum()
+    };
+    let mut values: Vec<f64> = candidates
+        .iter()
+        .map(|c| f64::from(u8::from(start[c.job] == Some(c.vehicle))))
+        .collect();
+    values.extend(start.iter().map(|v| f64::from(u8::from(v.is_none()))));
+    values.extend(over.iter().map(|(g, v, _)| {
+        let group = &members[*g];
+        let mean = group.iter().map(|&w| start_load(w)).sum::<f64>() / group.len() as f64;
+        (start_load(*v) - mean).max(0.0)
+    }));
+    (start, values)
 }
 
 /// Routes from an assignment: each vehicle's tickets by deadline, each put

@@ -159,18 +159,18 @@ mod tests {
     use chrono::TimeZone;
 
     fn ticket(level: u8) -> Ticket {
-        Ticket::new(
-            TicketId::parse("T1").unwrap(),
-            "Customer",
-            GeoPoint::new(30.27, 120.15).unwrap(),
-            330100,
-            Region::East,
-            Severity::new(level).unwrap(),
-            Skill::Server,
-            Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
-            60,
-            SlaPolicy::default(),
-        )
+        Ticket::new(crate::domain::TicketReport {
+            id: TicketId::parse("T1").unwrap(),
+            customer: "Customer".to_string(),
+            site: GeoPoint::new(30.27, 120.15).unwrap(),
+            city_adcode: 330100,
+            region: Region::East,
+            severity: Severity::new(level).unwrap(),
+            skill: Skill::Server,
+            reported_at: Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
+            service_minutes: 60,
+            sla: SlaPolicy::default(),
+        })
         .unwrap()
     }
 

@@ -182,18 +182,18 @@ mod tests {
     use chrono::TimeZone;
 
     fn swap(id: &str, severity: u8, hour: u32, part: &str) -> Ticket {
-        Ticket::new(
-            TicketId::parse(id).unwrap(),
-            "Acme",
-            GeoPoint::new(30.27, 120.15).unwrap(),
-            330100,
-            Region::East,
-            Severity::new(severity).unwrap(),
-            Skill::Server,
-            Utc.with_ymd_and_hms(2026, 11, 29, hour, 0, 0).unwrap(),
-            60,
-            SlaPolicy::default(),
-        )
+        Ticket::new(crate::domain::TicketReport {
+            id: TicketId::parse(id).unwrap(),
+            customer: "Acme".to_string(),
+            site: GeoPoint::new(30.27, 120.15).unwrap(),
+            city_adcode: 330100,
+            region: Region::East,
+            severity: Severity::new(severity).unwrap(),
+            skill: Skill::Server,
+            reported_at: Utc.with_ymd_and_hms(2026, 11, 29, hour, 0, 0).unwrap(),
+            service_minutes: 60,
+            sla: SlaPolicy::default(),
+        })
         .unwrap()
         .with_part(Some(PartCode::parse(part).unwrap()))
     }

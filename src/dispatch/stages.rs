@@ -289,32 +289,32 @@ mod tests {
         certification: Certification,
         shift: ShiftPattern,
     ) -> Engineer {
-        Engineer::new(
-            EngineerId::parse(id).unwrap(),
-            "Wang Wei",
-            EngineerBase::Hub(Region::East),
-            Region::East,
-            hangzhou(),
+        Engineer::new(crate::domain::EngineerProfile {
+            id: EngineerId::parse(id).unwrap(),
+            name: "Wang Wei".to_string(),
+            base: EngineerBase::Hub(Region::East),
+            region: Region::East,
+            home: hangzhou(),
             skills,
             certification,
             shift,
-        )
+        })
         .unwrap()
     }
 
     fn ticket(id: &str, skill: Skill, severity: Severity, km_north: f64) -> Ticket {
-        Ticket::new(
-            TicketId::parse(id).unwrap(),
-            "Hangzhou People's Hospital",
-            GeoPoint::new(30.24934 + km_north / 111.32, 120.20524).unwrap(),
-            330100,
-            Region::East,
+        Ticket::new(crate::domain::TicketReport {
+            id: TicketId::parse(id).unwrap(),
+            customer: "Hangzhou People's Hospital".to_string(),
+            site: GeoPoint::new(30.24934 + km_north / 111.32, 120.20524).unwrap(),
+            city_adcode: 330100,
+            region: Region::East,
             severity,
             skill,
-            day_origin(monday()) - chrono::Duration::hours(3),
-            60,
-            SlaPolicy::round_the_clock(),
-        )
+            reported_at: day_origin(monday()) - chrono::Duration::hours(3),
+            service_minutes: 60,
+            sla: SlaPolicy::round_the_clock(),
+        })
         .unwrap()
     }
 
@@ -545,18 +545,18 @@ mod tests {
     #[test]
     fn a_ticket_of_another_region_is_refused() {
         let mut tickets = vec![ticket("T1", Skill::Printer, Severity::MINOR, 1.0)];
-        tickets[0] = Ticket::new(
-            TicketId::parse("T9").unwrap(),
-            "Beijing Tax Bureau",
-            GeoPoint::new(39.9, 116.4).unwrap(),
-            110000,
-            Region::North,
-            Severity::MINOR,
-            Skill::Printer,
-            day_origin(monday()),
-            60,
-            SlaPolicy::round_the_clock(),
-        )
+        tickets[0] = Ticket::new(crate::domain::TicketReport {
+            id: TicketId::parse("T9").unwrap(),
+            customer: "Beijing Tax Bureau".to_string(),
+            site: GeoPoint::new(39.9, 116.4).unwrap(),
+            city_adcode: 110000,
+            region: Region::North,
+            severity: Severity::MINOR,
+            skill: Skill::Printer,
+            reported_at: day_origin(monday()),
+            service_minutes: 60,
+            sla: SlaPolicy::round_the_clock(),
+        })
         .unwrap();
         let err = HubDay::new(Region::East, monday(), tickets, Vec::new()).unwrap_err();
         assert_eq!(

@@ -132,18 +132,19 @@ mod tests {
     use chrono::TimeZone;
 
     fn ticket(id: &str, level: u8, skill: Skill, minute: i64) -> Ticket {
-        Ticket::new(
-            TicketId::parse(id).unwrap(),
-            "Customer",
-            GeoPoint::new(30.27, 120.15).unwrap(),
-            330100,
-            Region::East,
-            Severity::new(level).unwrap(),
+        Ticket::new(crate::domain::TicketReport {
+            id: TicketId::parse(id).unwrap(),
+            customer: "Customer".to_string(),
+            site: GeoPoint::new(30.27, 120.15).unwrap(),
+            city_adcode: 330100,
+            region: Region::East,
+            severity: Severity::new(level).unwrap(),
             skill,
-            Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap() + Duration::minutes(minute),
-            60,
-            SlaPolicy::default(),
-        )
+            reported_at: Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()
+                + Duration::minutes(minute),
+            service_minutes: 60,
+            sla: SlaPolicy::default(),
+        })
         .unwrap()
     }
 

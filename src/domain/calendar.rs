@@ -208,6 +208,18 @@ mod tests {
     }
 
     #[test]
+    fn with_longer_service_days_the_friday_report_is_due_on_monday() {
+        // Twelve service hours fit in Friday's rest and Monday only when a
+        // service day is long enough: 08:00–20:00 gives 3.5 h on Friday
+        // and 8.5 h on Monday.
+        let calendar = ServiceCalendar::parse("08:00-20:00", "mon-fri").unwrap();
+        assert_eq!(
+            calendar.add(local(11, 27, 16, 30), 720),
+            local(11, 30, 16, 30)
+        );
+    }
+
+    #[test]
     fn a_night_report_starts_its_clock_at_the_opening() {
         let calendar = ServiceCalendar::default();
         // Monday 22:30: the response is due Tuesday 10:00, not 00:30.

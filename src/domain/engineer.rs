@@ -88,19 +88,34 @@ pub struct Engineer {
     shift: ShiftPattern,
 }
 
+/// An engineer as the network lists them, before it is checked:
+/// [`Engineer::new`] validates it.
+#[derive(Debug, Clone)]
+pub struct EngineerProfile {
+    pub id: EngineerId,
+    pub name: String,
+    pub base: EngineerBase,
+    pub region: Region,
+    /// Where the day starts and ends (the station or hub).
+    pub home: GeoPoint,
+    pub skills: Vec<Skill>,
+    pub certification: Certification,
+    pub shift: ShiftPattern,
+}
+
 impl Engineer {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: EngineerId,
-        name: impl Into<String>,
-        base: EngineerBase,
-        region: Region,
-        home: GeoPoint,
-        mut skills: Vec<Skill>,
-        certification: Certification,
-        shift: ShiftPattern,
-    ) -> Result<Self, DomainError> {
-        let name = name.into();
+    /// Checks a profile (a name, at least one skill, a sensible shift).
+    pub fn new(profile: EngineerProfile) -> Result<Self, DomainError> {
+        let EngineerProfile {
+            id,
+            name,
+            base,
+            region,
+            home,
+            mut skills,
+            certification,
+            shift,
+        } = profile;
         if name.trim().is_empty() {
             return Err(DomainError::new("name", "must not be empty"));
         }
@@ -194,16 +209,16 @@ mod tests {
 
     #[test]
     fn needs_a_skill() {
-        let err = Engineer::new(
-            EngineerId::parse("E1").unwrap(),
-            "Li",
-            EngineerBase::Hub(Region::East),
-            Region::East,
-            GeoPoint::new(30.0, 120.0).unwrap(),
-            vec![],
-            Certification::Senior,
-            ShiftPattern::office_hours(),
-        )
+        let err = Engineer::new(EngineerProfile {
+            id: EngineerId::parse("E1").unwrap(),
+            name: "Li".to_string(),
+            base: EngineerBase::Hub(Region::East),
+            region: Region::East,
+            home: GeoPoint::new(30.0, 120.0).unwrap(),
+            skills: vec![],
+            certification: Certification::Senior,
+            shift: ShiftPattern::office_hours(),
+        })
         .unwrap_err();
         assert_eq!(err.field, "skills");
     }

@@ -417,18 +417,18 @@ mod tests {
     }
 
     fn ticket() -> Ticket {
-        Ticket::new(
-            TicketId::parse("T1").unwrap(),
-            "Acme",
-            GeoPoint::new(30.3, 120.1).unwrap(),
-            330100,
-            Region::East,
-            Severity::MAJOR,
-            Skill::Server,
-            reported(),
-            90,
-            SlaPolicy::round_the_clock(),
-        )
+        Ticket::new(crate::domain::TicketReport {
+            id: TicketId::parse("T1").unwrap(),
+            customer: "Acme".to_string(),
+            site: GeoPoint::new(30.3, 120.1).unwrap(),
+            city_adcode: 330100,
+            region: Region::East,
+            severity: Severity::MAJOR,
+            skill: Skill::Server,
+            reported_at: reported(),
+            service_minutes: 90,
+            sla: SlaPolicy::round_the_clock(),
+        })
         .unwrap()
     }
 

@@ -25,7 +25,7 @@ mod time_window;
 
 pub use access::{Role, RoleKind};
 pub use calendar::ServiceCalendar;
-pub use engineer::{Certification, Engineer, EngineerBase, ShiftPattern};
+pub use engineer::{Certification, Engineer, EngineerBase, EngineerProfile, ShiftPattern};
 pub use error::DomainError;
 pub use event::{Activity, EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome};
 pub use geo_point::GeoPoint;
@@ -46,5 +46,5 @@ pub use sla::{ServiceHours, SlaDeadlines, SlaPolicy};
 pub use stock::{
     MissingPart, MissingPartRule, PartSource, PartsOnHand, PendingOrder, Stock, StockPoint,
 };
-pub use ticket::{Ticket, TicketContact, TicketStatus};
+pub use ticket::{Ticket, TicketContact, TicketReport, TicketStatus};
 pub use time_window::{TimeWindow, service_offset};

@@ -113,25 +113,45 @@ impl TicketContact {
     }
 }
 
+/// A fault report as the call center takes it, before it is checked:
+/// [`Ticket::new`] validates it and opens the ticket. Named fields, because
+/// ten positional arguments of which four are numbers invite mix-ups.
+#[derive(Debug, Clone)]
+pub struct TicketReport {
+    pub id: TicketId,
+    pub customer: String,
+    pub site: GeoPoint,
+    /// The city's administrative code (six digits).
+    pub city_adcode: u32,
+    pub region: Region,
+    pub severity: Severity,
+    pub skill: Skill,
+    pub reported_at: DateTime<Utc>,
+    /// The estimated time on site.
+    pub service_minutes: u32,
+    pub sla: SlaPolicy,
+}
+
 impl Ticket {
     /// Longest on-site job we accept: a repair that takes more than a
     /// working day is a project, not a visit.
     pub const MAX_SERVICE_MINUTES: u32 = 8 * 60;
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: TicketId,
-        customer: impl Into<String>,
-        site: GeoPoint,
-        city_adcode: u32,
-        region: Region,
-        severity: Severity,
-        skill: Skill,
-        reported_at: DateTime<Utc>,
-        service_minutes: u32,
-        sla: SlaPolicy,
-    ) -> Result<Self, DomainError> {
-        let customer = customer.into();
+    /// Checks a report (customer name, city code, service time) and opens
+    /// the ticket.
+    pub fn new(report: TicketReport) -> Result<Self, DomainError> {
+        let TicketReport {
+            id,
+            customer,
+            site,
+            city_adcode,
+            region,
+            severity,
+            skill,
+            reported_at,
+            service_minutes,
+            sla,
+        } = report;
         if customer.trim().is_empty() || customer.chars().count() > 200 {
             return Err(DomainError::new("customer", "must be 1-200 characters"));
         }
@@ -234,18 +254,18 @@ mod tests {
     use chrono::TimeZone;
 
     fn ticket(service_minutes: u32, adcode: u32) -> Result<Ticket, DomainError> {
-        Ticket::new(
-            TicketId::parse("T1").unwrap(),
-            "Acme",
-            GeoPoint::new(30.27, 120.15).unwrap(),
-            adcode,
-            Region::East,
-            Severity::MAJOR,
-            Skill::Server,
-            Utc.with_ymd_and_hms(2026, 11, 27, 22, 0, 0).unwrap(),
+        Ticket::new(TicketReport {
+            id: TicketId::parse("T1").unwrap(),
+            customer: "Acme".to_string(),
+            site: GeoPoint::new(30.27, 120.15).unwrap(),
+            city_adcode: adcode,
+            region: Region::East,
+            severity: Severity::MAJOR,
+            skill: Skill::Server,
+            reported_at: Utc.with_ymd_and_hms(2026, 11, 27, 22, 0, 0).unwrap(),
             service_minutes,
-            SlaPolicy::round_the_clock(),
-        )
+            sla: SlaPolicy::round_the_clock(),
+        })
     }
 
     #[test]

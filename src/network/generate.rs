@@ -210,18 +210,18 @@ pub fn generate_tickets(
         .map(
             |(index, (reported, customer, site, city, severity, skill, minutes, sla))| {
                 let id = TicketId::parse(id_text(index, date)).expect("a generated id is valid");
-                Ticket::new(
+                Ticket::new(crate::domain::TicketReport {
                     id,
                     customer,
                     site,
-                    city.adcode,
-                    city.region,
+                    city_adcode: city.adcode,
+                    region: city.region,
                     severity,
                     skill,
-                    reported,
-                    minutes,
+                    reported_at: reported,
+                    service_minutes: minutes,
                     sla,
-                )
+                })
                 .expect("generated values are within the domain's limits")
                 .with_part(part_needed(&mut part_rng, skill, severity))
                 .with_contact(contact_of(&id_text(index, date), city, skill))
@@ -417,18 +417,18 @@ fn parse_ticket(row: &Row) -> Result<Ticket, NetworkError> {
             .and_then(Severity::new)
     })?;
     let status = row.domain("status", TicketStatus::parse)?;
-    let ticket = Ticket::new(
+    let ticket = Ticket::new(crate::domain::TicketReport {
         id,
-        row.get("customer")?,
-        row.point("lat", "lon")?,
-        row.parse("city_adcode")?,
-        row.parse::<Region>("region")?,
+        customer: row.get("customer")?.into(),
+        site: row.point("lat", "lon")?,
+        city_adcode: row.parse("city_adcode")?,
+        region: row.parse::<Region>("region")?,
         severity,
-        row.parse::<Skill>("skill")?,
-        reported,
-        row.parse("service_minutes")?,
+        skill: row.parse::<Skill>("skill")?,
+        reported_at: reported,
+        service_minutes: row.parse("service_minutes")?,
         sla,
-    )
+    })
     .map_err(|e| row.error(&e.field, e.message))?;
     let part = match row.get("part").unwrap_or("") {
         "" => None,

@@ -455,8 +455,17 @@ fn parse_engineers(
         };
         let shift = parse_shift(&row)?;
         let name = row.get("name")?;
-        let engineer = Engineer::new(id, name, base, region, home, skills, certification, shift)
-            .map_err(|e| row.error(&e.field, e.message))?;
+        let engineer = Engineer::new(crate::domain::EngineerProfile {
+            id,
+            name: name.into(),
+            base,
+            region,
+            home,
+            skills,
+            certification,
+            shift,
+        })
+        .map_err(|e| row.error(&e.field, e.message))?;
         engineers.push(engineer);
     }
     Ok(engineers)

@@ -41,6 +41,7 @@
 //! assert_eq!(objective.travel, 45);
 //! # Ok::<(), ruyi::optimize::OptimizeError>(())
 //! ```
+#![warn(missing_docs)]
 
 mod bound;
 mod checker;

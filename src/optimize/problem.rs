@@ -8,16 +8,23 @@ use super::OptimizeError;
 /// A closed interval `[start, end]` in time units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window {
+    /// Earliest instant in the window (inclusive).
     pub start: i64,
+    /// Latest instant in the window (inclusive).
     pub end: i64,
 }
 
 impl Window {
+    /// A window that never binds. Its ends are a quarter of the `i64` range,
+    /// not `MIN`/`MAX`, so adding travel and service times to them cannot
+    /// overflow.
     pub const UNBOUNDED: Window = Window {
         start: i64::MIN / 4,
         end: i64::MAX / 4,
     };
 
+    /// The window `[start, end]`; refuses a `start` after `end` (a window of
+    /// one instant, `start == end`, is allowed).
     pub fn new(start: i64, end: i64) -> Result<Self, OptimizeError> {
         if start > end {
             return Err(OptimizeError::invalid(
@@ -28,6 +35,7 @@ impl Window {
         Ok(Self { start, end })
     }
 
+    /// Whether `at` lies in the window, both ends included.
     pub fn contains(&self, at: i64) -> bool {
         self.start <= at && at <= self.end
     }
@@ -42,6 +50,11 @@ pub struct TravelMatrix {
 }
 
 impl TravelMatrix {
+    /// A matrix of `size` locations from flat row-major cells (cell
+    /// `from * size + to`): `durations` in time units, `distances` in
+    /// distance units. Refuses a cell count other than `size * size` and
+    /// negative entries, so a faulty adapter fails here, naming the matrix,
+    /// rather than yielding a strange plan.
     pub fn new(
         size: usize,
         durations: Vec<i64>,
@@ -79,15 +92,20 @@ impl TravelMatrix {
         })
     }
 
+    /// Number of locations; valid location indices are `0..size()`.
     pub fn size(&self) -> usize {
         self.size
     }
 
+    /// Travel time from `from` to `to` (not necessarily that of `to` to
+    /// `from`).
     #[inline]
     pub fn duration(&self, from: usize, to: usize) -> i64 {
         self.durations[from * self.size + to]
     }
 
+    /// Distance driven from `from` to `to` (not necessarily that of `to`
+    /// to `from`).
     #[inline]
     pub fn distance(&self, from: usize, to: usize) -> i64 {
         self.distances[from * self.size + to]
@@ -104,14 +122,19 @@ impl TravelMatrix {
 /// `penalty_per_unit` per time unit late, but is never infeasible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SoftDeadline {
+    /// Latest arrival that costs nothing.
     pub at: i64,
+    /// Cost per time unit of arrival after `at`, added to the objective's
+    /// lateness part; never negative.
     pub penalty_per_unit: i64,
 }
 
 /// A visit to make.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
+    /// Where the visit is: an index into the [`TravelMatrix`].
     pub location: usize,
+    /// Time spent on site, from the start of service to leaving.
     pub service: i64,
     /// Hard windows for the start of service: sorted, disjoint, non-empty.
     pub windows: Vec<Window>,
@@ -119,6 +142,8 @@ pub struct Job {
     /// reported, nor planned before the plan's "now"). [`Problem::new`]
     /// folds it into the windows; the checker verifies it on its own.
     pub release: Option<i64>,
+    /// A soft limit on arrival (the SLA's on-site time): lateness is priced,
+    /// not forbidden, so an overdue ticket is still served.
     pub deadline: Option<SoftDeadline>,
     /// Bit mask of required skills; a vehicle must hold all of them.
     pub skills: u64,
@@ -168,20 +193,27 @@ impl Job {
 /// window. Driving only happens outside breaks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Break {
+    /// When the break may start: sorted, disjoint, non-empty.
     pub windows: Vec<Window>,
+    /// How long the break lasts, taken in one piece.
     pub duration: i64,
 }
 
 /// An engineer's day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vehicle {
+    /// Where the day begins: an index into the [`TravelMatrix`].
     pub start: usize,
     /// `None`: the route ends at its last visit.
     pub end: Option<usize>,
     /// Leave the start no earlier than `shift.start`, reach the end no later
     /// than `shift.end`.
     pub shift: Window,
+    /// Bit mask of the skills held; see [`Job::skills`].
     pub skills: u64,
+    /// One amount per capacity dimension, the most the route may carry in
+    /// all. [`Problem::new`] pads missing dimensions with a capacity that
+    /// never binds.
     pub capacity: Vec<i64>,
     /// Longest span from leaving the start to reaching the end.
     pub max_work: Option<i64>,
@@ -202,7 +234,10 @@ pub struct Vehicle {
     /// Cost of using this vehicle at all (a fixed cost large enough
     /// reproduces the classic vehicles-first objective).
     pub fixed_cost: i64,
+    /// Cost per distance unit driven.
     pub cost_per_distance: i64,
+    /// Cost per time unit driven (travel only: waiting, service and breaks
+    /// are not priced).
     pub cost_per_duration: i64,
     /// The vehicle's team (e.g. its station), matched against
     /// [`Job::teams`]; `None` serves any job its skills allow.
@@ -210,6 +245,9 @@ pub struct Vehicle {
 }
 
 impl Vehicle {
+    /// A vehicle with only a start, an end and a shift, for building up: no
+    /// skills, capacity, limits or breaks, no fixed cost, and a cost of 1
+    /// per distance unit, so the objective defaults to the distance driven.
     pub fn new(start: usize, end: Option<usize>, shift: Window) -> Self {
         Vehicle {
             start,
@@ -275,6 +313,12 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// Validates the model once, so the solvers and the checker may rely on
+    /// it: every location inside the matrix, windows sorted and disjoint,
+    /// teams sorted, no negative durations, limits, amounts or costs. It
+    /// also normalises: each job's `release` is folded into its windows,
+    /// and demands and capacities are padded to [`Problem::dimensions`].
+    /// Errors name the offending field, e.g. `jobs[3].windows`.
     pub fn new(
         matrix: TravelMatrix,
         jobs: Vec<Job>,
@@ -440,15 +484,22 @@ impl Problem {
         })
     }
 
+    /// The travel matrix every location refers to.
     pub fn matrix(&self) -> &TravelMatrix {
         &self.matrix
     }
+    /// The validated jobs; a job's position here is its index everywhere
+    /// else ([`super::StopKind::Job`], [`super::Unassigned::job`], plans).
     pub fn jobs(&self) -> &[Job] {
         &self.jobs
     }
+    /// The validated vehicles; a vehicle's position here is its index in
+    /// routes ([`super::Route::vehicle`]) and plans.
     pub fn vehicles(&self) -> &[Vehicle] {
         &self.vehicles
     }
+    /// Number of capacity dimensions: the longest demand or capacity given.
+    /// Every job's `demand` and vehicle's `capacity` has this length.
     pub fn dimensions(&self) -> usize {
         self.dimensions
     }

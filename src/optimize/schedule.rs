@@ -21,8 +21,13 @@ use super::{Break, Problem, Route, Stop, StopKind, Vehicle, Window};
 /// A route with its schedule and what it costs.
 #[derive(Debug, Clone)]
 pub struct Scheduled {
+    /// The route with a time for every stop.
     pub route: Route,
+    /// Cost of arriving past soft deadlines; the route's share of
+    /// [`super::Objective::lateness`].
     pub lateness_cost: i64,
+    /// Cost of the driving ([`Vehicle::leg_cost`] of the route's distance
+    /// and travel time); the vehicle's fixed cost is not included.
     pub travel_cost: i64,
 }
 

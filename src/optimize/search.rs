@@ -392,6 +392,10 @@ pub struct Search<'a> {
 }
 
 impl<'a> Search<'a> {
+    /// Prepares the search for `problem` once, outside the work budget of
+    /// [`Search::run`]: chooses how insertions are timed (see the module
+    /// docs), groups identical vehicles, and precomputes each job's nearest
+    /// jobs and the matrix in the search's numbering.
     pub fn new(problem: &'a Problem) -> Self {
         let jobs = problem.jobs();
         let vehicles = problem.vehicles();

@@ -226,16 +226,16 @@ impl EngineerRow {
                 ));
             }
         };
-        Engineer::new(
+        Engineer::new(crate::domain::EngineerProfile {
             id,
-            self.name,
+            name: self.name,
             base,
-            region(TABLE, "region", &self.region)?,
-            point(TABLE, self.home_lat, self.home_lon)?,
+            region: region(TABLE, "region", &self.region)?,
+            home: point(TABLE, self.home_lat, self.home_lon)?,
             skills,
             certification,
             shift,
-        )
+        })
         .map_err(|e| {
             let column = match e.field.as_str() {
                 "name" => "name",
@@ -316,18 +316,18 @@ impl TicketRow {
         })?;
         let status = TicketStatus::parse(&self.status)
             .map_err(|e| StorageError::invalid_row(TABLE, "status", e.message))?;
-        let ticket = Ticket::new(
+        let ticket = Ticket::new(crate::domain::TicketReport {
             id,
-            self.customer,
-            point(TABLE, self.lat, self.lon)?,
-            adcode(TABLE, self.city_adcode)?,
-            region(TABLE, "region", &self.region)?,
+            customer: self.customer,
+            site: point(TABLE, self.lat, self.lon)?,
+            city_adcode: adcode(TABLE, self.city_adcode)?,
+            region: region(TABLE, "region", &self.region)?,
             severity,
             skill,
-            self.reported_at,
-            minutes(TABLE, "service_minutes", self.service_minutes)?,
+            reported_at: self.reported_at,
+            service_minutes: minutes(TABLE, "service_minutes", self.service_minutes)?,
             sla,
-        )
+        })
         .map_err(|e| {
             let column = match e.field.as_str() {
                 "customer" => "customer",

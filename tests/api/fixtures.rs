@@ -11,6 +11,7 @@ use ruyi::domain::{
     ReasonCode, Region, Roster, RosterSummary, Severity, ShiftPattern, Skill, SlaPolicy, Station,
     StationId, StockPoint, Ticket, TicketId, UnassignedTicket, Visit, VisitKind,
 };
+use ruyi::domain::{EngineerProfile, TicketReport};
 use ruyi::storage::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,41 +190,41 @@ pub fn small_network() -> SmallNetwork {
         .unwrap(),
     ];
     let engineers = vec![
-        Engineer::new(
-            EngineerId::parse("E001").unwrap(),
-            "Li Wei",
-            EngineerBase::Station(station_id),
-            Region::East,
-            point(29.868, 121.544),
-            vec![Skill::Server, Skill::Network],
-            Certification::Senior,
-            ShiftPattern::office_hours(),
-        )
+        Engineer::new(EngineerProfile {
+            id: EngineerId::parse("E001").unwrap(),
+            name: "Li Wei".to_string(),
+            base: EngineerBase::Station(station_id),
+            region: Region::East,
+            home: point(29.868, 121.544),
+            skills: vec![Skill::Server, Skill::Network],
+            certification: Certification::Senior,
+            shift: ShiftPattern::office_hours(),
+        })
         .unwrap(),
-        Engineer::new(
-            EngineerId::parse("E002").unwrap(),
-            "Wang Fang",
-            EngineerBase::Hub(Region::East),
-            Region::East,
-            point(30.274, 120.155),
-            vec![Skill::Printer],
-            Certification::Intermediate,
-            ShiftPattern::OnCall { max_hours: 10 },
-        )
+        Engineer::new(EngineerProfile {
+            id: EngineerId::parse("E002").unwrap(),
+            name: "Wang Fang".to_string(),
+            base: EngineerBase::Hub(Region::East),
+            region: Region::East,
+            home: point(30.274, 120.155),
+            skills: vec![Skill::Printer],
+            certification: Certification::Intermediate,
+            shift: ShiftPattern::OnCall { max_hours: 10 },
+        })
         .unwrap(),
-        Engineer::new(
-            EngineerId::parse("E003").unwrap(),
-            "Zhao Lei",
-            EngineerBase::Hub(Region::North),
-            Region::North,
-            point(39.904, 116.407),
-            vec![Skill::Storage],
-            Certification::Senior,
-            ShiftPattern::FiveByEight {
+        Engineer::new(EngineerProfile {
+            id: EngineerId::parse("E003").unwrap(),
+            name: "Zhao Lei".to_string(),
+            base: EngineerBase::Hub(Region::North),
+            region: Region::North,
+            home: point(39.904, 116.407),
+            skills: vec![Skill::Storage],
+            certification: Certification::Senior,
+            shift: ShiftPattern::FiveByEight {
                 start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
                 end: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
             },
-        )
+        })
         .unwrap(),
     ];
     SmallNetwork {
@@ -267,18 +268,18 @@ pub fn ticket_with(id: &str, region: Region, severity: Severity, skill: Skill) -
         Region::North => (BEIJING, point(39.95, 116.30)),
         _ => (HANGZHOU, point(30.30, 120.10)),
     };
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer of {id}"),
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer of {id}"),
         site,
-        adcode,
+        city_adcode: adcode,
         region,
         severity,
         skill,
-        monday_morning(),
-        90,
-        round_the_clock(),
-    )
+        reported_at: monday_morning(),
+        service_minutes: 90,
+        sla: round_the_clock(),
+    })
     .unwrap()
 }
 

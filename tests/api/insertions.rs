@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::fixtures::{NINGBO, monday_morning, point};
 use crate::helpers::{TestApp, expect_error, json_of, spawn_app};
+use ruyi::domain::TicketReport;
 use ruyi::domain::{Region, Severity, Skill, SlaPolicy, Ticket, TicketId};
 
 crate::on_both_databases!(spawn_app;
@@ -20,18 +21,18 @@ crate::on_both_databases!(spawn_app;
 async fn seed_day(app: &TestApp) -> i64 {
     let tickets: Vec<Ticket> = (1..=3)
         .map(|i| {
-            Ticket::new(
-                TicketId::parse(format!("N{i}")).unwrap(),
-                format!("Ningbo customer {i}"),
-                point(29.868 + 0.03 * i as f64, 121.544 - 0.02 * i as f64),
-                NINGBO,
-                Region::East,
-                Severity::MINOR,
-                Skill::Server,
-                monday_morning(),
-                60,
-                SlaPolicy::default(),
-            )
+            Ticket::new(TicketReport {
+                id: TicketId::parse(format!("N{i}")).unwrap(),
+                customer: format!("Ningbo customer {i}"),
+                site: point(29.868 + 0.03 * i as f64, 121.544 - 0.02 * i as f64),
+                city_adcode: NINGBO,
+                region: Region::East,
+                severity: Severity::MINOR,
+                skill: Skill::Server,
+                reported_at: monday_morning(),
+                service_minutes: 60,
+                sla: SlaPolicy::default(),
+            })
             .unwrap()
         })
         .collect();

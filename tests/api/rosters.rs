@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::fixtures::{NINGBO, monday_morning, point, roster, ticket, ticket_with};
 use crate::helpers::{TestApp, expect_error, json_of, spawn_app};
+use ruyi::domain::TicketReport;
 use ruyi::domain::{Region, Severity, Skill};
 
 crate::on_both_databases!(spawn_app;
@@ -219,18 +220,18 @@ async fn create_roster_tries_requests_remotely_first_and_resolves_what_the_call_
 async fn ningbo_faults(app: &TestApp, prefix: &str, count: usize) -> Vec<String> {
     let tickets: Vec<ruyi::domain::Ticket> = (1..=count)
         .map(|i| {
-            ruyi::domain::Ticket::new(
-                ruyi::domain::TicketId::parse(format!("{prefix}{i}")).unwrap(),
-                format!("Ningbo customer {prefix}{i}"),
-                point(29.868 + 0.02 * i as f64, 121.544 - 0.015 * i as f64),
-                NINGBO,
-                Region::East,
-                Severity::MINOR,
-                Skill::Server,
-                monday_morning() - chrono::Duration::hours(1),
-                45,
-                crate::fixtures::round_the_clock(),
-            )
+            ruyi::domain::Ticket::new(TicketReport {
+                id: ruyi::domain::TicketId::parse(format!("{prefix}{i}")).unwrap(),
+                customer: format!("Ningbo customer {prefix}{i}"),
+                site: point(29.868 + 0.02 * i as f64, 121.544 - 0.015 * i as f64),
+                city_adcode: NINGBO,
+                region: Region::East,
+                severity: Severity::MINOR,
+                skill: Skill::Server,
+                reported_at: monday_morning() - chrono::Duration::hours(1),
+                service_minutes: 45,
+                sla: crate::fixtures::round_the_clock(),
+            })
             .unwrap()
         })
         .collect();

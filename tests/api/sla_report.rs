@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::fixtures::{BEIJING, HANGZHOU, point, roster};
 use crate::helpers::{TestApp, expect_error, json_of, spawn_app};
+use ruyi::domain::TicketReport;
 use ruyi::domain::{
     EngineerEvent, EngineerId, EventId, EventKind, Finish, Outcome, PartCode, Region, Severity,
     Skill, Ticket, TicketId,
@@ -28,18 +29,18 @@ fn reported(id: &str, region: Region, severity: u8, at: DateTime<Utc>) -> Ticket
         Region::North => (BEIJING, point(39.95, 116.30), Skill::Storage),
         _ => (HANGZHOU, point(30.30, 120.10), Skill::Server),
     };
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer of {id}"),
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer of {id}"),
         site,
-        adcode,
+        city_adcode: adcode,
         region,
-        Severity::new(severity).unwrap(),
+        severity: Severity::new(severity).unwrap(),
         skill,
-        at,
-        60,
-        crate::fixtures::round_the_clock(),
-    )
+        reported_at: at,
+        service_minutes: 60,
+        sla: crate::fixtures::round_the_clock(),
+    })
     .unwrap()
 }
 

@@ -13,6 +13,7 @@ use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
     Skill, SlaPolicy, StationId, Ticket, TicketId,
 };
+use ruyi::domain::{EngineerProfile, TicketReport};
 use ruyi::optimize;
 use ruyi::travel::GreatCircle;
 
@@ -42,32 +43,32 @@ fn engineer_with(
         Some(s) => EngineerBase::Station(StationId::parse(s).unwrap()),
         None => EngineerBase::Hub(Region::East),
     };
-    Engineer::new(
-        EngineerId::parse(id).unwrap(),
-        format!("Engineer {id}"),
+    Engineer::new(EngineerProfile {
+        id: EngineerId::parse(id).unwrap(),
+        name: format!("Engineer {id}"),
         base,
-        Region::East,
-        point(at.0, at.1),
-        vec![skill],
-        level,
-        ShiftPattern::OnCall { max_hours: 12 },
-    )
+        region: Region::East,
+        home: point(at.0, at.1),
+        skills: vec![skill],
+        certification: level,
+        shift: ShiftPattern::OnCall { max_hours: 12 },
+    })
     .unwrap()
 }
 
 fn ticket(id: &str, at: (f64, f64), severity: u8) -> Ticket {
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer {id}"),
-        point(at.0 + 0.01, at.1 + 0.01),
-        330100,
-        Region::East,
-        Severity::new(severity).unwrap(),
-        Skill::Server,
-        Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
-        60,
-        SlaPolicy::default(),
-    )
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: point(at.0 + 0.01, at.1 + 0.01),
+        city_adcode: 330100,
+        region: Region::East,
+        severity: Severity::new(severity).unwrap(),
+        skill: Skill::Server,
+        reported_at: Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
+        service_minutes: 60,
+        sla: SlaPolicy::default(),
+    })
     .unwrap()
 }
 

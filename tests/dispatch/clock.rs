@@ -13,6 +13,7 @@ use ruyi::domain::{
     Certification, DueVisit, Engineer, EngineerBase, EngineerId, GeoPoint, KeyCustomer, Region,
     Roster, ServiceHours, Severity, ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, VisitKind,
 };
+use ruyi::domain::{EngineerProfile, TicketReport};
 use ruyi::network::{Network, generate_tickets};
 use ruyi::travel::GreatCircle;
 
@@ -34,53 +35,53 @@ fn hangzhou(km_north: f64) -> GeoPoint {
 
 /// The same ticket, reported at another time.
 fn reported(ticket: &Ticket, at: DateTime<Utc>) -> Ticket {
-    Ticket::new(
-        ticket.id().clone(),
-        ticket.customer(),
-        ticket.site(),
-        ticket.city_adcode(),
-        ticket.region(),
-        ticket.severity(),
-        ticket.skill(),
-        at,
-        ticket.service_minutes(),
-        ticket.sla(),
-    )
+    Ticket::new(TicketReport {
+        id: ticket.id().clone(),
+        customer: ticket.customer().into(),
+        site: ticket.site(),
+        city_adcode: ticket.city_adcode(),
+        region: ticket.region(),
+        severity: ticket.severity(),
+        skill: ticket.skill(),
+        reported_at: at,
+        service_minutes: ticket.service_minutes(),
+        sla: ticket.sla(),
+    })
     .unwrap()
 }
 
 fn engineer(id: &str, shift: ShiftPattern) -> Engineer {
-    Engineer::new(
-        EngineerId::parse(id).unwrap(),
-        format!("Engineer {id}"),
-        EngineerBase::Hub(Region::East),
-        Region::East,
-        hangzhou(0.0),
-        vec![
+    Engineer::new(EngineerProfile {
+        id: EngineerId::parse(id).unwrap(),
+        name: format!("Engineer {id}"),
+        base: EngineerBase::Hub(Region::East),
+        region: Region::East,
+        home: hangzhou(0.0),
+        skills: vec![
             Skill::Systems,
             Skill::Server,
             Skill::Network,
             Skill::Storage,
         ],
-        Certification::Senior,
+        certification: Certification::Senior,
         shift,
-    )
+    })
     .unwrap()
 }
 
 fn fault(id: &str, km_north: f64, at: DateTime<Utc>, sla: SlaPolicy) -> Ticket {
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer {id}"),
-        hangzhou(km_north),
-        330100,
-        Region::East,
-        Severity::MAJOR,
-        Skill::Server,
-        at,
-        60,
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: hangzhou(km_north),
+        city_adcode: 330100,
+        region: Region::East,
+        severity: Severity::MAJOR,
+        skill: Skill::Server,
+        reported_at: at,
+        service_minutes: 60,
         sla,
-    )
+    })
     .unwrap()
 }
 

@@ -13,6 +13,7 @@ use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
     Skill, StationId, Ticket, TicketId, TicketStatus,
 };
+use ruyi::domain::{EngineerProfile, TicketReport};
 use ruyi::optimize;
 use ruyi::storage::TicketFilter;
 use ruyi::travel::GreatCircle;
@@ -26,34 +27,34 @@ fn options() -> PlanOptions {
 }
 
 fn hangzhou_engineer(id: &str, shift: ShiftPattern) -> Engineer {
-    Engineer::new(
-        EngineerId::parse(id).unwrap(),
-        format!("Engineer {id}"),
-        EngineerBase::Station(StationId::parse("S010").unwrap()),
-        Region::East,
-        GeoPoint::new(30.274, 120.155).unwrap(),
-        vec![Skill::Server],
-        Certification::Senior,
+    Engineer::new(EngineerProfile {
+        id: EngineerId::parse(id).unwrap(),
+        name: format!("Engineer {id}"),
+        base: EngineerBase::Station(StationId::parse("S010").unwrap()),
+        region: Region::East,
+        home: GeoPoint::new(30.274, 120.155).unwrap(),
+        skills: vec![Skill::Server],
+        certification: Certification::Senior,
         shift,
-    )
+    })
     .unwrap()
 }
 
 /// A two-hour server repair in Hangzhou, `km_north` from the station,
 /// reported `hours_ago` before Monday's midnight.
 fn repair(id: &str, km_north: f64, hours_ago: i64) -> Ticket {
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer {id}"),
-        GeoPoint::new(30.274 + km_north / 111.32, 120.155).unwrap(),
-        330100,
-        Region::East,
-        Severity::MAJOR,
-        Skill::Server,
-        day_origin(monday()) - chrono::Duration::hours(hours_ago),
-        120,
-        crate::fixtures::round_the_clock(),
-    )
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: GeoPoint::new(30.274 + km_north / 111.32, 120.155).unwrap(),
+        city_adcode: 330100,
+        region: Region::East,
+        severity: Severity::MAJOR,
+        skill: Skill::Server,
+        reported_at: day_origin(monday()) - chrono::Duration::hours(hours_ago),
+        service_minutes: 120,
+        sla: crate::fixtures::round_the_clock(),
+    })
     .unwrap()
 }
 

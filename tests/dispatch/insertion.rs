@@ -17,6 +17,7 @@ use ruyi::domain::{
     Severity, ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, VisitKind,
 };
 use ruyi::domain::{DueVisit, KeyCustomer, PartsOnHand, ReasonCode, Stock};
+use ruyi::domain::{EngineerProfile, TicketReport};
 use ruyi::optimize::{self, Objective, Route, Solution, SolveStats, Stop, StopKind, Unassigned};
 use ruyi::travel::GreatCircle;
 
@@ -30,16 +31,16 @@ fn local(hour: u32, minute: u32) -> DateTime<Utc> {
 }
 
 fn engineer(id: &str, skills: Vec<Skill>, certification: Certification) -> Engineer {
-    Engineer::new(
-        EngineerId::parse(id).unwrap(),
-        format!("Engineer {id}"),
-        EngineerBase::Hub(Region::East),
-        Region::East,
-        GeoPoint::new(30.274, 120.155).unwrap(),
+    Engineer::new(EngineerProfile {
+        id: EngineerId::parse(id).unwrap(),
+        name: format!("Engineer {id}"),
+        base: EngineerBase::Hub(Region::East),
+        region: Region::East,
+        home: GeoPoint::new(30.274, 120.155).unwrap(),
         skills,
         certification,
-        ShiftPattern::office_hours(),
-    )
+        shift: ShiftPattern::office_hours(),
+    })
     .unwrap()
 }
 
@@ -75,18 +76,18 @@ fn server_ticket(
     minutes: u32,
     reported_at: DateTime<Utc>,
 ) -> Ticket {
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer {id}"),
-        GeoPoint::new(30.274 + km.0 / 111.32, 120.155 + km.1 / 96.2).unwrap(),
-        330100,
-        Region::East,
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: GeoPoint::new(30.274 + km.0 / 111.32, 120.155 + km.1 / 96.2).unwrap(),
+        city_adcode: 330100,
+        region: Region::East,
         severity,
-        Skill::Server,
+        skill: Skill::Server,
         reported_at,
-        minutes,
-        SlaPolicy::default(),
-    )
+        service_minutes: minutes,
+        sla: SlaPolicy::default(),
+    })
     .unwrap()
 }
 
@@ -112,18 +113,18 @@ fn day_tickets() -> Vec<Ticket> {
 
 /// A system down in Hangzhou reported at 10:05.
 fn fault(id: &str, skill: Skill, sla: SlaPolicy) -> Ticket {
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer {id}"),
-        GeoPoint::new(30.30, 120.21).unwrap(),
-        330100,
-        Region::East,
-        Severity::CRITICAL,
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: GeoPoint::new(30.30, 120.21).unwrap(),
+        city_adcode: 330100,
+        region: Region::East,
+        severity: Severity::CRITICAL,
         skill,
-        local(10, 5),
-        60,
+        reported_at: local(10, 5),
+        service_minutes: 60,
         sla,
-    )
+    })
     .unwrap()
 }
 

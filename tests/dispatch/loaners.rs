@@ -11,6 +11,7 @@ use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, GeoPoint, Region, Severity, ShiftPattern,
     Skill, StationId, Ticket, TicketId,
 };
+use ruyi::domain::{EngineerProfile, TicketReport};
 use ruyi::travel::GreatCircle;
 
 fn point(lat: f64, lon: f64) -> GeoPoint {
@@ -19,34 +20,34 @@ fn point(lat: f64, lon: f64) -> GeoPoint {
 
 /// Reported at `hour`:00 UTC on 2026-11-`day`.
 fn ticket(id: &str, skill: Skill, day: u32, hour: u32) -> Ticket {
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer {id}"),
-        point(30.28, 120.16),
-        330100,
-        Region::East,
-        Severity::MAJOR,
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: point(30.28, 120.16),
+        city_adcode: 330100,
+        region: Region::East,
+        severity: Severity::MAJOR,
         skill,
-        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap(),
-        60,
-        crate::fixtures::round_the_clock(),
-    )
+        reported_at: Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap(),
+        service_minutes: 60,
+        sla: crate::fixtures::round_the_clock(),
+    })
     .unwrap()
 }
 
 #[test]
 fn repairs_that_miss_the_48_hour_limit_get_a_loaner_from_the_nearest_station() {
     let engineers = vec![
-        Engineer::new(
-            EngineerId::parse("E1").unwrap(),
-            "Engineer E1",
-            EngineerBase::Station(StationId::parse("S1").unwrap()),
-            Region::East,
-            point(30.274, 120.155),
-            vec![Skill::Server],
-            Certification::Senior,
-            ShiftPattern::office_hours(),
-        )
+        Engineer::new(EngineerProfile {
+            id: EngineerId::parse("E1").unwrap(),
+            name: "Engineer E1".to_string(),
+            base: EngineerBase::Station(StationId::parse("S1").unwrap()),
+            region: Region::East,
+            home: point(30.274, 120.155),
+            skills: vec![Skill::Server],
+            certification: Certification::Senior,
+            shift: ShiftPattern::office_hours(),
+        })
         .unwrap(),
     ];
     let tickets = vec![

@@ -10,6 +10,7 @@ use crate::day;
 use crate::fixtures::*;
 use chrono::{NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::{self, CallCenter, PlanOptions};
+use ruyi::domain::TicketReport;
 use ruyi::domain::{
     EngineerBase, PartAction, PartCode, Region, Roster, Severity, Skill, SlaPolicy, StationId,
     Ticket, TicketId, TicketStatus,
@@ -59,18 +60,18 @@ fn psu() -> PartCode {
 
 /// A server swap in Hangzhou reported at 06:00 local on Monday 30 Nov.
 fn swap(network: &Network, id: &str, severity: u8) -> Ticket {
-    Ticket::new(
-        TicketId::parse(id).unwrap(),
-        format!("Customer {id}"),
-        network.city(HANGZHOU).unwrap().location,
-        HANGZHOU,
-        Region::East,
-        Severity::new(severity).unwrap(),
-        Skill::Server,
-        Utc.with_ymd_and_hms(2026, 11, 29, 22, 0, 0).unwrap(),
-        90,
-        SlaPolicy::default(),
-    )
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: network.city(HANGZHOU).unwrap().location,
+        city_adcode: HANGZHOU,
+        region: Region::East,
+        severity: Severity::new(severity).unwrap(),
+        skill: Skill::Server,
+        reported_at: Utc.with_ymd_and_hms(2026, 11, 29, 22, 0, 0).unwrap(),
+        service_minutes: 90,
+        sla: SlaPolicy::default(),
+    })
     .unwrap()
     .with_part(Some(psu()))
 }

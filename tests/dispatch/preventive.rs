@@ -14,6 +14,7 @@ use ruyi::domain::{
     Skill, SlaPolicy, Ticket, TicketId, VisitKind,
 };
 use ruyi::domain::{DueVisit, KeyCustomer, due_on, key_customers};
+use ruyi::domain::{EngineerProfile, TicketReport};
 use ruyi::network::{Network, generate_tickets};
 use ruyi::optimize::{self, SolveParams, StopKind};
 use ruyi::travel::GreatCircle;
@@ -44,29 +45,29 @@ fn due(name: &str, km_north: f64, overdue_days: i64) -> DueVisit {
 /// One systems engineer whose day holds one four-hour repair: the slack
 /// left fits one two-hour analysis, not two.
 fn one_slot_day(due: &[DueVisit]) -> ruyi::domain::Roster {
-    let engineer = Engineer::new(
-        EngineerId::parse("E1").unwrap(),
-        "Engineer E1",
-        EngineerBase::Hub(Region::East),
-        Region::East,
-        hangzhou(0.0),
-        vec![Skill::Systems],
-        Certification::Senior,
-        ShiftPattern::office_hours(),
-    )
+    let engineer = Engineer::new(EngineerProfile {
+        id: EngineerId::parse("E1").unwrap(),
+        name: "Engineer E1".to_string(),
+        base: EngineerBase::Hub(Region::East),
+        region: Region::East,
+        home: hangzhou(0.0),
+        skills: vec![Skill::Systems],
+        certification: Certification::Senior,
+        shift: ShiftPattern::office_hours(),
+    })
     .unwrap();
-    let repair = Ticket::new(
-        TicketId::parse("T1").unwrap(),
-        "Hangzhou Tax Bureau",
-        hangzhou(5.0),
-        330100,
-        Region::East,
-        Severity::MAJOR,
-        Skill::Systems,
-        Utc.with_ymd_and_hms(2026, 11, 29, 22, 0, 0).unwrap(),
-        240,
-        SlaPolicy::default(),
-    )
+    let repair = Ticket::new(TicketReport {
+        id: TicketId::parse("T1").unwrap(),
+        customer: "Hangzhou Tax Bureau".to_string(),
+        site: hangzhou(5.0),
+        city_adcode: 330100,
+        region: Region::East,
+        severity: Severity::MAJOR,
+        skill: Skill::Systems,
+        reported_at: Utc.with_ymd_and_hms(2026, 11, 29, 22, 0, 0).unwrap(),
+        service_minutes: 240,
+        sla: SlaPolicy::default(),
+    })
     .unwrap();
     plan(
         &day(Region::East, monday(), &[repair], &[engineer]).with_preventive(due.to_vec()),

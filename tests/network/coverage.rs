@@ -7,6 +7,7 @@ use std::process::Command;
 use ruyi::coverage::fleet::{Base, BaseKind, Fleet};
 use ruyi::coverage::siting::{self, Objective, SitingInstance};
 use ruyi::coverage::{CoverageReport, Demand, Settings, TimeSpan};
+use ruyi::domain::EngineerProfile;
 use ruyi::domain::{
     Certification, City, Engineer, EngineerBase, EngineerId, GeoPoint, Region, ShiftPattern, Skill,
     StationId,
@@ -51,16 +52,16 @@ fn station(id: &str, at: &City, engineers: usize) -> Base {
         location,
         engineers: (0..engineers)
             .map(|n| {
-                Engineer::new(
-                    EngineerId::parse(format!("{id}-E{n}")).unwrap(),
-                    "Wang Wei",
-                    EngineerBase::Station(StationId::parse(id).unwrap()),
-                    at.region,
-                    location,
-                    vec![Skill::Printer],
-                    Certification::Senior,
-                    ShiftPattern::office_hours(),
-                )
+                Engineer::new(EngineerProfile {
+                    id: EngineerId::parse(format!("{id}-E{n}")).unwrap(),
+                    name: "Wang Wei".to_string(),
+                    base: EngineerBase::Station(StationId::parse(id).unwrap()),
+                    region: at.region,
+                    home: location,
+                    skills: vec![Skill::Printer],
+                    certification: Certification::Senior,
+                    shift: ShiftPattern::office_hours(),
+                })
                 .unwrap()
             })
             .collect(),
