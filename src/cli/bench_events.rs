@@ -350,8 +350,11 @@ pub fn run(settings: &Settings, args: EventsArgs, out: &mut dyn Write) -> anyhow
             }
         }
         let elapsed = started.elapsed().as_secs_f64();
-        server.abort();
+        // Every send has been answered: count while the server still runs
+        // (stopping it first would close its workers' pooled connections
+        // under the count on PostgreSQL).
         let after = store.count_events().await?;
+        server.abort();
         latencies.sort();
         let sent = latencies.len();
         let created = statuses.get(&201).copied().unwrap_or(0);

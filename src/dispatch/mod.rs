@@ -3,11 +3,16 @@
 //! path, [`plan`]. Its rooms, in the order a day goes through them:
 //!
 //! - [`day`](HubDay): the input, validated once — the hub, the date, the
-//!   tickets, the region's engineers, the analyses due, the stock on hand,
-//!   the call center.
+//!   plan's "now", the tickets, the region's engineers, the analyses due,
+//!   the stock on hand, the call center, the revision in force and what the
+//!   engineers reported today.
+//! - `continuation`: where each engineer's published day stands at "now"
+//!   ([`Restart`]): what stays as published, where and when the rest
+//!   begins; by the plan's word or, once they report, by their events.
 //! - `triage`: the call center's remote attempts come first.
 //! - `translate`: the day in the core's terms ([`HubProblem`]): vehicles
-//!   per engineer and day, jobs with deadlines priced by severity, skills,
+//!   per engineer and day restarted at "now", jobs released at their
+//!   report (never before "now") with deadlines priced by severity, skills,
 //!   seniority, candidate stations, lunch, parts ([`HubProblem::build`]).
 //! - `stages`: the stage order ([`plan`], [`solve_hub`]) — the assignment
 //!   MIP (`assignment`), routing each day of the two-day horizon with the
