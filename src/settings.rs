@@ -11,6 +11,7 @@
 //! and `dispatch` (the plan options they set).
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -39,9 +40,66 @@ pub struct Settings {
     /// How far in the future an engineer's event may be dated: phone
     /// clocks run a little ahead.
     pub max_clock_skew: chrono::Duration,
+    /// The API's guards against abuse (see [`Limits`]).
+    pub limits: Limits,
     /// The weekdays and hours a 5x8 contract's clocks run in.
     pub service_calendar: ServiceCalendar,
 }
+
+/// What the API refuses as too much: requests per token, report ages,
+/// solver document sizes, simulation sizes, and which browser origins may
+/// call it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Requests per token; `None` switches the limit off.
+    pub rate: Option<RateLimit>,
+    /// Browser origins allowed by CORS; empty (the default) sends no CORS
+    /// headers, so browsers keep other sites' pages out.
+    pub cors_origins: Vec<String>,
+    /// How old a ticket's report may be when it is taken in.
+    pub max_report_age: chrono::Duration,
+    /// VROOM documents: jobs (a shipment counts as two) and vehicles.
+    pub vroom_max_jobs: usize,
+    pub vroom_max_vehicles: usize,
+    /// Tickets one replay simulation may generate (days x tickets per
+    /// day) for a planner or admin; a coordinator gets a fifth.
+    pub simulation_max_tickets: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            rate: Some(RateLimit {
+                per_second: NonZeroU32::new(DEFAULT_RATE_LIMIT).expect("positive"),
+                burst: NonZeroU32::new(DEFAULT_RATE_BURST).expect("positive"),
+            }),
+            cors_origins: Vec::new(),
+            max_report_age: chrono::Duration::days(DEFAULT_MAX_REPORT_AGE_DAYS),
+            vroom_max_jobs: DEFAULT_VROOM_MAX_JOBS,
+            vroom_max_vehicles: DEFAULT_VROOM_MAX_VEHICLES,
+            simulation_max_tickets: DEFAULT_SIMULATION_MAX_TICKETS,
+        }
+    }
+}
+
+/// A per-token rate limit: a sustained rate and the burst above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+/// Requests per second per token, by default.
+pub const DEFAULT_RATE_LIMIT: u32 = 100;
+/// Requests a token may send at once above its rate, by default.
+pub const DEFAULT_RATE_BURST: u32 = 200;
+/// Days a report may lie in the past when a ticket is taken in.
+pub const DEFAULT_MAX_REPORT_AGE_DAYS: i64 = 30;
+/// Jobs in one VROOM document (memory grows with their square).
+pub const DEFAULT_VROOM_MAX_JOBS: usize = 1_000;
+pub const DEFAULT_VROOM_MAX_VEHICLES: usize = 200;
+/// Tickets one replay simulation may generate for a planner.
+pub const DEFAULT_SIMULATION_MAX_TICKETS: usize = 50_000;
 
 /// The documented defaults (see the README's Configuration table).
 impl Default for Settings {
@@ -56,6 +114,7 @@ impl Default for Settings {
             ticket_seed: DEFAULT_TICKET_SEED,
             log_filter: QUIET_LOG.to_string(),
             max_clock_skew: chrono::Duration::minutes(DEFAULT_CLOCK_SKEW_MINUTES),
+            limits: Limits::default(),
             service_calendar: ServiceCalendar::default(),
         }
     }
@@ -186,6 +245,13 @@ pub enum Setting {
     HighwayKmh,
     Log,
     ClockSkew,
+    RateLimit,
+    RateBurst,
+    CorsOrigins,
+    MaxReportAgeDays,
+    VroomMaxJobs,
+    VroomMaxVehicles,
+    SimulationMaxTickets,
     ServiceHours,
     ServiceDays,
 }
@@ -207,6 +273,13 @@ impl Setting {
             Setting::HighwayKmh => "highway_kmh",
             Setting::Log => "log",
             Setting::ClockSkew => "clock_skew",
+            Setting::RateLimit => "rate_limit",
+            Setting::RateBurst => "rate_burst",
+            Setting::CorsOrigins => "cors_origins",
+            Setting::MaxReportAgeDays => "max_report_age_days",
+            Setting::VroomMaxJobs => "vroom_max_jobs",
+            Setting::VroomMaxVehicles => "vroom_max_vehicles",
+            Setting::SimulationMaxTickets => "simulation_max_tickets",
             Setting::ServiceHours => "service_hours",
             Setting::ServiceDays => "service_days",
         }
@@ -231,6 +304,13 @@ impl Setting {
             Setting::HighwayKmh => "RUYI_HIGHWAY_KMH",
             Setting::Log => "RUYI_LOG",
             Setting::ClockSkew => "RUYI_CLOCK_SKEW_MINUTES",
+            Setting::RateLimit => "RUYI_RATE_LIMIT",
+            Setting::RateBurst => "RUYI_RATE_BURST",
+            Setting::CorsOrigins => "RUYI_CORS_ORIGINS",
+            Setting::MaxReportAgeDays => "RUYI_MAX_REPORT_AGE_DAYS",
+            Setting::VroomMaxJobs => "RUYI_VROOM_MAX_JOBS",
+            Setting::VroomMaxVehicles => "RUYI_VROOM_MAX_VEHICLES",
+            Setting::SimulationMaxTickets => "RUYI_SIMULATION_MAX_TICKETS",
             Setting::ServiceHours => "RUYI_SERVICE_HOURS",
             Setting::ServiceDays => "RUYI_SERVICE_DAYS",
         }
@@ -263,6 +343,13 @@ pub struct RawSettings {
     pub highway_kmh: Option<String>,
     pub log: Option<String>,
     pub clock_skew: Option<String>,
+    pub rate_limit: Option<String>,
+    pub rate_burst: Option<String>,
+    pub cors_origins: Option<String>,
+    pub max_report_age_days: Option<String>,
+    pub vroom_max_jobs: Option<String>,
+    pub vroom_max_vehicles: Option<String>,
+    pub simulation_max_tickets: Option<String>,
     pub service_hours: Option<String>,
     pub service_days: Option<String>,
 }
@@ -402,6 +489,7 @@ impl Settings {
                     format!("{skew} minutes is more than a day"),
                 )
             })?;
+        let limits = Limits::load(raw, &refuse)?;
         let service_calendar = match (&raw.service_hours, &raw.service_days) {
             (None, None) => defaults.service_calendar,
             (hours, days) => ServiceCalendar::parse(
@@ -427,7 +515,110 @@ impl Settings {
             ticket_seed,
             log_filter,
             max_clock_skew,
+            limits,
             service_calendar,
+        })
+    }
+}
+
+impl Limits {
+    /// Checks the limits' raw values; `refuse` names the setting.
+    fn load(
+        raw: &RawSettings,
+        refuse: &dyn Fn(Setting, String) -> SettingsError,
+    ) -> Result<Limits, SettingsError> {
+        let defaults = Limits::default();
+        let count =
+            |setting: Setting, value: &Option<String>, default: u64, low: u64, high: u64| {
+                let Some(text) = value else {
+                    return Ok(default);
+                };
+                match text.trim().parse::<u64>() {
+                    Ok(number) if (low..=high).contains(&number) => Ok(number),
+                    _ => Err(refuse(
+                        setting,
+                        format!("{text:?} is not a whole number from {low} to {high}"),
+                    )),
+                }
+            };
+        let rate = count(
+            Setting::RateLimit,
+            &raw.rate_limit,
+            u64::from(DEFAULT_RATE_LIMIT),
+            0,
+            1_000_000,
+        )?;
+        let burst = count(
+            Setting::RateBurst,
+            &raw.rate_burst,
+            u64::from(DEFAULT_RATE_BURST),
+            1,
+            1_000_000,
+        )?;
+        // 0 switches the limit off; the bounds above keep both in u32.
+        let rate = NonZeroU32::new(rate as u32).map(|per_second| RateLimit {
+            per_second,
+            burst: NonZeroU32::new(burst as u32).expect("checked to be at least 1"),
+        });
+        let cors_origins = match &raw.cors_origins {
+            None => Vec::new(),
+            Some(list) => {
+                let mut origins = Vec::new();
+                for origin in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                    let scheme = origin
+                        .strip_prefix("https://")
+                        .or_else(|| origin.strip_prefix("http://"));
+                    if origin != "*"
+                        && scheme.is_none_or(|host| host.is_empty() || host.contains('/'))
+                    {
+                        return Err(refuse(
+                            Setting::CorsOrigins,
+                            format!(
+                                "{origin:?} is not an origin (scheme://host[:port], no path) \
+                                 or *"
+                            ),
+                        ));
+                    }
+                    origins.push(origin.to_string());
+                }
+                origins
+            }
+        };
+        let age = count(
+            Setting::MaxReportAgeDays,
+            &raw.max_report_age_days,
+            DEFAULT_MAX_REPORT_AGE_DAYS as u64,
+            1,
+            366,
+        )?;
+        let jobs = count(
+            Setting::VroomMaxJobs,
+            &raw.vroom_max_jobs,
+            defaults.vroom_max_jobs as u64,
+            1,
+            10_000,
+        )?;
+        let vehicles = count(
+            Setting::VroomMaxVehicles,
+            &raw.vroom_max_vehicles,
+            defaults.vroom_max_vehicles as u64,
+            1,
+            5_000,
+        )?;
+        let tickets = count(
+            Setting::SimulationMaxTickets,
+            &raw.simulation_max_tickets,
+            defaults.simulation_max_tickets as u64,
+            1,
+            155_000,
+        )?;
+        Ok(Limits {
+            rate,
+            cors_origins,
+            max_report_age: chrono::Duration::days(age as i64),
+            vroom_max_jobs: jobs as usize,
+            vroom_max_vehicles: vehicles as usize,
+            simulation_max_tickets: tickets as usize,
         })
     }
 }
@@ -592,6 +783,53 @@ mod tests {
             settings.database.url().expose(),
             "postgres://ruyi:secret@db/ruyi"
         );
+    }
+
+    #[test]
+    fn limits_are_checked_by_name_and_zero_switches_the_rate_limit_off() {
+        let limits = load(RawSettings {
+            rate_limit: Some("0".into()),
+            cors_origins: Some("https://dispatch.example.com, http://localhost:3000".into()),
+            vroom_max_jobs: Some("50".into()),
+            ..RawSettings::default()
+        })
+        .unwrap()
+        .limits;
+        assert_eq!(limits.rate, None);
+        assert_eq!(
+            limits.cors_origins,
+            vec!["https://dispatch.example.com", "http://localhost:3000"]
+        );
+        assert_eq!(limits.vroom_max_jobs, 50);
+        for (raw, variable) in [
+            (
+                RawSettings {
+                    cors_origins: Some("dispatch.example.com/app".into()),
+                    ..RawSettings::default()
+                },
+                "RUYI_CORS_ORIGINS",
+            ),
+            (
+                RawSettings {
+                    rate_burst: Some("0".into()),
+                    ..RawSettings::default()
+                },
+                "RUYI_RATE_BURST",
+            ),
+            (
+                RawSettings {
+                    max_report_age_days: Some("-3".into()),
+                    ..RawSettings::default()
+                },
+                "RUYI_MAX_REPORT_AGE_DAYS",
+            ),
+        ] {
+            let error = load(raw).unwrap_err();
+            assert!(
+                error.to_string().starts_with(&format!("{variable}: ")),
+                "{error}"
+            );
+        }
     }
 
     #[test]

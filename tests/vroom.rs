@@ -757,34 +757,64 @@ fn the_cli_writes_to_stdout_and_refuses_an_unsupported_key_by_name() {
 
 mod api {
     use super::*;
-    use ruyi::api::Application;
-    use ruyi::settings::{Database, Settings};
+    use ruyi::api::{Application, issue_token};
+    use ruyi::domain::Role;
+    use ruyi::settings::{Database, Limits, Settings};
 
-    async fn spawn() -> (String, tempfile::TempDir) {
+    /// The server, its VROOM address and an integration token.
+    struct Served {
+        address: String,
+        token: String,
+        store: ruyi::storage::Store,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn spawn_with(limits: Limits) -> Served {
         let dir = tempfile::tempdir().unwrap();
         let application = Application::build(&Settings {
             database: Database::File(dir.path().join("t.db")),
             port: 0,
+            limits,
             ..Settings::default()
         })
         .await
         .expect("build the application");
         let address = format!("http://127.0.0.1:{}/api/v1/vroom", application.port());
+        let store = application.store().clone();
         tokio::spawn(application.run_until_stopped());
-        (address, dir)
+        let (_, token) = issue_token(&store, Role::Integration, None, chrono::Utc::now(), None)
+            .await
+            .unwrap();
+        Served {
+            address,
+            token: token.expose().to_string(),
+            store,
+            _dir: dir,
+        }
+    }
+
+    async fn spawn() -> Served {
+        spawn_with(Limits::default()).await
+    }
+
+    impl Served {
+        async fn post(&self, token: Option<&str>, body: String) -> reqwest::Response {
+            let mut request = reqwest::Client::new()
+                .post(&self.address)
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send().await.unwrap()
+        }
     }
 
     #[tokio::test]
     async fn post_vroom_answers_a_document_every_route_of_which_is_feasible() {
-        let (address, _dir) = spawn().await;
+        let served = spawn().await;
         let doc = document("field_day.json");
-        let response = reqwest::Client::new()
-            .post(&address)
-            .header("content-type", "application/json")
-            .body(doc.to_string())
-            .send()
-            .await
-            .unwrap();
+        let response = served.post(Some(&served.token), doc.to_string()).await;
         assert_eq!(response.status().as_u16(), 200);
         let answer: Value = response.json().await.unwrap();
         assert_checked(&doc, &answer);
@@ -793,15 +823,10 @@ mod api {
 
     #[tokio::test]
     async fn post_vroom_returns_a_400_naming_an_unsupported_key() {
-        let (address, _dir) = spawn().await;
+        let served = spawn().await;
         let mut doc = document("field_day.json");
         doc["vehicles"][0]["steps"] = json!([{"type": "job", "id": 10}]);
-        let response = reqwest::Client::new()
-            .post(&address)
-            .body(doc.to_string())
-            .send()
-            .await
-            .unwrap();
+        let response = served.post(Some(&served.token), doc.to_string()).await;
         assert_eq!(response.status().as_u16(), 400);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["field"], "vehicles[0].steps", "{body}");
@@ -809,16 +834,61 @@ mod api {
 
     #[tokio::test]
     async fn post_vroom_returns_a_400_naming_the_path_of_a_malformed_value() {
-        let (address, _dir) = spawn().await;
-        let response = reqwest::Client::new()
-            .post(&address)
-            .body(r#"{"vehicles":[{"id":1,"start_index":0,"time_window":[0,"noon"]}]}"#)
-            .send()
-            .await
-            .unwrap();
+        let served = spawn().await;
+        let response = served
+            .post(
+                Some(&served.token),
+                r#"{"vehicles":[{"id":1,"start_index":0,"time_window":[0,"noon"]}]}"#.into(),
+            )
+            .await;
         assert_eq!(response.status().as_u16(), 400);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["field"], "vehicles[0].time_window[1]", "{body}");
+    }
+
+    #[tokio::test]
+    async fn post_vroom_is_401_without_a_token_and_403_for_a_planner() {
+        let served = spawn().await;
+        let doc = document("field_day.json").to_string();
+        let response = served.post(None, doc.clone()).await;
+        assert_eq!(response.status().as_u16(), 401);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["field"], "authorization", "{body}");
+        let (_, planner) =
+            issue_token(&served.store, Role::Planner, None, chrono::Utc::now(), None)
+                .await
+                .unwrap();
+        let response = served.post(Some(planner.expose()), doc).await;
+        assert_eq!(response.status().as_u16(), 403);
+    }
+
+    #[tokio::test]
+    async fn a_document_over_the_job_cap_is_413_naming_the_cap_before_any_solving() {
+        let served = spawn_with(Limits {
+            vroom_max_jobs: 3,
+            ..Limits::default()
+        })
+        .await;
+        // Ten jobs with a time limit no solve could meet in the time the
+        // answer takes: the refusal comes from the size check alone.
+        let jobs: Vec<Value> = (1..=10)
+            .map(|id| json!({"id": id, "location": [120.15, 30.28], "service": 600}))
+            .collect();
+        let doc = json!({
+            "vehicles": [{"id": 1, "start": [120.15, 30.28]}],
+            "jobs": jobs,
+            "options": {"t": 60},
+        });
+        let started = std::time::Instant::now();
+        let response = served.post(Some(&served.token), doc.to_string()).await;
+        assert_eq!(response.status().as_u16(), 413);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["field"], "jobs", "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("cap of 3"),
+            "{body}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }
 

@@ -6,14 +6,16 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
+use super::openapi::ErrorBody;
 use super::rosters::parse_date;
 use super::tickets::{PointDto, local};
-use super::{ApiError, Resource};
+use super::{ADMIN, ApiError, COORDINATOR, Caller, ENGINEER, LiveSettings, PLANNER, Resource};
 use crate::domain::{EngineerId, EventKind, Outcome, PartAction, Region, VisitKind};
 use crate::storage::{Store, StoredRoute};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct RouteQuery {
     /// Defaults to today in service-local time.
     pub date: Option<String>,
@@ -21,14 +23,14 @@ pub struct RouteQuery {
     pub format: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceWindow {
     pub start: DateTime<FixedOffset>,
     pub end: DateTime<FixedOffset>,
 }
 
 /// One stop, in route order, with the times an engineer acts on.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StopResponse {
     pub sequence: u32,
     pub ticket_id: String,
@@ -46,6 +48,7 @@ pub struct StopResponse {
     pub km_from_previous: f64,
     /// `repair`, `diagnosis` (the part is on order), `return_visit` or
     /// `preventive_analysis`.
+    #[schema(value_type = String)]
     pub visit_kind: &'static str,
     /// The customer, or the key customer a preventive analysis is for.
     pub customer: Option<String>,
@@ -58,7 +61,7 @@ pub struct StopResponse {
     pub part_to_bring: Option<PartToBring>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PartToBring {
     pub part: String,
     pub from: String,
@@ -76,11 +79,13 @@ struct StopDetails {
     part_to_bring: Option<PartToBring>,
 }
 
-#[derive(Debug, Serialize)]
+/// An engineer's day: where they leave from, each stop, when they are back.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RouteResponse {
     pub engineer_id: String,
     pub engineer_name: String,
     pub date: NaiveDate,
+    #[schema(value_type = String, example = "east")]
     pub hub: Region,
     pub roster_id: i64,
     pub base: PointDto,
@@ -305,9 +310,27 @@ async fn stop_details(store: &Store, stored: &StoredRoute) -> Result<Vec<StopDet
     Ok(details)
 }
 
-/// `GET /api/v1/engineers/{id}/route?date=&format=`
+/// An engineer's route on a day, as JSON, GeoJSON or iCalendar. An
+/// engineer reads their own, a coordinator their hub's engineers'.
+#[utoipa::path(
+    get,
+    path = "/api/v1/engineers/{id}/route",
+    tag = "engineers",
+    params(("id" = String, Path, description = "The engineer, e.g. E0001"), RouteQuery),
+    responses(
+        (status = 200, description = "The route", content(
+            (RouteResponse = "application/json"),
+            (Object = "application/geo+json"),
+            (String = "text/calendar"),
+        )),
+        (status = 400, description = "A bad date or format (named)", body = ErrorBody),
+        (status = 404, description = "No such engineer, or no route that day", body = ErrorBody),
+    ),
+)]
 pub async fn engineer_route(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | ENGINEER }>,
     store: web::Data<Store>,
+    live: web::Data<LiveSettings>,
     id: web::Path<String>,
     query: web::Query<RouteQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -324,14 +347,16 @@ pub async fn engineer_route(
     };
     let date = match query.date.as_deref() {
         Some(raw) => parse_date(raw)?,
-        None => local(Utc::now()).date_naive(),
+        None => local(live.clock.now()).date_naive(),
     };
     let no_engineer = || ApiError::not_found(Resource::Engineer, id.as_str());
     let engineer_id = EngineerId::parse(id.as_str()).map_err(|_| no_engineer())?;
+    caller.engineer(&engineer_id)?;
     let engineer = store
         .engineer(&engineer_id)
         .await?
         .ok_or_else(no_engineer)?;
+    caller.hub(engineer.region())?;
     let stored = store
         .engineer_route(&engineer_id, date)
         .await?

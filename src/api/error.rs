@@ -15,7 +15,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -46,11 +46,60 @@ pub enum ApiError {
     /// Our fault, not the client's.
     #[error("internal error: {0}")]
     Internal(#[from] ServerFault),
+    /// No token, or one that is unknown, expired or revoked (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The token's role may not do this, or not here (403).
+    #[error("{message}")]
+    Forbidden {
+        field: Option<&'static str>,
+        message: String,
+    },
+    /// The token's rate limit is spent for now (429 with `Retry-After`).
+    #[error("too many requests for this token; retry in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
+    /// The body, or a part of it, is over a cap (413).
+    #[error("{field}: {message}")]
+    TooLarge { field: String, message: String },
+    /// The request's headers are over the cap (431).
+    #[error("{0}")]
+    HeadersTooLarge(String),
+    /// The path exists, the method does not (405 with `Allow`).
+    #[error("{method} is not allowed here; allowed: {}", .allowed.join(", "))]
+    MethodNotAllowed {
+        method: String,
+        allowed: Vec<&'static str>,
+    },
+    /// The server is at capacity for this kind of work (503 with
+    /// `Retry-After`).
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_seconds: u64,
+    },
 }
 
 impl ApiError {
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::BadRequest {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        ApiError::Unauthorized(message.into())
+    }
+
+    pub fn forbidden(field: Option<&'static str>, message: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn too_large(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::TooLarge {
             field: field.into(),
             message: message.into(),
         }
@@ -179,6 +228,9 @@ pub enum ServerFault {
     /// A blocking task panicked or was cancelled.
     #[error("a blocking task failed")]
     Task(#[from] tokio::task::JoinError),
+    /// The server was built without a part a handler needs.
+    #[error("misconfigured: {0}")]
+    Misconfigured(&'static str),
     /// A response could not be written out (JSON or CSV).
     #[error("the response could not be encoded: {0}")]
     Encode(String),
@@ -222,6 +274,7 @@ impl From<StorageError> for ApiError {
                 Conflict::TicketOnAnotherRoute { ticket, roster }.into()
             }
             StorageError::UnsupportedUrl(_)
+            | StorageError::Unreachable
             | StorageError::Database(_)
             | StorageError::Migrate(_)
             | StorageError::InvalidRow { .. } => ServerFault::Storage(error).into(),
@@ -349,6 +402,13 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -365,12 +425,39 @@ impl ResponseError for ApiError {
                     id: &id,
                 });
             }
-            ApiError::BadRequest { field, message } => (message.clone(), Some(field.as_str())),
+            ApiError::BadRequest { field, message } | ApiError::TooLarge { field, message } => {
+                (message.clone(), Some(field.as_str()))
+            }
             ApiError::NotFound { resource, .. } => (self.to_string(), resource.field()),
+            ApiError::Unauthorized(_) => (self.to_string(), Some("authorization")),
+            ApiError::Forbidden { field, message } => (message.clone(), *field),
+            ApiError::HeadersTooLarge(_) => (self.to_string(), Some("headers")),
+            ApiError::MethodNotAllowed { .. } => (self.to_string(), Some("method")),
             ApiError::Unprocessable(refusal) => (self.to_string(), refusal.field()),
-            ApiError::Conflict(_) => (self.to_string(), None),
+            ApiError::Conflict(_) | ApiError::TooManyRequests { .. } | ApiError::Busy { .. } => {
+                (self.to_string(), None)
+            }
         };
-        HttpResponse::build(status).json(ErrorBody {
+        let mut response = HttpResponse::build(status);
+        match self {
+            ApiError::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"ruyi\""));
+            }
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            }
+            | ApiError::Busy {
+                retry_after_seconds,
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            ApiError::MethodNotAllowed { allowed, .. } => {
+                response.insert_header((header::ALLOW, allowed.join(", ")));
+            }
+            _ => {}
+        }
+        response.json(ErrorBody {
             error: &message,
             field,
         })

@@ -3,14 +3,17 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
+use super::openapi::ErrorBody;
+use super::ticket_view::parse_at as parse_time_at;
 use super::tickets::local;
-use super::{ApiError, Resource};
+use super::{ADMIN, ApiError, CALL_CENTER, COORDINATOR, Caller, LiveSettings, PLANNER, Resource};
 use crate::dispatch::{Escalation, escalation_with_lifecycle};
 use crate::domain::{Region, Ticket, TicketId, TicketStatus};
 use crate::storage::{Store, TicketFilter};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct EscalationQuery {
     /// The moment to evaluate at (RFC 3339); default now.
     pub at: Option<String>,
@@ -34,13 +37,6 @@ pub struct EscalationList {
     pub tickets: Vec<TicketEscalation>,
 }
 
-fn parse_at(raw: Option<&str>) -> Result<DateTime<Utc>, ApiError> {
-    match raw {
-        None => Ok(Utc::now()),
-        Some(raw) => super::events::parse_instant("at", raw),
-    }
-}
-
 /// The escalation as the lifecycle has it: no further climb once an
 /// engineer is on site, none at all once the ticket is fixed.
 fn describe(
@@ -58,19 +54,34 @@ fn describe(
     }
 }
 
-/// `GET /api/v1/tickets/{id}/escalation?at=`
+/// Who has been notified about a ticket under the escalation matrix at
+/// `at`, and who is next.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}/escalation",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The ticket"), EscalationQuery),
+    responses(
+        (status = 200, description = "The ticket's escalation", body = Object),
+        (status = 400, description = "A bad `at` (named)", body = ErrorBody),
+        (status = 404, description = "No such ticket", body = ErrorBody),
+    ),
+)]
 pub async fn ticket_escalation(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | CALL_CENTER }>,
     store: web::Data<Store>,
+    live: web::Data<LiveSettings>,
     id: web::Path<String>,
     query: web::Query<EscalationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let at = parse_at(query.at.as_deref())?;
+    let at = parse_time_at(query.at.as_deref(), live.clock.now())?;
     let not_found = || ApiError::not_found(Resource::Ticket, id.as_str());
     let ticket_id = TicketId::parse(id.as_str()).map_err(|_| not_found())?;
     let history = store
         .ticket_history(&ticket_id)
         .await?
         .ok_or_else(not_found)?;
+    caller.hub(history.ticket.region())?;
     let life = history.lifecycle();
     Ok(HttpResponse::Ok().json(describe(
         &history.ticket,
@@ -83,12 +94,25 @@ pub async fn ticket_escalation(
 /// `GET /api/v1/escalations?hub=&at=`: every open or planned ticket, most
 /// escalated first, so a hub coordinator sees who must already have been
 /// called.
+#[utoipa::path(
+    get,
+    path = "/api/v1/escalations",
+    tag = "tickets",
+    params(EscalationQuery),
+    responses(
+        (status = 200, description = "`{at, count, tickets}`, most escalated first", body = Object),
+        (status = 400, description = "A bad `at` or hub (named)", body = ErrorBody),
+    ),
+)]
 pub async fn list_escalations(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | CALL_CENTER }>,
     store: web::Data<Store>,
+    live: web::Data<LiveSettings>,
     query: web::Query<EscalationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let at = parse_at(query.at.as_deref())?;
+    let at = parse_time_at(query.at.as_deref(), live.clock.now())?;
     let region = query.hub.as_deref().map(str::parse::<Region>).transpose()?;
+    let region = caller.hub_filter(region)?;
     let mut tickets = Vec::new();
     for status in [TicketStatus::Open, TicketStatus::Planned] {
         tickets.extend(

@@ -8,9 +8,14 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use utoipa::{IntoParams, ToSchema};
+
+use super::openapi::ErrorBody;
 use super::rosters::parse_date;
 use super::tickets::{PointDto, local, parse_json};
-use super::{ApiError, LiveSettings, Resource, ServerFault};
+use super::{
+    ADMIN, ApiError, COORDINATOR, Caller, ENGINEER, LiveSettings, PLANNER, Resource, ServerFault,
+};
 use crate::domain::event::{
     EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome,
 };
@@ -82,10 +87,15 @@ impl ResponseError for EventError {
 
 /// The body of `POST /api/v1/engineers/{id}/events`, raw. Which fields
 /// a kind needs is checked in [`EventRequest::into_event`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventRequest {
+    /// Chosen by the phone (a UUID fits): a repeated send is recognised.
+    #[schema(example = "3f2c6a1e-phone-0001")]
     pub event_id: String,
+    /// `shift_started`, `en_route`, `arrived`, `finished`, `position`,
+    /// `unavailable` or `shift_ended`.
+    #[schema(example = "position")]
     pub kind: String,
     /// RFC 3339 with an offset.
     pub at: DateTime<FixedOffset>,
@@ -277,9 +287,12 @@ pub fn local_times(value: &mut Value) {
 /// An instant given in a query: RFC 3339 with its offset. A `+` pasted
 /// unescaped into a URL arrives as a space (`2026-11-30T10:00:00 08:00`),
 /// which is read as the `+` it was.
+///
+/// Only years 2000 to 2099 are taken: far instants (`+262142-…`) overflow
+/// the deadline arithmetic, and none is meaningful.
 pub(crate) fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
     let repaired = raw.trim().replacen(' ', "+", 1);
-    DateTime::parse_from_rfc3339(raw.trim())
+    let at = DateTime::parse_from_rfc3339(raw.trim())
         .or_else(|_| DateTime::parse_from_rfc3339(&repaired))
         .map(|at| at.with_timezone(&Utc))
         .map_err(|error| {
@@ -289,7 +302,14 @@ pub(crate) fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, Api
                     "{raw:?} is not an RFC 3339 time (e.g. 2026-11-30T10:00:00+08:00): {error}"
                 ),
             )
-        })
+        })?;
+    if !(2000..=2099).contains(&chrono::Datelike::year(&at)) {
+        return Err(ApiError::bad_request(
+            field,
+            format!("{raw:?} is outside the years 2000 to 2099"),
+        ));
+    }
+    Ok(at)
 }
 
 /// Serializes `value` with its times at +08:00.
@@ -299,19 +319,45 @@ pub(crate) fn to_local_json(value: &impl Serialize) -> Result<Value, ApiError> {
     Ok(json)
 }
 
-async fn known_engineer(store: &Store, raw: &str) -> Result<EngineerId, ApiError> {
+/// The engineer a path names, if the caller may act for them: an
+/// engineer for themself, a coordinator for their hub's engineers.
+async fn known_engineer<const ROLES: u8>(
+    store: &Store,
+    caller: &Caller<ROLES>,
+    raw: &str,
+) -> Result<EngineerId, ApiError> {
     let no_engineer = || ApiError::not_found(Resource::Engineer, raw);
     let id = EngineerId::parse(raw).map_err(|_| no_engineer())?;
-    store.engineer(&id).await?.ok_or_else(no_engineer)?;
+    caller.engineer(&id)?;
+    let engineer = store.engineer(&id).await?.ok_or_else(no_engineer)?;
+    caller.hub(engineer.region())?;
     Ok(id)
 }
 
 /// `POST /api/v1/engineers/{id}/events`: 201 with the stored event, 200
 /// with it again for a repeated send, 409 / 422 naming the field when the
 /// event contradicts the route, the engineer's state or the clock.
+#[utoipa::path(
+    post,
+    path = "/api/v1/engineers/{id}/events",
+    tag = "engineers",
+    params(("id" = String, Path, description = "The engineer, e.g. E0001")),
+    request_body = EventRequest,
+    responses(
+        (status = 201, description = "The stored event", body = Object),
+        (status = 200, description = "The same event sent again: the stored one", body = Object),
+        (status = 400, description = "A malformed field (named), or an `at` more than `RUYI_MAX_REPORT_AGE_DAYS` ago", body = ErrorBody),
+        (status = 404, description = "No such engineer", body = ErrorBody),
+        (status = 409, description = "The event contradicts the route or the engineer's state (named; `route_tickets` for an arrival off the route)", body = ErrorBody),
+        (status = 413, description = "The body is over the cap", body = ErrorBody),
+        (status = 422, description = "The time is in the future or before the engineer's previous event (`at`)", body = ErrorBody),
+    ),
+)]
 pub async fn post_event(
+    caller: Caller<{ ADMIN | ENGINEER }>,
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
+    settings: web::Data<crate::settings::Settings>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, EventError> {
@@ -319,10 +365,25 @@ pub async fn post_event(
     // transaction (one round trip fewer per event).
     let engineer = EngineerId::parse(id.as_str())
         .map_err(|_| ApiError::not_found(Resource::Engineer, id.as_str()))?;
+    caller.engineer(&engineer)?;
     let request: EventRequest = parse_json(&body)?;
     let canonical: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("body", e.to_string()))?;
     let event = request.into_event(&engineer)?;
+    // A phone buffers events while offline, but not for weeks: an older
+    // time is a wrong clock (or 1900), and would be stored as history.
+    let oldest = live.clock.now() - settings.limits.max_report_age;
+    if event.at < oldest {
+        return Err(ApiError::bad_request(
+            "at",
+            format!(
+                "{} is more than {} days ago",
+                local(event.at).to_rfc3339(),
+                settings.limits.max_report_age.num_days()
+            ),
+        )
+        .into());
+    }
     let rules = EventRules {
         now: live.clock.now(),
         max_skew: live.max_clock_skew,
@@ -342,8 +403,9 @@ pub async fn post_event(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct DayQuery {
+    /// `YYYY-MM-DD`; default today.
     pub date: Option<String>,
 }
 
@@ -361,13 +423,25 @@ pub(crate) fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// `GET /api/v1/engineers/{id}/events?date=`: the engineer's events of a
 /// local day (default today) and the state they leave.
+#[utoipa::path(
+    get,
+    path = "/api/v1/engineers/{id}/events",
+    tag = "engineers",
+    params(("id" = String, Path, description = "The engineer, e.g. E0001"), DayQuery),
+    responses(
+        (status = 200, description = "`{engineer_id, date, count, events, state}`", body = Object),
+        (status = 400, description = "A bad date (named)", body = ErrorBody),
+        (status = 404, description = "No such engineer", body = ErrorBody),
+    ),
+)]
 pub async fn engineer_events(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | ENGINEER }>,
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
     id: web::Path<String>,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let engineer = known_engineer(&store, &id).await?;
+    let engineer = known_engineer(&store, &caller, &id).await?;
     let now = live.clock.now();
     let date = match query.date.as_deref() {
         Some(raw) => parse_date(raw)?,
@@ -385,19 +459,32 @@ pub async fn engineer_events(
     }))?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct EngineersQuery {
+    /// A hub; a coordinator's own by default.
     pub hub: Option<String>,
 }
 
 /// `GET /api/v1/engineers?hub=`: the engineers (of a hub) with today's
 /// state from their events.
+#[utoipa::path(
+    get,
+    path = "/api/v1/engineers",
+    tag = "engineers",
+    params(EngineersQuery),
+    responses(
+        (status = 200, description = "`{date, at, count, engineers}`, each with today's state", body = Object),
+        (status = 400, description = "A bad hub (named)", body = ErrorBody),
+    ),
+)]
 pub async fn list_engineers(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR }>,
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
     query: web::Query<EngineersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let hub = query.hub.as_deref().map(str::parse::<Region>).transpose()?;
+    let hub = caller.hub_filter(hub)?;
     let regions: Vec<Region> = match hub {
         Some(hub) => vec![hub],
         None => Region::ALL.to_vec(),

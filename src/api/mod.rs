@@ -9,12 +9,15 @@
 //! `domain`, `storage`, `dispatch`, `coverage`, `vroom`, `travel`,
 //! `service` and `settings`.
 
+mod auth;
 mod engineers;
 mod error;
 mod escalations;
 mod events;
+mod guard;
 mod health;
 mod listings;
+mod openapi;
 mod reports;
 mod rosters;
 mod simulations;
@@ -25,11 +28,20 @@ mod vroom;
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
+use actix_web::http::Method;
+use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
+pub use auth::{
+    ADMIN, CALL_CENTER, COORDINATOR, Caller, ENGINEER, Gate, INTEGRATION, IssueError, PLANNER,
+    TOKEN_PREFIX, TokenSecret, hash_token, issue_token,
+};
 pub use error::{ApiError, Conflict, Refusal, Resource, ServerFault};
 pub use events::{EventError, EventRequest, local_times, parse_event_json};
+pub use openapi::ApiDoc;
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 
 use crate::clock::Clock;
@@ -64,6 +76,125 @@ pub enum StartupError {
     Listen(#[from] std::io::Error),
 }
 
+/// One endpoint under `/api/v1`: its path, method and the roles its
+/// handler admits (read off the handler's [`Caller`]).
+pub struct Endpoint {
+    pub path: &'static str,
+    pub method: Method,
+    pub roles: u8,
+    route: actix_web::Route,
+}
+
+fn endpoint<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + auth::Admits + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    Endpoint {
+        path,
+        roles: Args::ROLES,
+        route: web::route().method(method.clone()).to(handler),
+        method,
+    }
+}
+
+/// Every endpoint under `/api/v1`. The roles each admits are in its
+/// handler's signature; the OpenAPI document lists them from here.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        endpoint(M::POST, "/tickets", tickets::create_ticket),
+        endpoint(M::GET, "/tickets", tickets::list_tickets),
+        endpoint(M::GET, "/tickets/{id}", ticket_view::get_ticket),
+        endpoint(M::GET, "/tickets/{id}/record", ticket_view::service_record),
+        endpoint(
+            M::GET,
+            "/tickets/{id}/escalation",
+            escalations::ticket_escalation,
+        ),
+        endpoint(M::GET, "/call-center/follow-ups", ticket_view::follow_ups),
+        endpoint(M::GET, "/reports/sla", reports::sla),
+        endpoint(M::GET, "/hubs/{hub}/rosters", listings::hub_rosters),
+        endpoint(M::POST, "/hubs/{hub}/rosters", rosters::create_roster),
+        endpoint(
+            M::POST,
+            "/hubs/{hub}/rosters/{id}/insert",
+            rosters::insert_into_roster,
+        ),
+        endpoint(M::GET, "/rosters/{id}", rosters::get_roster),
+        endpoint(M::GET, "/engineers", events::list_engineers),
+        endpoint(M::GET, "/engineers/{id}/events", events::engineer_events),
+        endpoint(M::POST, "/engineers/{id}/events", events::post_event),
+        endpoint(M::GET, "/engineers/{id}/route", engineers::engineer_route),
+        endpoint(M::GET, "/escalations", escalations::list_escalations),
+        endpoint(M::POST, "/simulations", simulations::create_simulation),
+        endpoint(M::POST, vroom::PATH, vroom::solve),
+    ]
+}
+
+/// The handler of every method a path does not serve: 405 naming those
+/// it does.
+fn method_not_allowed(allowed: Vec<&'static str>) -> actix_web::Route {
+    web::to(move |request: actix_web::HttpRequest| {
+        let allowed = allowed.clone();
+        async move {
+            Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed {
+                method: request.method().to_string(),
+                allowed,
+            })
+        }
+    })
+}
+
+/// Mounts the endpoints, one resource per path, so that a path answers a
+/// method it does not serve with 405 rather than 404.
+fn api_v1(config: &mut web::ServiceConfig) {
+    let mut paths: Vec<(&'static str, Vec<Endpoint>)> = Vec::new();
+    for endpoint in endpoints() {
+        match paths.iter_mut().find(|(path, _)| *path == endpoint.path) {
+            Some((_, same)) => same.push(endpoint),
+            None => paths.push((endpoint.path, vec![endpoint])),
+        }
+    }
+    for (path, endpoints) in paths {
+        let allowed = endpoints.iter().map(|e| method_name(&e.method)).collect();
+        let mut resource = web::resource(path);
+        if path == vroom::PATH {
+            resource = resource
+                .app_data(web::PayloadConfig::new(vroom::MAX_DOCUMENT_BYTES))
+                .app_data(guard::BodyLimit(vroom::MAX_DOCUMENT_BYTES));
+        }
+        for endpoint in endpoints {
+            resource = resource.route(endpoint.route);
+        }
+        config.service(resource.default_service(method_not_allowed(allowed)));
+    }
+}
+
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        _ => "OPTIONS",
+    }
+}
+
+/// An open path (no token): one GET.
+fn open_get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler))
+        .default_service(method_not_allowed(vec!["GET"]))
+}
+
 pub struct Application {
     port: u16,
     store: Store,
@@ -95,62 +226,43 @@ impl Application {
         let port = listener.local_addr()?.port();
         let data = web::Data::new(store.clone());
         let settings_data = web::Data::new(settings.clone());
+        let gate = web::Data::new(Gate::new(
+            store.clone(),
+            live.clock.clone(),
+            settings.limits.rate,
+        ));
+        let capacity = web::Data::new(guard::Capacity::default());
         let live = web::Data::new(live);
+        let openapi = ApiDoc::openapi();
+        let cors_origins = settings.limits.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .app_data(settings_data.clone())
                 .app_data(live.clone())
+                .app_data(gate.clone())
+                .app_data(capacity.clone())
+                .app_data(web::PayloadConfig::new(guard::BODY_LIMIT))
+                .app_data(guard::BodyLimit(guard::BODY_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|error, _| {
                     ApiError::bad_request("query", error.to_string()).into()
                 }))
-                .route("/health", web::get().to(health::health))
+                .app_data(web::PathConfig::default().error_handler(|error, _| {
+                    ApiError::bad_request("path", error.to_string()).into()
+                }))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    guard::cors(&cors_origins),
+                ))
+                .wrap(ErrorHandlers::new().default_handler(guard::json_errors))
+                .wrap(from_fn(guard::header_limits))
+                .wrap(TracingLogger::default())
+                .service(open_get("/health", health::health))
                 .service(
-                    web::scope("/api/v1")
-                        .route("/tickets", web::post().to(tickets::create_ticket))
-                        .route("/tickets", web::get().to(tickets::list_tickets))
-                        .route("/tickets/{id}", web::get().to(ticket_view::get_ticket))
-                        .route(
-                            "/tickets/{id}/record",
-                            web::get().to(ticket_view::service_record),
-                        )
-                        .route(
-                            "/call-center/follow-ups",
-                            web::get().to(ticket_view::follow_ups),
-                        )
-                        .route("/reports/sla", web::get().to(reports::sla))
-                        .route("/hubs/{hub}/rosters", web::get().to(listings::hub_rosters))
-                        .route("/engineers", web::get().to(events::list_engineers))
-                        .route("/engineers/{id}/events", web::post().to(events::post_event))
-                        .route(
-                            "/engineers/{id}/events",
-                            web::get().to(events::engineer_events),
-                        )
-                        .route(
-                            "/tickets/{id}/escalation",
-                            web::get().to(escalations::ticket_escalation),
-                        )
-                        .route("/escalations", web::get().to(escalations::list_escalations))
-                        .route(
-                            "/hubs/{hub}/rosters",
-                            web::post().to(rosters::create_roster),
-                        )
-                        .route(
-                            "/hubs/{hub}/rosters/{id}/insert",
-                            web::post().to(rosters::insert_into_roster),
-                        )
-                        .route("/rosters/{id}", web::get().to(rosters::get_roster))
-                        .route(
-                            "/simulations",
-                            web::post().to(simulations::create_simulation),
-                        )
-                        .route(
-                            "/engineers/{id}/route",
-                            web::get().to(engineers::engineer_route),
-                        )
-                        .service(vroom::resource()),
+                    SwaggerUi::new("/swagger-ui/{_:.*}")
+                        .url(openapi::DOCUMENT_PATH, openapi.clone()),
                 )
+                .service(web::scope("/api/v1").configure(api_v1))
                 .default_service(web::to(|request: actix_web::HttpRequest| async move {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
                         resource: Resource::Path,

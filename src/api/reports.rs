@@ -4,15 +4,17 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
 use super::events::to_local_json;
+use super::openapi::ErrorBody;
 use super::rosters::parse_date;
-use super::{ApiError, LiveSettings, ServerFault};
+use super::{ADMIN, ApiError, COORDINATOR, Caller, LiveSettings, PLANNER, ServerFault};
 use crate::domain::Region;
 use crate::service::sla::{sla_report, write_sla_csv};
 use crate::storage::Store;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct SlaQuery {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -24,7 +26,23 @@ pub struct SlaQuery {
 /// Longest period one report covers.
 const MAX_DAYS: i64 = 366;
 
+/// The SLA report per hub and severity over `from..=to` (at most 366
+/// days), as JSON or CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/sla",
+    tag = "reports",
+    params(SlaQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (Object = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "A bad or missing date, hub or format (named)", body = ErrorBody),
+    ),
+)]
 pub async fn sla(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR }>,
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
     query: web::Query<SlaQuery>,
@@ -53,6 +71,7 @@ pub async fn sla(
         .map(str::parse::<Region>)
         .transpose()
         .map_err(|e| ApiError::bad_request("hub", e.message))?;
+    let hub = caller.hub_filter(hub)?;
     let csv = match query.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,

@@ -5,8 +5,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::events::{parse_instant, to_local_json};
-use super::tickets::{TicketDraft, TicketRequest, TicketResponse, local, parse_json};
-use super::{ApiError, LiveSettings, Resource};
+use super::tickets::{ReportWindow, TicketDraft, TicketRequest, TicketResponse, local, parse_json};
+use super::{ADMIN, ApiError, COORDINATOR, Caller, LiveSettings, PLANNER, Resource};
 use crate::dispatch::{InsertionRequest, insert_emergency};
 use crate::domain::{EngineerId, EngineerRoute, Region, TicketId, UnassignedTicket};
 use crate::service;
@@ -18,11 +18,28 @@ pub struct DateQuery {
     pub date: Option<String>,
 }
 
+/// A `YYYY-MM-DD` date of this century: dates far out (`+262142-12-31`)
+/// overflow the arithmetic of a day's bounds, and none is meaningful.
 pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|error| {
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|error| {
         ApiError::bad_request("date", format!("{raw:?} is not a YYYY-MM-DD date: {error}"))
-    })
+    })?;
+    let (first, last) = (
+        NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date"),
+        NaiveDate::from_ymd_opt(2099, 12, 31).expect("a valid date"),
+    );
+    if date < first || date > last {
+        return Err(ApiError::bad_request(
+            "date",
+            format!("{date} is outside {first}..={last}"),
+        ));
+    }
+    Ok(date)
 }
+
+/// How far from today a roster may be planned: a day's plan is made the
+/// day before or the morning of, a year either way is a typo.
+const MAX_ROSTER_DAYS_FROM_TODAY: i64 = 366;
 
 /// A hub in a path is a resource: an unknown one is 404 (naming the field
 /// `hub`), where a hub in a query is a 400.
@@ -45,6 +62,7 @@ pub struct PlanQuery {
 /// planned tickets are marked in the same transaction as the save. A
 /// revision stored meanwhile by another request makes this one 409.
 pub async fn create_roster(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR }>,
     store: web::Data<Store>,
     settings: web::Data<Settings>,
     live: web::Data<LiveSettings>,
@@ -52,10 +70,18 @@ pub async fn create_roster(
     query: web::Query<PlanQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let hub = parse_hub(&hub)?;
+    caller.hub(hub)?;
     let date = match query.date.as_deref() {
         Some(raw) => parse_date(raw)?,
         None => return Err(ApiError::bad_request("date", "is required (YYYY-MM-DD)")),
     };
+    let today = local(live.clock.now()).date_naive();
+    if (date - today).num_days().abs() > MAX_ROSTER_DAYS_FROM_TODAY {
+        return Err(ApiError::bad_request(
+            "date",
+            format!("{date} is more than a year from today ({today})"),
+        ));
+    }
     let now = match query.at.as_deref() {
         Some(raw) => parse_instant("at", raw)?,
         None => live.clock.now(),
@@ -74,17 +100,19 @@ pub async fn create_roster(
 
 /// `GET /api/v1/rosters/{id}`
 pub async fn get_roster(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR }>,
     store: web::Data<Store>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found(Resource::Roster, id.as_str());
     let roster_id: i64 = id.parse().map_err(|_| not_found())?;
     let roster = store.roster(roster_id).await?.ok_or_else(not_found)?;
+    caller.hub(roster.hub)?;
     Ok(HttpResponse::Ok().json(to_local_json(&roster)?))
 }
 
 /// The body of `POST /api/v1/hubs/{hub}/rosters/{id}/insert`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InsertRequest {
     /// The new fault, as for `POST /api/v1/tickets`; its report time
@@ -141,13 +169,16 @@ pub struct InsertResponse {
 /// east hub), so it runs inside the transaction that takes the ticket's id
 /// rather than on a blocking thread.
 pub async fn insert_into_roster(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR }>,
     store: web::Data<Store>,
     settings: web::Data<Settings>,
+    live: web::Data<LiveSettings>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (hub, id) = path.into_inner();
     let hub = parse_hub(&hub)?;
+    caller.hub(hub)?;
     let not_found = || ApiError::not_found(Resource::HubRoster(hub), id.as_str());
     let replaces: i64 = id.parse().map_err(|_| not_found())?;
     let request: InsertRequest = parse_json(&body)?;
@@ -157,7 +188,8 @@ pub async fn insert_into_roster(
         .filter(|roster| roster.hub == hub)
         .ok_or_else(not_found)?;
     let at = request.at.with_timezone(&Utc);
-    let draft = TicketDraft::check(&store, request.ticket, at)
+    let window = ReportWindow::new(&live, &settings);
+    let draft = TicketDraft::check(&store, request.ticket, at, &window)
         .await
         .map_err(|error| match error {
             ApiError::BadRequest { field, message } => {

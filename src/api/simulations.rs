@@ -13,25 +13,59 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
+use utoipa::ToSchema;
+
+use super::guard::Capacity;
+use super::openapi::ErrorBody;
 use super::tickets::parse_json;
+use super::{ADMIN, ApiError, COORDINATOR, Caller, PLANNER};
 use crate::coverage::siting::{self, SitingOptions, SitingReport};
 use crate::coverage::{
     CoverageReport, Demand, Fleet, Objective, ReplayOptions, ReplayReport, Scenario,
     Settings as CoverageSettings, TimeSpan,
 };
+use crate::domain::{RoleKind, service_offset};
 use crate::network::Network;
 use crate::service::spawn_blocking_with_tracing;
 use crate::settings::{DEFAULT_TICKET_SEED, Settings};
 use crate::travel::GreatCircle;
 
-/// Longest replay the API runs in one request; longer ones belong to
-/// `ruyi coverage replay`.
-pub const MAX_REPLAY_DAYS: u32 = 31;
-pub const MAX_TICKETS_PER_DAY: usize = 5_000;
-pub const MAX_SITING_SECONDS: f64 = 60.0;
+/// How big a simulation a caller may ask for: planners (and admins) run
+/// the full sizes, a hub's coordinator smaller ones. Longer replays belong
+/// to `ruyi coverage replay`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimulationBounds {
+    pub max_days: u32,
+    pub max_tickets_per_day: usize,
+    /// Days x tickets per day (`RUYI_SIMULATION_MAX_TICKETS` for a planner).
+    pub max_tickets: usize,
+    pub max_siting_seconds: f64,
+}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+impl SimulationBounds {
+    /// The bounds of `role`, with `max_tickets` the planners' total.
+    pub fn of(role: RoleKind, max_tickets: usize) -> Self {
+        match role {
+            RoleKind::Admin | RoleKind::Planner => SimulationBounds {
+                max_days: 31,
+                max_tickets_per_day: 5_000,
+                max_tickets,
+                max_siting_seconds: 60.0,
+            },
+            _ => SimulationBounds {
+                max_days: 7,
+                max_tickets_per_day: 2_000,
+                max_tickets: (max_tickets / 5).max(1),
+                max_siting_seconds: 10.0,
+            },
+        }
+    }
+}
+
+/// How far from today a replay may start.
+const MAX_START_DAYS_FROM_TODAY: i64 = 366;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SimulationKind {
     Report,
@@ -39,35 +73,51 @@ pub enum SimulationKind {
     Replay,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectiveName {
     MaxCover,
     PMedian,
 }
 
-#[derive(Debug, Deserialize)]
+/// A planner's coverage question; every option has `ruyi coverage`'s
+/// default. Durations are written `90m`, `2h`, `1h30m`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SimulationRequest {
     pub kind: SimulationKind,
+    #[schema(value_type = Option<String>, example = "1h")]
     pub lead_time: Option<TimeSpan>,
+    #[schema(value_type = Option<String>, example = "12h")]
     pub standard: Option<TimeSpan>,
+    #[schema(value_type = Option<String>, example = "2h")]
     pub urgent: Option<TimeSpan>,
     /// A what-if scenario, as in a scenario file.
+    #[schema(value_type = Option<Object>)]
     pub scenario: Option<Scenario>,
-    // Siting.
+    /// Siting: new stations to place.
     pub k: Option<usize>,
+    /// Siting: the reach that counts as covered.
+    #[schema(value_type = Option<String>, example = "2h")]
     pub within: Option<TimeSpan>,
     pub objective: Option<ObjectiveName>,
+    /// Siting: candidate city adcodes (default: cities without a station).
     pub candidates: Option<Vec<u32>>,
     pub new_engineers: Option<usize>,
+    /// Siting: seconds for the MIP (at most 60 for a planner, 10 for a
+    /// coordinator).
     pub time_limit: Option<f64>,
-    // Replay.
+    /// Replay: days (at most 31 for a planner, 7 for a coordinator).
     pub days: Option<u32>,
+    /// Replay: the first day, within a year of today.
     pub start: Option<NaiveDate>,
+    /// Replay: at most 5,000 (planner) or 2,000 (coordinator), and days x
+    /// tickets at most `RUYI_SIMULATION_MAX_TICKETS` (a fifth of it for a
+    /// coordinator).
     pub tickets_per_day: Option<usize>,
     pub seed: Option<u64>,
     pub target: Option<f64>,
+    /// Replay: seconds of search per hub-day, at most 2.
     pub solver_time: Option<f64>,
 }
 
@@ -105,21 +155,85 @@ fn check_range<T: PartialOrd + std::fmt::Display>(
     Ok(value)
 }
 
-/// `POST /api/v1/simulations`
+/// Runs a coverage report, a siting or a load replay on the shipped
+/// network; one at a time (503 with `Retry-After` while another runs).
+#[utoipa::path(
+    post,
+    path = "/api/v1/simulations",
+    tag = "planning",
+    request_body = SimulationRequest,
+    responses(
+        (status = 200, description = "The report(s) of the kind asked for: `report` (and `after`), `siting`, or `replay` (and `replay_after`)", body = Object),
+        (status = 400, description = "A bad or too large option (named)", body = ErrorBody),
+        (status = 413, description = "The body is over the cap", body = ErrorBody),
+        (status = 422, description = "The dispatcher refused the replay's input", body = ErrorBody),
+        (status = 503, description = "A simulation is running; retry after `Retry-After` seconds", body = ErrorBody),
+    ),
+)]
 pub async fn create_simulation(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR }>,
     settings: web::Data<Settings>,
+    capacity: web::Data<Capacity>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let request: SimulationRequest = parse_json(&body)?;
+    let bounds = SimulationBounds::of(caller.role().kind(), settings.limits.simulation_max_tickets);
+    let today = chrono::Utc::now()
+        .with_timezone(&service_offset())
+        .date_naive();
+    check_request(&request, &bounds, today)?;
+    let slot = capacity.simulate()?;
     let travel = settings.travel;
-    let response = spawn_blocking_with_tracing(move || simulate(request, &travel)).await??;
+    let response = spawn_blocking_with_tracing(move || {
+        let _slot = slot;
+        simulate(request, &travel, &bounds)
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(response))
+}
+
+/// The checks that need no network: sizes within `bounds`, a start near
+/// `today` (far dates overflow the calendar arithmetic of the generator).
+fn check_request(
+    request: &SimulationRequest,
+    bounds: &SimulationBounds,
+    today: NaiveDate,
+) -> Result<(), ApiError> {
+    if let Some(start) = request.start
+        && (start - today).num_days().abs() > MAX_START_DAYS_FROM_TODAY
+    {
+        return Err(ApiError::bad_request(
+            "start",
+            format!("{start} is more than a year from today ({today})"),
+        ));
+    }
+    if request.kind == SimulationKind::Replay {
+        let days = check_range("days", request.days.unwrap_or(7), 1, bounds.max_days)?;
+        let per_day = check_range(
+            "tickets_per_day",
+            request.tickets_per_day.unwrap_or(1500),
+            1,
+            bounds.max_tickets_per_day,
+        )?;
+        if days as usize * per_day > bounds.max_tickets {
+            return Err(ApiError::bad_request(
+                "tickets_per_day",
+                format!(
+                    "{days} days x {per_day} tickets is over the cap of {} tickets per \
+                     simulation for this role",
+                    bounds.max_tickets
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Runs one simulation (blocking: the MIP and the dispatcher are CPU work).
 pub fn simulate(
     request: SimulationRequest,
     travel: &GreatCircle,
+    bounds: &SimulationBounds,
 ) -> Result<SimulationResponse, ApiError> {
     let defaults = CoverageSettings::default();
     let settings = CoverageSettings {
@@ -191,7 +305,7 @@ pub fn simulate(
                     "time_limit",
                     request.time_limit.unwrap_or(defaults.time_limit),
                     0.1,
-                    MAX_SITING_SECONDS,
+                    bounds.max_siting_seconds,
                 )?,
             };
             response.siting = Some(siting::site(
@@ -204,16 +318,16 @@ pub fn simulate(
             )?);
         }
         SimulationKind::Replay => {
-            let days = check_range("days", request.days.unwrap_or(7), 1, MAX_REPLAY_DAYS)?;
+            let days = check_range("days", request.days.unwrap_or(7), 1, bounds.max_days)?;
             let per_day = check_range(
                 "tickets_per_day",
                 request.tickets_per_day.unwrap_or(1500),
                 1,
-                MAX_TICKETS_PER_DAY,
+                bounds.max_tickets_per_day,
             )?;
             let start = request.start.unwrap_or_else(|| {
                 chrono::Utc::now()
-                    .with_timezone(&crate::domain::service_offset())
+                    .with_timezone(&service_offset())
                     .date_naive()
             });
             let defaults = ReplayOptions::default();

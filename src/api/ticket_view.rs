@@ -8,16 +8,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 
 use super::events::to_local_json;
+use super::openapi::ErrorBody;
 use super::tickets::{TicketResponse, local};
-use super::{ApiError, LiveSettings, Resource};
+use super::{ADMIN, ApiError, CALL_CENTER, COORDINATOR, Caller, LiveSettings, PLANNER, Resource};
 use crate::dispatch::escalation_with_lifecycle;
 use crate::domain::TicketId;
 use crate::domain::lifecycle::{SlaClocks, TicketLifecycle};
 use crate::storage::{Store, StoredHistory};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct AtQuery {
     /// RFC 3339; default now.
     pub at: Option<String>,
@@ -25,11 +27,33 @@ pub struct AtQuery {
     pub format: Option<String>,
 }
 
-pub(crate) fn parse_at(raw: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+/// An RFC 3339 time named `field` (see [`super::events::parse_instant`]);
+/// `None` is `now`.
+pub(crate) fn parse_time(
+    field: &str,
+    raw: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
     match raw {
         None => Ok(now),
-        Some(raw) => super::events::parse_instant("at", raw),
+        Some(raw) => super::events::parse_instant(field, raw),
     }
+}
+
+pub(crate) fn parse_at(raw: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    parse_time("at", raw, now)
+}
+
+/// The ticket a path names, if the caller may see it (a coordinator their
+/// hub's only).
+async fn visible_history<const ROLES: u8>(
+    store: &Store,
+    caller: &Caller<ROLES>,
+    raw: &str,
+) -> Result<StoredHistory, ApiError> {
+    let history = history(store, raw).await?;
+    caller.hub(history.ticket.region())?;
+    Ok(history)
 }
 
 async fn history(store: &Store, raw: &str) -> Result<StoredHistory, ApiError> {
@@ -49,15 +73,28 @@ fn ticket_json(history: &StoredHistory) -> Value {
     ticket
 }
 
-/// `GET /api/v1/tickets/{id}?at=`
+/// One ticket as it stands at `at`: lifecycle, SLA clocks, visits,
+/// escalation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The ticket, e.g. T20261130-00001"), AtQuery),
+    responses(
+        (status = 200, description = "`{ticket, at, stage, lifecycle, clocks, loaner, escalation, visits}`", body = Object),
+        (status = 400, description = "A bad `at` (named)", body = ErrorBody),
+        (status = 404, description = "No such ticket", body = ErrorBody),
+    ),
+)]
 pub async fn get_ticket(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | CALL_CENTER }>,
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
     id: web::Path<String>,
     query: web::Query<AtQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let at = parse_at(query.at.as_deref(), live.clock.now())?;
-    let history = history(&store, &id).await?;
+    let history = visible_history(&store, &caller, &id).await?;
     let life = history.lifecycle();
     let clocks = SlaClocks::evaluate(&history.ticket, &life, at);
     let escalation = escalation_with_lifecycle(&history.ticket, at, life.on_site_at, life.fixed_at);
@@ -221,16 +258,31 @@ fn record_html(record: &Value) -> String {
     html
 }
 
-/// `GET /api/v1/tickets/{id}/record?format=html|json` (or `Accept:
-/// text/html`): one record per finished visit.
+/// The ticket's service record: one record per finished visit, as JSON
+/// or a printable HTML page (`?format=html` or `Accept: text/html`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}/record",
+    tag = "tickets",
+    params(("id" = String, Path, description = "The ticket"), AtQuery),
+    responses(
+        (status = 200, description = "The record", content(
+            (Object = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "A bad format (named)", body = ErrorBody),
+        (status = 404, description = "No such ticket", body = ErrorBody),
+    ),
+)]
 pub async fn service_record(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | CALL_CENTER }>,
     store: web::Data<Store>,
     request: HttpRequest,
     id: web::Path<String>,
     query: web::Query<AtQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let html = wants_html(&request, query.format.as_deref())?;
-    let history = history(&store, &id).await?;
+    let history = visible_history(&store, &caller, &id).await?;
     let life = history.lifecycle();
     let parts = store.parts_used(history.ticket.id()).await?;
     let follow_up = store
@@ -254,7 +306,7 @@ pub async fn service_record(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct FollowUpQuery {
     /// RFC 3339: only calls due by then.
     pub due_by: Option<String>,
@@ -262,19 +314,24 @@ pub struct FollowUpQuery {
 
 /// `GET /api/v1/call-center/follow-ups?due_by=`: the satisfaction calls
 /// closing tickets scheduled, soonest first, with whom to call.
+#[utoipa::path(
+    get,
+    path = "/api/v1/call-center/follow-ups",
+    tag = "tickets",
+    params(FollowUpQuery),
+    responses(
+        (status = 200, description = "`{count, follow_ups}`", body = Object),
+        (status = 400, description = "A bad `due_by` (named)", body = ErrorBody),
+    ),
+)]
 pub async fn follow_ups(
+    _caller: Caller<{ ADMIN | CALL_CENTER }>,
     store: web::Data<Store>,
     query: web::Query<FollowUpQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let due_by = match query.due_by.as_deref() {
         None => None,
-        Some(raw) => Some(
-            DateTime::parse_from_rfc3339(raw)
-                .map_err(|e| {
-                    ApiError::bad_request("due_by", format!("{raw:?} is not an RFC 3339 time: {e}"))
-                })?
-                .with_timezone(&Utc),
-        ),
+        Some(raw) => Some(parse_time("due_by", Some(raw), Utc::now())?),
     };
     let mut items = Vec::new();
     for follow_up in store.follow_ups(due_by).await? {

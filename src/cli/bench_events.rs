@@ -17,10 +17,10 @@ use chrono::{NaiveDate, Utc};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::api::Application;
+use crate::api::{Application, issue_token};
 use crate::domain::{
-    Engineer, EngineerRoute, GeoPoint, Region, Roster, RosterSummary, Severity, Skill, SlaPolicy,
-    Ticket, TicketId, Visit, VisitKind, service_offset,
+    Engineer, EngineerRoute, GeoPoint, Region, Role, Roster, RosterSummary, Severity, Skill,
+    SlaPolicy, Ticket, TicketId, Visit, VisitKind, service_offset,
 };
 use crate::settings::{Database, Settings};
 
@@ -46,6 +46,8 @@ pub struct EventsArgs {
 /// One engineer's phone: the events still to send, in order.
 struct Phone {
     engineer: String,
+    /// The engineer's own API token, as their phone holds it.
+    token: String,
     tickets: Vec<String>,
     home: GeoPoint,
     step: usize,
@@ -109,10 +111,10 @@ impl Connection {
         })
     }
 
-    async fn post(&mut self, path: &str, body: &str) -> anyhow::Result<u16> {
+    async fn post(&mut self, path: &str, token: &str, body: &str) -> anyhow::Result<u16> {
         let request = format!(
             "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n{body}",
+             Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{body}",
             self.port,
             body.len()
         );
@@ -287,8 +289,14 @@ pub fn run(settings: &Settings, args: EventsArgs, out: &mut dyn Write) -> anyhow
         // out in order.
         let mut phones: Vec<Vec<Phone>> = (0..args.clients).map(|_| Vec::new()).collect();
         for (index, engineer) in engineers.iter().enumerate() {
+            let role = Role::Engineer(engineer.id().clone());
+            let (_, token) =
+                issue_token(&store, role, Some("bench events".into()), Utc::now(), None)
+                    .await
+                    .context("issuing the engineers' tokens")?;
             phones[index % args.clients].push(Phone {
                 engineer: engineer.id().to_string(),
+                token: token.expose().to_string(),
                 tickets: tickets
                     .iter()
                     .filter(|t| t.id().as_str().starts_with(&format!("B{run}-{index:04}-")))
@@ -324,7 +332,7 @@ pub fn run(settings: &Settings, args: EventsArgs, out: &mut dyn Write) -> anyhow
                     let body = phone.next_body(&run, Utc::now());
                     let path = format!("/api/v1/engineers/{}/events", phone.engineer);
                     let sent = Instant::now();
-                    let status = connection.post(&path, &body).await?;
+                    let status = connection.post(&path, &phone.token, &body).await?;
                     latencies.push(sent.elapsed());
                     *statuses.entry(status).or_default() += 1;
                     next += interval;

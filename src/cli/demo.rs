@@ -10,10 +10,11 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::plan::SearchArgs;
-use crate::domain::{Region, Roster, RosterSummary, service_offset};
+use crate::api::{TokenSecret, issue_token};
+use crate::domain::{Region, Role, RoleKind, Roster, RosterSummary, service_offset};
 use crate::network::{Network, generate_tickets};
 use crate::settings::{DEFAULT_TICKET_SEED, Database, Settings};
-use crate::storage::TicketFilter;
+use crate::storage::{Store, TicketFilter};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -119,9 +120,11 @@ pub fn run(settings: &Settings, args: DemoArgs, out: &mut dyn Write) -> anyhow::
             progress.inc(1);
         }
         progress.finish_and_clear();
+        let tokens = demo_tokens(&store, &rosters).await?;
         store.close().await;
-        anyhow::Ok(rosters)
+        anyhow::Ok((rosters, tokens))
     })?;
+    let (rosters, tokens) = rosters;
     write_table(out, &rosters)?;
     write_files(&args.out, &rosters)?;
     writeln!(
@@ -131,14 +134,117 @@ pub fn run(settings: &Settings, args: DemoArgs, out: &mut dyn Write) -> anyhow::
         started.elapsed().as_secs_f64(),
         args.out.display()
     )?;
+    write_tokens(out, &args.out, &tokens)?;
     if let Some(route) = rosters.iter().flat_map(|r| &r.routes).next() {
         writeln!(
             out,
-            "next: `ruyi serve`, then GET /api/v1/engineers/{}/route?date={date}",
-            route.engineer_id
+            "next: `ruyi serve`, then GET /api/v1/engineers/{}/route?date={date} with \
+             Authorization: Bearer $RUYI_ENGINEER_TOKEN (`. {}`)",
+            route.engineer_id,
+            args.out.join(TOKENS_FILE).display()
         )?;
     }
     Ok(())
+}
+
+/// Where the demo writes its tokens as shell variables.
+const TOKENS_FILE: &str = "tokens.env";
+
+/// One demo token: the role it was issued for, the shell variable that
+/// holds it, and the token.
+struct DemoToken {
+    role: Role,
+    variable: String,
+    secret: TokenSecret,
+}
+
+/// One token per role, to try the API with: the coordinator's is for the
+/// hub of the first planned route, the engineer's for that route's
+/// engineer (the one the `next:` line names).
+async fn demo_tokens(store: &Store, rosters: &[Roster]) -> anyhow::Result<Vec<DemoToken>> {
+    let first = rosters
+        .iter()
+        .find_map(|roster| roster.routes.first().map(|route| (roster.hub, route)));
+    let (hub, engineer) = match first {
+        Some((hub, route)) => (hub, route.engineer_id.clone()),
+        None => {
+            let engineer = store
+                .engineers_in_region(Region::ALL[0])
+                .await?
+                .into_iter()
+                .next()
+                .context("the network has no engineer")?;
+            (engineer.region(), engineer.id().clone())
+        }
+    };
+    let now = chrono::Utc::now();
+    let mut tokens = Vec::new();
+    for kind in RoleKind::ALL {
+        let role = match kind {
+            RoleKind::Coordinator => Role::Coordinator(hub),
+            RoleKind::Engineer => Role::Engineer(engineer.clone()),
+            RoleKind::Admin => Role::Admin,
+            RoleKind::Planner => Role::Planner,
+            RoleKind::CallCenter => Role::CallCenter,
+            RoleKind::Integration => Role::Integration,
+        };
+        let (_, secret) = issue_token(store, role.clone(), Some("ruyi demo".into()), now, None)
+            .await
+            .context("issuing the demo tokens")?;
+        tokens.push(DemoToken {
+            variable: format!("RUYI_{}_TOKEN", kind.code().to_uppercase()),
+            role,
+            secret,
+        });
+    }
+    Ok(tokens)
+}
+
+/// Prints the tokens and writes them to `tokens.env` in `dir` (readable by
+/// its owner only) for `. out/demo/tokens.env` before the README's curls.
+fn write_tokens(
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    tokens: &[DemoToken],
+) -> anyhow::Result<()> {
+    let mut env = String::new();
+    writeln!(
+        out,
+        "API tokens, one per role (shown only now; `ruyi token list` lists them):"
+    )?;
+    for token in tokens {
+        writeln!(
+            out,
+            "  {:<26} {:<30} {}",
+            token.variable,
+            token.role.to_string(),
+            token.secret.expose()
+        )?;
+        env.push_str(&format!(
+            "export {}={}\n",
+            token.variable,
+            token.secret.expose()
+        ));
+        if let Role::Engineer(id) = &token.role {
+            env.push_str(&format!("export RUYI_ENGINEER={id}\n"));
+        }
+        if let Role::Coordinator(hub) = &token.role {
+            env.push_str(&format!("export RUYI_HUB={hub}\n"));
+        }
+    }
+    let path = dir.join(TOKENS_FILE);
+    write_private(&path, env.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes a file only its owner may read: it holds secrets.
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents)
 }
 
 /// The day's table, one row per hub. The 12 h share is counted honestly at

@@ -18,6 +18,7 @@ mod plan;
 mod report;
 mod serve;
 mod solve;
+mod token;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -124,6 +125,9 @@ pub enum Command {
     /// Reports computed from what happened (the SLA report).
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// The API's bearer tokens: create (printed once), list, revoke.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 /// The binary: parses the command line, loads the settings (a bad one
@@ -184,6 +188,7 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
             raw.host = Some(args.host.clone());
             raw.port = Some(args.port.clone());
             raw.clock_skew = Some(args.clock_skew.clone());
+            args.limits.fill(&mut raw);
             Some(&args.search)
         }
         Command::Events(events::EventsCommand::Import(args)) => {
@@ -204,6 +209,7 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
         }
         Command::Import(_)
         | Command::Report(_)
+        | Command::Token(_)
         | Command::Migrate
         | Command::Coverage(_)
         | Command::Solve(_)
@@ -248,6 +254,7 @@ pub fn run(command: Command, settings: &Settings, out: &mut dyn Write) -> anyhow
         Command::Coverage(command) => coverage::run(settings, command, out),
         Command::Events(command) => events::run(settings, command, out),
         Command::Report(command) => report::run(settings, command, out),
+        Command::Token(command) => token::run(settings, command, out),
         Command::Export(args) => export::run(settings, args, out),
     }
 }

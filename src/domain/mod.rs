@@ -4,6 +4,7 @@
 //! Depends on nothing else in the crate. Construction goes through `new` /
 //! `parse` / `TryFrom`, which return a [`DomainError`] naming the bad field.
 
+mod access;
 mod calendar;
 mod engineer;
 mod error;
@@ -22,6 +23,7 @@ mod stock;
 mod ticket;
 mod time_window;
 
+pub use access::{Role, RoleKind};
 pub use calendar::ServiceCalendar;
 pub use engineer::{Certification, Engineer, EngineerBase, EngineerProfile, ShiftPattern};
 pub use error::DomainError;

@@ -46,6 +46,11 @@ impl Default for SlaPolicy {
 }
 
 impl SlaPolicy {
+    /// The longest limit a contract may set: 30 days. Longer ones are
+    /// typos (4,294,967,295 minutes is 8,000 years), and deadline
+    /// arithmetic on them overflows the calendar.
+    pub const MAX_MINUTES: u32 = 30 * 24 * 60;
+
     pub fn new(
         response_minutes: u32,
         on_site_minutes: u32,
@@ -65,6 +70,16 @@ impl SlaPolicy {
             return Err(DomainError::new(
                 "sla.repair_minutes",
                 "the repair limit cannot be shorter than the on-site limit",
+            ));
+        }
+        // The others are no longer than the repair limit.
+        if repair_minutes > Self::MAX_MINUTES {
+            return Err(DomainError::new(
+                "sla.repair_minutes",
+                format!(
+                    "{repair_minutes} minutes is more than 30 days ({})",
+                    Self::MAX_MINUTES
+                ),
             ));
         }
         Ok(Self {
@@ -206,5 +221,15 @@ mod tests {
         let err = SlaPolicy::new(120, 60, 2880, ServiceHours::FiveByEight).unwrap_err();
         assert_eq!(err.field, "sla.on_site_minutes");
         assert!(SlaPolicy::new(0, 60, 2880, ServiceHours::FiveByEight).is_err());
+    }
+
+    #[test]
+    fn refuses_limits_beyond_thirty_days() {
+        let err = SlaPolicy::new(60, 120, u32::MAX, ServiceHours::FiveByEight).unwrap_err();
+        assert_eq!(err.field, "sla.repair_minutes");
+        let err =
+            SlaPolicy::new(u32::MAX, u32::MAX, u32::MAX, ServiceHours::FiveByEight).unwrap_err();
+        assert_eq!(err.field, "sla.repair_minutes");
+        assert!(SlaPolicy::new(60, 120, SlaPolicy::MAX_MINUTES, ServiceHours::FiveByEight).is_ok());
     }
 }

@@ -17,6 +17,7 @@ mod parts;
 mod rosters;
 mod rows;
 mod tickets;
+mod tokens;
 
 use std::str::FromStr;
 
@@ -33,6 +34,11 @@ pub use events::{
 };
 pub use rosters::StoredRoute;
 pub use tickets::TicketFilter;
+pub use tokens::{NewToken, StoredToken};
+
+/// How long opening a database may take before it counts as unreachable
+/// (sqlx's own default waits 30 s).
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +47,10 @@ pub enum StorageError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database did not answer within [`CONNECT_TIMEOUT`]: a server
+    /// that waits longer only hides a wrong URL or a stopped database.
+    #[error("the database did not answer within {} s", CONNECT_TIMEOUT.as_secs())]
+    Unreachable,
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A stored row that no longer passes the domain checks.
@@ -196,8 +206,10 @@ impl Store {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
-                .connect_with(options)
-                .await?;
+                .connect_with(options);
+            let pool = tokio::time::timeout(CONNECT_TIMEOUT, pool)
+                .await
+                .map_err(|_| StorageError::Unreachable)??;
             tracing::debug!("connected to PostgreSQL");
             Ok(Store::Postgres(pool))
         } else {

@@ -1,10 +1,11 @@
 //! `spawn_app()`: the real server on a random port over a fresh database,
 //! with the small network loaded, and a typed client for it.
 
-use reqwest::{Client, Response};
-use ruyi::api::{Application, LiveSettings};
+use reqwest::{Client, Method, Response};
+use ruyi::api::{Application, LiveSettings, issue_token};
 use ruyi::clock::Clock;
-use ruyi::settings::{Database, DatabaseUrl, Settings};
+use ruyi::domain::Role;
+use ruyi::settings::{Database, DatabaseUrl, Limits, Settings};
 use ruyi::storage::Store;
 use serde_json::Value;
 
@@ -16,17 +17,36 @@ pub struct TestApp {
     pub backend: TestBackend,
     /// The server's clock: set it to make "now" known.
     pub clock: Clock,
+    /// An admin's token, sent by every helper below.
+    pub admin_token: String,
     client: Client,
 }
 
-/// Starts the server; `None` when the backend is skipped (see
-/// [`fresh_database`]). The database guard must outlive the test.
+/// Starts the server without a rate limit (tests send bursts); `None`
+/// when the backend is skipped (see [`fresh_database`]). The database
+/// guard must outlive the test.
 pub async fn spawn_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> {
+    spawn_app_with(
+        backend,
+        Limits {
+            rate: None,
+            ..Limits::default()
+        },
+    )
+    .await
+}
+
+/// Starts the server with these limits.
+pub async fn spawn_app_with(
+    backend: TestBackend,
+    limits: Limits,
+) -> Option<(TestApp, TestDatabase)> {
     let database = fresh_database(backend).await?;
     let clock = Clock::manual(chrono::Utc::now());
     let settings = Settings {
         database: Database::Url(DatabaseUrl::parse(&database.url).expect("a test database URL")),
         port: 0,
+        limits,
         ..Settings::default()
     };
     let store = Store::connect(&database.url).await.expect("connect");
@@ -44,11 +64,15 @@ pub async fn spawn_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> 
     let store = application.store().clone();
     load_small_network(&store).await;
     tokio::spawn(application.run_until_stopped());
+    let (_, admin) = issue_token(&store, Role::Admin, None, chrono::Utc::now(), None)
+        .await
+        .expect("issue the admin token");
     let app = TestApp {
         address,
         store,
         backend,
         clock,
+        admin_token: admin.expose().to_string(),
         client: Client::new(),
     };
     Some((app, database))
@@ -57,6 +81,37 @@ pub async fn spawn_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> 
 impl TestApp {
     pub async fn health(&self) -> Response {
         self.get("/health").await
+    }
+
+    /// A new live token for `role`.
+    pub async fn token(&self, role: Role) -> String {
+        let (_, secret) = issue_token(&self.store, role, None, chrono::Utc::now(), None)
+            .await
+            .expect("issue a token");
+        secret.expose().to_string()
+    }
+
+    /// A request with `token` (none: no `Authorization` header) and an
+    /// optional JSON body.
+    pub async fn request_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        request.send().await.expect("request")
     }
 
     pub async fn post_ticket(&self, body: &Value) -> Response {
@@ -68,6 +123,7 @@ impl TestApp {
             .post(format!("{}/api/v1/tickets", self.address))
             .header("content-type", "application/json")
             .body(body)
+            .bearer_auth(&self.admin_token)
             .send()
             .await
             .expect("request")
@@ -98,6 +154,7 @@ impl TestApp {
                 "{}/api/v1/hubs/{hub}/rosters?{query}",
                 self.address
             ))
+            .bearer_auth(&self.admin_token)
             .send()
             .await
             .expect("request")
@@ -128,6 +185,7 @@ impl TestApp {
             ))
             .header("content-type", "application/json")
             .body(body.to_string())
+            .bearer_auth(&self.admin_token)
             .send()
             .await
             .expect("request")
@@ -138,6 +196,7 @@ impl TestApp {
         self.client
             .get(format!("{}{path}", self.address))
             .header("accept", accept)
+            .bearer_auth(&self.admin_token)
             .send()
             .await
             .expect("request")
@@ -146,6 +205,7 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(format!("{}{path}", self.address))
+            .bearer_auth(&self.admin_token)
             .send()
             .await
             .expect("request")

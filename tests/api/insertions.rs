@@ -72,6 +72,7 @@ async fn post_insert(app: &TestApp, hub: &str, roster: &str, body: &Value) -> Re
             "{}/api/v1/hubs/{hub}/rosters/{roster}/insert",
             app.address
         ))
+        .bearer_auth(&app.admin_token)
         .json(body)
         .send()
         .await

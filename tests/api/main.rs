@@ -4,6 +4,8 @@
 mod fixtures;
 mod helpers;
 
+mod abuse;
+mod access;
 mod engineers;
 mod escalations;
 mod events;

@@ -360,6 +360,7 @@ async fn an_insertion_then_a_re_plan_leave_each_ticket_on_one_route(app: TestApp
             "{}/api/v1/hubs/east/rosters/{}/insert",
             app.address, monday["id"]
         ))
+        .bearer_auth(&app.admin_token)
         .json(&serde_json::json!({
             "ticket": crate::insertions::fault(),
             "at": "2026-11-30T10:15:00+08:00",

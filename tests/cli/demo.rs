@@ -107,6 +107,29 @@ async fn demo_plans_all_seven_hubs_and_serve_publishes_the_routes() {
         .and_then(|rest| rest.split('/').next())
         .expect("the demo names an engineer to look up")
         .to_string();
+    // One token per role, printed and written for the README's curls.
+    let env = std::fs::read_to_string(dir.path().join("out/tokens.env")).unwrap();
+    let variable = |name: &str| {
+        env.lines()
+            .find_map(|line| line.strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("no {name} in tokens.env:\n{env}"))
+            .to_string()
+    };
+    for role in [
+        "ADMIN",
+        "PLANNER",
+        "COORDINATOR",
+        "ENGINEER",
+        "CALL_CENTER",
+        "INTEGRATION",
+    ] {
+        let token = variable(&format!("RUYI_{role}_TOKEN"));
+        assert!(token.starts_with("ruyi_"), "{token}");
+        assert!(stdout.contains(&token), "the demo prints the {role} token");
+    }
+    assert_eq!(variable("RUYI_ENGINEER"), engineer);
+    let engineer_token = variable("RUYI_ENGINEER_TOKEN");
+    let call_center_token = variable("RUYI_CALL_CENTER_TOKEN");
     let port = free_port();
     let _server = Server(
         ruyi(dir.path())
@@ -132,6 +155,7 @@ async fn demo_plans_all_seven_hubs_and_serve_publishes_the_routes() {
         .get(format!(
             "{base}/api/v1/engineers/{engineer}/route?date={DATE}"
         ))
+        .bearer_auth(&engineer_token)
         .send()
         .await
         .unwrap();
@@ -154,6 +178,7 @@ async fn demo_plans_all_seven_hubs_and_serve_publishes_the_routes() {
     let count_tickets = || async {
         let list: Value = client
             .get(format!("{base}/api/v1/tickets"))
+            .bearer_auth(&call_center_token)
             .send()
             .await
             .unwrap()
@@ -165,6 +190,7 @@ async fn demo_plans_all_seven_hubs_and_serve_publishes_the_routes() {
     let before = count_tickets().await;
     let response = client
         .post(format!("{base}/api/v1/tickets"))
+        .bearer_auth(&call_center_token)
         .json(&serde_json::json!({
             "customer": "Hangzhou Metro",
             "city_adcode": 330100,

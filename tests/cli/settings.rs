@@ -118,3 +118,147 @@ fn a_missing_file_is_reported_once_with_its_cause() {
         "{message}"
     );
 }
+
+#[test]
+fn serve_with_an_unreachable_database_fails_within_5_s_naming_the_url_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on this host: nothing listens, every connection is refused.
+    let url = "postgres://ruyi:hunter2@127.0.0.1:1/ruyi";
+    let started = std::time::Instant::now();
+    let output = ruyi(
+        dir.path(),
+        &[("DATABASE_URL", url)],
+        &["serve", "--port", "0"],
+    );
+    let elapsed = started.elapsed();
+    assert!(!output.status.success());
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("postgres://ruyi:***@127.0.0.1:1/ruyi"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn token_create_prints_the_token_once_list_shows_no_secret_and_revoke_marks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ruyi(
+        dir.path(),
+        &[],
+        &[
+            "token",
+            "create",
+            "--role",
+            "coordinator",
+            "--hub",
+            "east",
+            "--expires",
+            "90d",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let token = stdout
+        .lines()
+        .find(|line| line.starts_with("ruyi_"))
+        .unwrap_or_else(|| panic!("no token printed:\n{stdout}"))
+        .to_string();
+    assert_eq!(token.len(), "ruyi_".len() + 64);
+    assert!(stdout.contains("coordinator of east"), "{stdout}");
+    assert!(stdout.contains("expires"), "{stdout}");
+
+    let list = ruyi(dir.path(), &[], &["token", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(
+        listed.contains("coordinator") && listed.contains("live"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&token[5..]), "the secret is never listed");
+
+    let revoked = ruyi(dir.path(), &[], &["token", "revoke", "1"]);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let list = ruyi(dir.path(), &[], &["token", "list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("revoked"));
+
+    // A coordinator needs a hub; a planner takes none; lifetimes have units.
+    for args in [
+        vec!["token", "create", "--role", "coordinator"],
+        vec!["token", "create", "--role", "planner", "--hub", "east"],
+        vec!["token", "create", "--role", "root"],
+        vec!["token", "create", "--role", "planner", "--expires", "90"],
+        vec!["token", "revoke", "99"],
+    ] {
+        let output = ruyi(dir.path(), &[], &args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(!stderr(&output).is_empty(), "{args:?}");
+    }
+}
+
+/// Stops a child process when the test ends, even on a failed assertion.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn neither_a_token_nor_its_hash_appears_in_the_servers_log_even_at_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = ruyi(dir.path(), &[], &["token", "create", "--role", "planner"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = String::from_utf8_lossy(&created.stdout)
+        .lines()
+        .find(|line| line.starts_with("ruyi_"))
+        .unwrap()
+        .to_string();
+    let hash = ruyi::api::hash_token(&token);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ruyi"));
+    command
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUYI_DB_FILE", "settings.db")
+        .env("RUYI_LOG", "trace")
+        .args(["serve", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    let server = Child(command.spawn().unwrap());
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "ruyi serve did not come up");
+    for path in ["/api/v1/tickets", "/api/v1/engineers", "/api/v1/nowhere"] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.status().as_u16(), 401, "{path}");
+    }
+    drop(server);
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(
+        log.lines().count() > 10,
+        "the server logged at trace:\n{log}"
+    );
+    assert!(!log.contains(&hash), "the token's hash is in the log");
+    assert!(!log.contains(&token[5..]), "the token is in the log");
+}

@@ -343,9 +343,11 @@ fn a_bad_scenario_or_limit_is_refused_with_its_place() {
     assert!(stderr.contains("is not a duration"), "{stderr}");
 }
 
-async fn post(address: &str, body: Value) -> (u16, Value) {
+async fn post(address: &(String, String), body: Value) -> (u16, Value) {
+    let (address, token) = address;
     let response = reqwest::Client::new()
         .post(format!("{address}/api/v1/simulations"))
+        .bearer_auth(token)
         .json(&body)
         .send()
         .await
@@ -364,7 +366,20 @@ async fn post_simulations_answers_reports_and_names_bad_fields() {
     })
     .await
     .unwrap();
-    let address = format!("http://127.0.0.1:{}", application.port());
+    let (_, planner) = ruyi::api::issue_token(
+        application.store(),
+        ruyi::domain::Role::Planner,
+        None,
+        chrono::Utc::now(),
+        None,
+    )
+    .await
+    .unwrap();
+    // The server's address and a planner's token.
+    let address = (
+        format!("http://127.0.0.1:{}", application.port()),
+        planner.expose().to_string(),
+    );
     tokio::spawn(application.run_until_stopped());
 
     let (status, body) = post(&address, json!({"kind": "report"})).await;
