@@ -405,7 +405,10 @@ fn summary_of(
         workload_spread_minutes: mean_of(StationWorkload::spread_minutes),
         workload_std_minutes: mean_of(|w| w.std_minutes),
         preventive_placed,
-        preventive_due: hub_problem.preventive.len() as u32 - preventive_placed,
+        // Due and not placed: the due ones (those kept as published among
+        // them) less those placed (the kept ones counted there too).
+        preventive_due: (hub_problem.preventive.len() as u32 + hub_problem.kept.preventive_visits)
+            .saturating_sub(preventive_placed),
         ..RosterSummary::default()
     }
 }

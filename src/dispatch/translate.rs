@@ -110,8 +110,19 @@ pub struct Kept {
     pub roster: Option<i64>,
     /// Fault visits committed (begun, or being driven to, at "now").
     pub fault_visits: u32,
+    /// Analyses committed likewise: due today and done (or under way).
+    pub preventive_visits: u32,
     pub loaners: Vec<Loaner>,
     pub parts: Vec<PartPlan>,
+}
+
+/// The visits of `kind` that stay as published at "now".
+fn committed_of(day: &HubDay, kind: VisitKind) -> u32 {
+    day.continuations()
+        .iter()
+        .flat_map(|c| c.committed())
+        .filter(|v| v.kind == kind)
+        .count() as u32
 }
 
 impl Kept {
@@ -122,12 +133,8 @@ impl Kept {
         let committed = day.committed();
         Kept {
             roster: published.id,
-            fault_visits: day
-                .continuations()
-                .iter()
-                .flat_map(|c| c.committed())
-                .filter(|v| v.kind == VisitKind::Fault)
-                .count() as u32,
+            fault_visits: committed_of(day, VisitKind::Fault),
+            preventive_visits: committed_of(day, VisitKind::Preventive),
             loaners: published
                 .loaners
                 .iter()

@@ -271,6 +271,60 @@ fn an_analysis_falls_in_the_customer_s_hours() {
     assert!(analysis.start >= local(30, 8, 0) && analysis.departure <= local(30, 17, 0));
 }
 
+/// A day re-planned while an analysis is under way keeps it as published,
+/// and counts it among the analyses done, not as one still due.
+#[test]
+fn a_re_plan_during_an_analysis_keeps_it() {
+    let engineers = vec![engineer("E1", ShiftPattern::office_hours())];
+    let (ticket, first) = night_fault_and_an_analysis_due(&engineers);
+    let analysis = first
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .find(|v| v.kind == VisitKind::Preventive)
+        .expect("the analysis fits the office day")
+        .clone();
+    let during = analysis.start + chrono::Duration::minutes(10);
+    let mut published = first.clone();
+    published.id = Some(1);
+    let due = DueVisit {
+        customer: KeyCustomer {
+            visit_id: analysis.ticket_id.clone(),
+            name: "Key account K1".to_string(),
+            site: analysis.location,
+            region: Region::East,
+            last_analysis: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+        },
+        overdue_days: 30,
+    };
+    let again = plan(
+        &day(
+            Region::East,
+            monday(),
+            std::slice::from_ref(&ticket),
+            &engineers,
+        )
+        .with_preventive(vec![due])
+        .with_now(during)
+        .with_published(published)
+        .unwrap(),
+        &GreatCircle::default(),
+        &options(3),
+    )
+    .unwrap();
+    let kept: Vec<_> = again
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .filter(|v| v.kind == VisitKind::Preventive)
+        .collect();
+    assert_eq!(kept.len(), 1, "{:?}", again.routes);
+    assert_eq!(kept[0].start, analysis.start);
+    assert_eq!(again.summary.preventive_placed, 1);
+    assert_eq!(again.summary.preventive_due, 0);
+    assert_eq!(again.replaces, Some(1));
+}
+
 #[test]
 fn a_five_by_eight_friday_report_is_due_after_the_weekend() {
     let friday = local(27, 16, 30);
