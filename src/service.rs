@@ -5,15 +5,14 @@
 
 pub mod sla;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::task::JoinHandle;
 
 use crate::dispatch::{self, CallCenter, DispatchError, HubDay, PlanOptions};
 use crate::domain::{
-    EngineerEvent, EngineerId, EngineerState, PartsOnHand, Region, Roster, TicketId, TicketStatus,
-    due_on, key_customers,
+    EngineerState, PartsOnHand, Region, Roster, TicketId, TicketStatus, due_on, key_customers,
 };
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;
@@ -124,17 +123,7 @@ pub async fn plan_and_store(
             Some(hub),
         )
         .await?;
-    let mut by_engineer: HashMap<EngineerId, Vec<EngineerEvent>> = HashMap::new();
-    for event in events {
-        by_engineer
-            .entry(event.engineer_id.clone())
-            .or_default()
-            .push(event);
-    }
-    let states = by_engineer
-        .into_iter()
-        .map(|(engineer, events)| (engineer, EngineerState::from_events(&events)))
-        .collect();
+    let states = EngineerState::of_each(events);
     let mut day = HubDay::new(hub, date, tickets, engineers)?
         .with_now(now)
         .with_states(states)

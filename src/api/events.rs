@@ -492,16 +492,14 @@ pub async fn list_engineers(
     let now = live.clock.now();
     let today = local(now).date_naive();
     let (from, to) = day_bounds(today);
-    let events = store.events_between(from, to, hub).await?;
+    let states = EngineerState::of_each(store.events_between(from, to, hub).await?);
     let mut engineers = Vec::new();
     for region in regions {
         for engineer in store.engineers_in_region(region).await? {
-            let own: Vec<EngineerEvent> = events
-                .iter()
-                .filter(|e| &e.engineer_id == engineer.id())
+            let state = states
+                .get(engineer.id())
                 .cloned()
-                .collect();
-            let state = EngineerState::from_events(&own);
+                .unwrap_or_else(|| EngineerState::from_events(&[]));
             engineers.push(json!({
                 "id": engineer.id(),
                 "name": engineer.name(),

@@ -271,6 +271,25 @@ pub struct EngineerState {
 }
 
 impl EngineerState {
+    /// Each engineer's state from a mixed list of events in stored order
+    /// (a hub's day, say); engineers without events are not in the map.
+    pub fn of_each(
+        events: Vec<EngineerEvent>,
+    ) -> std::collections::HashMap<super::EngineerId, EngineerState> {
+        let mut by_engineer: std::collections::HashMap<super::EngineerId, Vec<EngineerEvent>> =
+            std::collections::HashMap::new();
+        for event in events {
+            by_engineer
+                .entry(event.engineer_id.clone())
+                .or_default()
+                .push(event);
+        }
+        by_engineer
+            .into_iter()
+            .map(|(engineer, events)| (engineer, EngineerState::from_events(&events)))
+            .collect()
+    }
+
     /// Folds an engineer's events, in the order given (stored order: by
     /// time, then arrival). Events that do not fit the state (they were
     /// refused when stored, so only hand-made lists have them) are read

@@ -66,7 +66,8 @@ fn on_ticket(id: &str, kind: &str, at: &str, ticket: &str) -> Value {
     body
 }
 
-async fn post_ok(app: &TestApp, body: Value) -> Value {
+/// Posts one of E001's events and expects it stored (201).
+pub async fn post_ok(app: &TestApp, body: Value) -> Value {
     let response = app.post_event("E001", &body).await;
     let status = response.status().as_u16();
     let json = json_of(response).await;

@@ -463,12 +463,6 @@ async fn a_plan_keeps_the_clock(app: TestApp) {
     .await;
 }
 
-async fn post_event(app: &TestApp, body: serde_json::Value) {
-    let response = app.post_event("E001", &body).await;
-    let status = response.status().as_u16();
-    assert_eq!(status, 201, "{body} → {}", json_of(response).await);
-}
-
 fn at(hour: u32, minute: u32) -> String {
     format!("2026-11-30T{hour:02}:{minute:02}:00+08:00")
 }
@@ -492,9 +486,9 @@ async fn a_re_plan_starts_each_engineer_from_what_they_reported(app: TestApp) {
     let mut start = serde_json::json!({"event_id": "e1", "kind": "shift_started", "at": at(8, 30)});
     start["lat"] = serde_json::json!(29.868);
     start["lon"] = serde_json::json!(121.544);
-    post_event(&app, start).await;
+    crate::events::post_ok(&app, start).await;
     for (id, kind, when) in [("e2", "en_route", at(9, 20)), ("e3", "arrived", at(10, 0))] {
-        post_event(
+        crate::events::post_ok(
             &app,
             serde_json::json!({"event_id": id, "kind": kind, "at": when, "ticket_id": ticket}),
         )
@@ -528,8 +522,8 @@ async fn a_re_plan_starts_each_engineer_from_what_they_reported(app: TestApp) {
     let mut finish = serde_json::json!({"event_id": "e4", "kind": "finished", "at": at(10, 40),
                                          "ticket_id": ticket});
     finish["outcome"] = serde_json::json!("fixed");
-    post_event(&app, finish).await;
-    post_event(
+    crate::events::post_ok(&app, finish).await;
+    crate::events::post_ok(
         &app,
         serde_json::json!({"event_id": "e5", "kind": "unavailable", "at": at(10, 45),
                            "from": at(10, 45), "until": at(23, 0), "reason": "sick"}),
