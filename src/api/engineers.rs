@@ -2,18 +2,26 @@
 //! says what to do there — whom to visit (name, address, phone), the
 //! fault and its severity, the kind of visit and the part to bring.
 
-use actix_web::{HttpResponse, web};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use actix_web::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::hash_token;
 use super::openapi::ErrorBody;
 use super::rosters::parse_date;
 use super::tickets::{PointDto, local};
 use super::{ADMIN, ApiError, COORDINATOR, Caller, ENGINEER, LiveSettings, PLANNER, Resource};
-use crate::domain::{EngineerId, EventKind, Outcome, PartAction, Region, VisitKind};
-use crate::storage::{Store, StoredRoute};
+use crate::domain::{
+    EngineerId, EventKind, Outcome, PartAction, Region, Ticket, TicketId, VisitKind,
+};
+use crate::storage::{RouteVersion, Store, StoredRoute};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RouteQuery {
@@ -250,10 +258,51 @@ impl RouteResponse {
 /// that left work makes it a return visit) and the part to bring; a
 /// preventive analysis names its key customer.
 async fn stop_details(store: &Store, stored: &StoredRoute) -> Result<Vec<StopDetails>, ApiError> {
+    let visits = &stored.route.visits;
+    let faults: Vec<TicketId> = visits
+        .iter()
+        .filter(|visit| visit.kind != VisitKind::Preventive)
+        .map(|visit| visit.ticket_id.clone())
+        .collect();
+    // A handful of queries per route whatever its length: the route GET is
+    // what every engineer's phone polls.
     let plans = store.roster_parts(stored.roster_id).await?;
-    let key_customers = crate::domain::key_customers(&store.stations_in_region(stored.hub).await?);
-    let mut details = Vec::with_capacity(stored.route.visits.len());
-    for visit in &stored.route.visits {
+    let tickets: HashMap<TicketId, Ticket> = store
+        .tickets_by_ids(&faults)
+        .await?
+        .into_iter()
+        .map(|ticket| (ticket.id().clone(), ticket))
+        .collect();
+    let returning: HashSet<TicketId> = store
+        .events_of_tickets(&faults)
+        .await?
+        .into_iter()
+        .filter_map(|event| match event.kind {
+            EventKind::Finished { ticket_id, finish } if finish.outcome != Outcome::Fixed => {
+                Some(ticket_id)
+            }
+            _ => None,
+        })
+        .collect();
+    // A part ordered by an earlier visit waits where it was sent; the
+    // latest order wins.
+    let mut ordered: HashMap<TicketId, PartToBring> = HashMap::new();
+    for (ticket, part, base) in store.part_orders_of_tickets(&faults).await? {
+        ordered.insert(
+            ticket,
+            PartToBring {
+                part: part.to_string(),
+                from: base,
+            },
+        );
+    }
+    let key_customers = if visits.iter().any(|v| v.kind == VisitKind::Preventive) {
+        crate::domain::key_customers(&store.stations_in_region(stored.hub).await?)
+    } else {
+        Vec::new()
+    };
+    let mut details = Vec::with_capacity(visits.len());
+    for visit in visits {
         if visit.kind == VisitKind::Preventive {
             let key = key_customers.iter().find(|k| k.visit_id == visit.ticket_id);
             details.push(StopDetails {
@@ -263,38 +312,29 @@ async fn stop_details(store: &Store, stored: &StoredRoute) -> Result<Vec<StopDet
             });
             continue;
         }
-        let Some(ticket) = store.ticket(&visit.ticket_id).await? else {
+        let Some(ticket) = tickets.get(&visit.ticket_id) else {
             details.push(StopDetails {
                 visit_kind: "repair",
                 ..StopDetails::default()
             });
             continue;
         };
-        let plan = plans.iter().find(|p| p.ticket_id == visit.ticket_id);
-        let earlier = store.ticket_events(&visit.ticket_id).await?;
-        let returning = earlier.iter().any(|e| {
-            matches!(&e.kind, EventKind::Finished { finish, .. } if finish.outcome != Outcome::Fixed)
-        });
+        let repair = if returning.contains(&visit.ticket_id) {
+            "return_visit"
+        } else {
+            "repair"
+        };
         let (visit_kind, part_to_bring) =
-            match plan {
+            match plans.iter().find(|p| p.ticket_id == visit.ticket_id) {
                 Some(plan) if plan.action == PartAction::Ordered => ("diagnosis", None),
                 Some(plan) => (
-                    if returning { "return_visit" } else { "repair" },
+                    repair,
                     Some(PartToBring {
                         part: plan.part.to_string(),
                         from: plan.base.code(),
                     }),
                 ),
-                None => (
-                    if returning { "return_visit" } else { "repair" },
-                    // A part ordered by an earlier visit waits where it was sent.
-                    store.visit_part_orders(&visit.ticket_id).await?.pop().map(
-                        |(part, base, _)| PartToBring {
-                            part: part.to_string(),
-                            from: base,
-                        },
-                    ),
-                ),
+                None => (repair, ordered.get(&visit.ticket_id).cloned()),
             };
         let contact = ticket.contact();
         details.push(StopDetails {
@@ -323,14 +363,17 @@ async fn stop_details(store: &Store, stored: &StoredRoute) -> Result<Vec<StopDet
             (Object = "application/geo+json"),
             (String = "text/calendar"),
         )),
+        (status = 304, description = "Unchanged: `If-None-Match` held the route's ETag"),
         (status = 400, description = "A bad date or format (named)", body = ErrorBody),
         (status = 404, description = "No such engineer, or no route that day", body = ErrorBody),
     ),
 )]
 pub async fn engineer_route(
     caller: Caller<{ ADMIN | PLANNER | COORDINATOR | ENGINEER }>,
+    request: HttpRequest,
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
+    answers: web::Data<RouteAnswers>,
     id: web::Path<String>,
     query: web::Query<RouteQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -352,24 +395,122 @@ pub async fn engineer_route(
     let no_engineer = || ApiError::not_found(Resource::Engineer, id.as_str());
     let engineer_id = EngineerId::parse(id.as_str()).map_err(|_| no_engineer())?;
     caller.engineer(&engineer_id)?;
-    let engineer = store
-        .engineer(&engineer_id)
-        .await?
-        .ok_or_else(no_engineer)?;
+    let version = store.route_version(&engineer_id, date).await?;
+    let key = (engineer_id, date, format);
+    if let Some(answer) = version.and_then(|version| answers.fresh(&key, version)) {
+        caller.hub(answer.region)?;
+        return Ok(answer.respond(&request));
+    }
+    let engineer = store.engineer(&key.0).await?.ok_or_else(no_engineer)?;
     caller.hub(engineer.region())?;
+    let not_found = || ApiError::not_found(Resource::Route(date), id.as_str());
+    let version = version.ok_or_else(not_found)?;
     let stored = store
-        .engineer_route(&engineer_id, date)
+        .engineer_route(&key.0, date)
         .await?
-        .ok_or_else(|| ApiError::not_found(Resource::Route(date), id.as_str()))?;
+        .ok_or_else(not_found)?;
     let details = stop_details(&store, &stored).await?;
     let response = RouteResponse::new(engineer.name(), stored, details);
-    match format {
-        "geojson" => Ok(HttpResponse::Ok()
-            .content_type("application/geo+json")
-            .json(response.to_geojson())),
-        "ics" => Ok(HttpResponse::Ok()
-            .content_type("text/calendar; charset=utf-8")
-            .body(response.to_ics())),
-        _ => Ok(HttpResponse::Ok().json(response)),
+    let (content_type, body) = match format {
+        "geojson" => ("application/geo+json", response.to_geojson().to_string()),
+        "ics" => ("text/calendar; charset=utf-8", response.to_ics()),
+        _ => (
+            "application/json",
+            serde_json::to_string(&response)
+                .map_err(|e| ApiError::Internal(super::ServerFault::from(e)))?,
+        ),
+    };
+    let answer = RouteAnswer {
+        version,
+        region: engineer.region(),
+        content_type,
+        etag: format!("\"{}\"", &hash_token(&body)[..32]),
+        body: web::Bytes::from(body),
+        made: Instant::now(),
+    };
+    Ok(answers.keep(key, answer).respond(&request))
+}
+
+type AnswerKey = (EngineerId, NaiveDate, &'static str);
+
+/// Route answers already made, per engineer, day and format, each with the
+/// version of the stored route it was made from. Every engineer's phone
+/// polls its route, and a re-plan or an event changes few of them: a hit
+/// costs one indexed read (the version) instead of seven.
+#[derive(Default)]
+pub struct RouteAnswers {
+    answers: Mutex<HashMap<AnswerKey, Arc<RouteAnswer>>>,
+}
+
+/// How long an answer is reused while its route is unchanged: it also
+/// names the engineer, whose record a re-import may change.
+const ANSWER_TTL: Duration = Duration::from_secs(60);
+
+/// Past this many answers the cache starts over (a bound on memory).
+const ANSWER_CAPACITY: usize = 8_192;
+
+impl RouteAnswers {
+    fn fresh(&self, key: &AnswerKey, version: RouteVersion) -> Option<Arc<RouteAnswer>> {
+        self.answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .filter(|answer| answer.version == version && answer.made.elapsed() < ANSWER_TTL)
+            .cloned()
+    }
+
+    fn keep(&self, key: AnswerKey, answer: RouteAnswer) -> Arc<RouteAnswer> {
+        let answer = Arc::new(answer);
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        if answers.len() >= ANSWER_CAPACITY {
+            answers.clear();
+        }
+        answers.insert(key, Arc::clone(&answer));
+        answer
+    }
+}
+
+/// One route answer, as sent, with its ETag.
+struct RouteAnswer {
+    version: RouteVersion,
+    /// The engineer's hub, for a coordinator's scope.
+    region: Region,
+    content_type: &'static str,
+    /// Shared, so answering copies no bytes.
+    body: web::Bytes,
+    etag: String,
+    made: Instant,
+}
+
+impl RouteAnswer {
+    /// The answer, or 304 without it when the client already holds this
+    /// version (`If-None-Match`): a phone polling its route pays a few
+    /// bytes until the route changes, and the tag changes exactly when
+    /// the answer does.
+    fn respond(&self, request: &HttpRequest) -> HttpResponse {
+        let held = request
+            .headers()
+            .get(IF_NONE_MATCH)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| {
+                value.split(',').map(str::trim).any(|held| {
+                    held == self.etag || held == "*" || held.strip_prefix("W/") == Some(&self.etag)
+                })
+            });
+        let mut response = if held {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        response
+            .insert_header((ETAG, self.etag.clone()))
+            .insert_header((CACHE_CONTROL, "no-cache"));
+        if held {
+            response.finish()
+        } else {
+            response
+                .content_type(self.content_type)
+                .body(self.body.clone())
+        }
     }
 }

@@ -232,6 +232,7 @@ impl Application {
             settings.limits.rate,
         ));
         let capacity = web::Data::new(guard::Capacity::default());
+        let route_answers = web::Data::new(engineers::RouteAnswers::default());
         let live = web::Data::new(live);
         let openapi = ApiDoc::openapi();
         let cors_origins = settings.limits.cors_origins.clone();
@@ -242,6 +243,7 @@ impl Application {
                 .app_data(live.clone())
                 .app_data(gate.clone())
                 .app_data(capacity.clone())
+                .app_data(route_answers.clone())
                 .app_data(web::PayloadConfig::new(guard::BODY_LIMIT))
                 .app_data(guard::BodyLimit(guard::BODY_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|error, _| {

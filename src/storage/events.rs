@@ -623,6 +623,28 @@ impl Store {
         events_from(rows)
     }
 
+    /// The events about any of `tickets`, in stored order.
+    pub async fn events_of_tickets(
+        &self,
+        tickets: &[TicketId],
+    ) -> Result<Vec<EngineerEvent>, StorageError> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM engineer_events WHERE ticket_id IN ({}) ORDER BY at, seq",
+            super::placeholders(1, tickets.len())
+        );
+        let rows = on_pool!(self, |pool| {
+            let mut query = sqlx::query_as::<_, EventRow>(&sql);
+            for ticket in tickets {
+                query = query.bind(ticket.as_str());
+            }
+            query.fetch_all(pool).await?
+        });
+        events_from(rows)
+    }
+
     /// Every event with `from <= at < to`, in stored order; for a hub, the
     /// events of that region's engineers.
     pub async fn events_between(
@@ -723,6 +745,39 @@ impl Store {
                 let part = PartCode::parse(part)
                     .map_err(|e| StorageError::invalid_row("part_orders", "part", e.message))?;
                 Ok((part, base, arrives_at))
+            })
+            .collect()
+    }
+
+    /// The parts ordered by earlier visits to any of `tickets`, per ticket
+    /// in arrival order: `(ticket, part, base)`.
+    pub async fn part_orders_of_tickets(
+        &self,
+        tickets: &[TicketId],
+    ) -> Result<Vec<(TicketId, PartCode, String)>, StorageError> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT ticket_id, part, base FROM part_orders WHERE ticket_id IN ({}) \
+             ORDER BY arrives_at, event_id",
+            super::placeholders(1, tickets.len())
+        );
+        let rows: Vec<(String, String, String)> = on_pool!(self, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for ticket in tickets {
+                query = query.bind(ticket.as_str());
+            }
+            query.fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(ticket, part, base)| {
+                let ticket = TicketId::parse(&ticket).map_err(|e| {
+                    StorageError::invalid_row("part_orders", "ticket_id", e.message)
+                })?;
+                let part = PartCode::parse(part)
+                    .map_err(|e| StorageError::invalid_row("part_orders", "part", e.message))?;
+                Ok((ticket, part, base))
             })
             .collect()
     }

@@ -32,7 +32,7 @@ use crate::domain::{DomainError, TicketId};
 pub use events::{
     EventRules, FollowUp, NewEvent, PartUsed, Recorded, RosterRevision, StoredHistory,
 };
-pub use rosters::StoredRoute;
+pub use rosters::{RouteVersion, StoredRoute};
 pub use tickets::TicketFilter;
 pub use tokens::{NewToken, StoredToken};
 
@@ -127,6 +127,15 @@ impl Backend {
 pub enum Store {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// `$first, $first+1, …` for `count` values: an `IN (…)` list that both
+/// databases accept.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs the same block against whichever pool the store holds; `$pool` is

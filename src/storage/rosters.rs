@@ -185,6 +185,22 @@ struct LoanerRow {
     detail: String,
 }
 
+/// Which stored route, and which of its tickets' events, an answer about
+/// an engineer's day was made from: equal versions, equal answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteVersion {
+    pub route_id: i64,
+    pub newest_event: i64,
+}
+
+/// A route of the revision in force, with the hub of its day.
+#[derive(sqlx::FromRow)]
+struct HeadRouteRow {
+    #[sqlx(flatten)]
+    route: RouteRow,
+    hub: String,
+}
+
 const ROUTE_COLUMNS: &str = "id, roster_id, engineer_id, base_lat, base_lon, leave_at, return_at, \
      km, lunch_start, lunch_end";
 const VISIT_COLUMNS: &str = "route_id, sequence, ticket_id, lat, lon, arrival, start, departure, \
@@ -900,6 +916,32 @@ impl Store {
             .collect()
     }
 
+    /// What an engineer's route on `date` answers depends on: the route
+    /// of the revision in force (its row id; a re-plan writes new rows)
+    /// and the newest event about any of its tickets (a return visit, a
+    /// part ordered). One indexed read, so a cached answer can be checked
+    /// for every request; `None` when the engineer has no route that day.
+    pub async fn route_version(
+        &self,
+        engineer: &EngineerId,
+        date: NaiveDate,
+    ) -> Result<Option<RouteVersion>, StorageError> {
+        let sql = "SELECT r.id, (SELECT COALESCE(MAX(e.seq), 0) FROM engineer_events e \
+                   WHERE e.ticket_id IN (SELECT v.ticket_id FROM roster_visits v \
+                   WHERE v.route_id = r.id)) \
+                   FROM roster_routes r JOIN roster_heads h ON h.roster_id = r.roster_id \
+                   WHERE r.engineer_id = $1 AND h.date = $2";
+        let row: Option<(i64, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(engineer.as_str())
+            .bind(date)
+            .fetch_optional(pool)
+            .await?);
+        Ok(row.map(|(route_id, newest_event)| RouteVersion {
+            route_id,
+            newest_event,
+        }))
+    }
+
     /// An engineer's route on `date`, from the revision in force of the
     /// day: an engineer the newest revision gives no route has none, even
     /// if an earlier one gave them one.
@@ -908,8 +950,11 @@ impl Store {
         engineer: &EngineerId,
         date: NaiveDate,
     ) -> Result<Option<StoredRoute>, StorageError> {
+        // A stored route and its visits never change (a re-plan writes a
+        // new revision), so two plain reads need no transaction: the route
+        // found is whole even if a newer revision lands in between.
         let route_sql = format!(
-            "SELECT {} FROM roster_routes r JOIN roster_heads h ON h.roster_id = r.roster_id \
+            "SELECT {}, h.hub FROM roster_routes r JOIN roster_heads h ON h.roster_id = r.roster_id \
              WHERE r.engineer_id = $1 AND h.date = $2",
             ROUTE_COLUMNS
                 .split(", ")
@@ -920,22 +965,18 @@ impl Store {
         let visits_sql = format!(
             "SELECT {VISIT_COLUMNS} FROM roster_visits WHERE route_id = $1 ORDER BY sequence"
         );
-        let found = in_transaction!(self, |tx| {
-            let route = sqlx::query_as::<_, RouteRow>(&route_sql)
+        let found = on_pool!(self, |pool| {
+            let route = sqlx::query_as::<_, HeadRouteRow>(&route_sql)
                 .bind(engineer.as_str())
                 .bind(date)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(pool)
                 .await?;
             match route {
                 None => None,
-                Some(route) => {
-                    let hub: String = sqlx::query_scalar("SELECT hub FROM rosters WHERE id = $1")
-                        .bind(route.roster_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                Some(HeadRouteRow { route, hub }) => {
                     let visits = sqlx::query_as::<_, VisitRow>(&visits_sql)
                         .bind(route.id)
-                        .fetch_all(&mut *tx)
+                        .fetch_all(pool)
                         .await?;
                     Some((route, hub, visits))
                 }

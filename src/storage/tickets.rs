@@ -159,6 +159,26 @@ impl Store {
         row.map(TicketRow::into_domain).transpose()
     }
 
+    /// The tickets among `ids` that exist, in no particular order: one
+    /// query for a route's stops instead of one per stop.
+    pub async fn tickets_by_ids(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id IN ({})",
+            super::placeholders(1, ids.len())
+        );
+        let rows = on_pool!(self, |pool| {
+            let mut query = sqlx::query_as::<_, TicketRow>(&sql);
+            for id in ids {
+                query = query.bind(id.as_str());
+            }
+            query.fetch_all(pool).await?
+        });
+        rows.into_iter().map(TicketRow::into_domain).collect()
+    }
+
     /// Tickets matching `filter`, oldest report first.
     pub async fn tickets(&self, filter: TicketFilter) -> Result<Vec<Ticket>, StorageError> {
         let (clause, arguments) = filter.clause();

@@ -21,6 +21,7 @@ crate::on_both_databases!(spawn_app;
     a_needs_return_outcome_opens_the_ticket_again,
     parts_fitted_leave_the_engineer_s_stock_and_a_missing_one_is_409,
     the_route_says_whom_to_visit_what_to_bring_and_serves_icalendar,
+    the_route_etag_changes_exactly_when_the_route_does,
     the_engineers_of_a_hub_come_with_today_s_state,
     the_hub_s_rosters_are_listed_newest_first,
     the_escalation_stops_climbing_once_the_engineer_is_on_site,
@@ -421,6 +422,63 @@ async fn a_needs_part_outcome_orders_the_part_and_opens_the_ticket_for_a_return_
     let body = json_of(app.get("/api/v1/tickets/T1").await).await;
     assert_eq!(body["stage"], "planned");
     assert_eq!(body["visits"]["planned"].as_array().unwrap().len(), 2);
+}
+
+/// GET the route with `If-None-Match: held` (when given): status, ETag
+/// and body.
+async fn route_tagged(app: &TestApp, held: Option<&str>) -> (u16, String, String) {
+    let mut request = app
+        .client
+        .get(format!(
+            "{}/api/v1/engineers/E001/route?date=2026-11-30",
+            app.address
+        ))
+        .bearer_auth(&app.admin_token);
+    if let Some(held) = held {
+        request = request.header("if-none-match", held);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let tag = response.headers()["etag"].to_str().unwrap().to_string();
+    (status, tag, response.text().await.unwrap())
+}
+
+async fn the_route_etag_changes_exactly_when_the_route_does(app: TestApp) {
+    seed_day(&app).await;
+    let (status, tag, body) = route_tagged(&app, None).await;
+    assert_eq!(status, 200);
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    assert_eq!(
+        route_tagged(&app, None).await,
+        (200, tag.clone(), body.clone())
+    );
+    // A phone holding this version gets 304 and no body.
+    assert_eq!(
+        route_tagged(&app, Some(&tag)).await,
+        (304, tag.clone(), String::new())
+    );
+    assert_eq!(route_tagged(&app, Some("\"other\"")).await.0, 200);
+    // An event that leaves the answer as it was leaves the tag.
+    post_ok(&app, on_ticket("e1", "arrived", &local(9, 40), "T1")).await;
+    assert_eq!(route_tagged(&app, Some(&tag)).await.0, 304);
+    // One that changes a stop (T1 now needs a return visit) changes it.
+    let mut finish = on_ticket("e2", "finished", &local(10, 30), "T1");
+    finish["outcome"] = json!("needs_return");
+    finish["minutes"] = json!(60);
+    post_ok(&app, finish).await;
+    let (status, changed, new_body) = route_tagged(&app, Some(&tag)).await;
+    assert_eq!(status, 200);
+    assert_ne!(changed, tag);
+    assert_ne!(new_body, body);
+    assert!(new_body.contains("return_visit"), "{new_body}");
+    // A new revision of the day is a new answer.
+    let replan = app
+        .create_roster("east", "date=2026-11-30&at=2026-11-30T12:00:00%2B08:00")
+        .await;
+    assert_eq!(replan.status().as_u16(), 201);
+    let (status, replanned, _) = route_tagged(&app, Some(&changed)).await;
+    assert_eq!(status, 200);
+    assert_ne!(replanned, changed);
 }
 
 async fn a_needs_return_outcome_opens_the_ticket_again(app: TestApp) {

@@ -19,7 +19,7 @@ pub struct TestApp {
     pub clock: Clock,
     /// An admin's token, sent by every helper below.
     pub admin_token: String,
-    client: Client,
+    pub client: Client,
 }
 
 /// Starts the server without a rate limit (tests send bursts); `None`
