@@ -61,6 +61,7 @@ pub mod optimize;
 pub mod rng;
 pub mod service;
 pub mod settings;
+pub mod simulation;
 pub mod storage;
 pub mod travel;
 pub mod vroom;

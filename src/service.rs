@@ -79,6 +79,22 @@ pub async fn plan_and_store(
     options: &PlanOptions,
     travel: &GreatCircle,
 ) -> Result<Roster, ServiceError> {
+    plan_and_store_knowing(store, hub, date, now, now, options, travel).await
+}
+
+/// [`plan_and_store`] with the tickets reported by `known_until` rather
+/// than by `now`: only the simulation's hindsight bound, which knows the
+/// whole day at midnight, passes a later time (no visit still starts
+/// before its ticket's report).
+pub async fn plan_and_store_knowing(
+    store: &Store,
+    hub: Region,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    known_until: DateTime<Utc>,
+    options: &PlanOptions,
+    travel: &GreatCircle,
+) -> Result<Roster, ServiceError> {
     let mut tickets = store
         .tickets(TicketFilter {
             status: Some(TicketStatus::Open),
@@ -87,7 +103,7 @@ pub async fn plan_and_store(
         .await?;
     // A plan made at `now` knows only the tickets reported by then (a plan
     // dated in the past must not see what came later).
-    tickets.retain(|ticket| ticket.reported_at() <= now);
+    tickets.retain(|ticket| ticket.reported_at() <= known_until.max(now));
     let published = store.current_roster(hub, date).await?;
     if let Some(published) = &published {
         // The day's own planned tickets are planned again with the rest.

@@ -17,6 +17,7 @@ mod migrate;
 mod plan;
 mod report;
 mod serve;
+mod simulate;
 mod solve;
 mod token;
 
@@ -128,6 +129,9 @@ pub enum Command {
     /// The API's bearer tokens: create (printed once), list, revoke.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// A month of the national network under each dispatch policy (live,
+    /// morning, greedy, hindsight), side by side.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// The binary: parses the command line, loads the settings (a bad one
@@ -208,6 +212,7 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
             None
         }
         Command::Import(_)
+        | Command::Simulate(_)
         | Command::Report(_)
         | Command::Token(_)
         | Command::Migrate
@@ -256,6 +261,7 @@ pub fn run(command: Command, settings: &Settings, out: &mut dyn Write) -> anyhow
         Command::Report(command) => report::run(settings, command, out),
         Command::Token(command) => token::run(settings, command, out),
         Command::Export(args) => export::run(settings, args, out),
+        Command::Simulate(args) => simulate::run(settings, args, out),
     }
 }
 

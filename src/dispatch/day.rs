@@ -216,6 +216,22 @@ pub struct PlanOptions {
     /// Count the spread of a station's working minutes in the objective
     /// (see [`super::balance`]).
     pub balance: bool,
+    /// How the routes are made: Ruyi's optimization, or the greedy rule a
+    /// dispatch desk follows by hand (the simulation's baseline).
+    pub method: PlanMethod,
+}
+
+/// How a hub's routes are made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PlanMethod {
+    /// The assignment MIP (when [`PlanOptions::assignment`]), the core's
+    /// search, the balance descent.
+    #[default]
+    Optimize,
+    /// Tickets in report order, each to the qualified engineer nearest to
+    /// where their route then ends who can still take it
+    /// ([`super::greedy_plan`]); no search.
+    Greedy,
 }
 
 impl Default for PlanOptions {
@@ -226,6 +242,7 @@ impl Default for PlanOptions {
             horizon_days: 2,
             assignment: true,
             balance: true,
+            method: PlanMethod::Optimize,
         }
     }
 }

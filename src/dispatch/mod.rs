@@ -38,6 +38,7 @@ mod balance;
 mod continuation;
 mod day;
 mod escalation;
+mod greedy;
 mod insertion;
 mod loaners;
 mod overtime;
@@ -54,7 +55,8 @@ pub use assignment::{
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
 pub use continuation::{Continuation, Restart};
-pub use day::{HubDay, PlanOptions};
+pub use day::{HubDay, PlanMethod, PlanOptions};
+pub use greedy::greedy_plan;
 pub use escalation::{
     Escalation, Notice, Role, Step, escalation, escalation_with_lifecycle, ladder,
 };

@@ -9,9 +9,9 @@ use crate::domain::{AssignmentReport, Roster};
 use crate::optimize::{self, Problem, Solution, SolveParams, SolveStats};
 use crate::travel::TravelModel;
 
-use super::day::{HubDay, PlanOptions};
+use super::day::{HubDay, PlanMethod, PlanOptions};
 use super::roster::roster_from;
-use super::{DispatchError, HubProblem, assignment, balance, preventive, triage};
+use super::{DispatchError, HubProblem, assignment, balance, greedy, preventive, triage};
 
 /// Multiple of the time limit HiGHS may take on the assignment, and the
 /// least it gets: a safety net only — its node limit must stop it first,
@@ -108,6 +108,11 @@ pub fn solve_hub(
     } else {
         0.0
     };
+    if options.method == PlanMethod::Greedy {
+        let mut solution = optimize::build_solution(problem, &greedy::greedy_plan(hub_problem));
+        solution.stats.seconds = started.elapsed().as_secs_f64();
+        return Ok((solution, None));
+    }
     let mut report = None;
     let mut seeds = None;
     if options.assignment {

@@ -1,0 +1,377 @@
+//! `ruyi simulate`: a month of the national network under each dispatch
+//! policy, side by side (see [`crate::simulation`]).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use crate::network::Network;
+use crate::settings::{Database, Settings};
+use crate::simulation::{
+    HourShare, Policy, PolicyRun, Row, SimulationConfig, rows, share_by_hour, simulate,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Simulated days of ticket arrivals (each then runs on 48 h so the
+    /// last tickets can be served).
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// The first day (tickets arrive from its 08:00), YYYY-MM-DD.
+    #[arg(long, default_value = "2026-11-30")]
+    pub start: NaiveDate,
+    /// Seeds the tickets, service times, outcomes and sickness: the same
+    /// seed gives the same tables.
+    #[arg(long, env = "RUYI_SIMULATION_SEED", default_value_t = 7)]
+    pub seed: u64,
+    /// Policies, comma-separated: live, morning, greedy, hindsight.
+    #[arg(long, default_value = "live,morning,greedy,hindsight")]
+    pub policy: String,
+    /// Tickets reported per day across the network.
+    #[arg(long, default_value_t = 1500)]
+    pub tickets: usize,
+    /// `live` and `greedy` re-plan a hub at most once per this many
+    /// simulated minutes, taking together what happened since.
+    #[arg(long, default_value_t = 20)]
+    pub batch_minutes: u32,
+    /// Search budget of each plan, in seconds of deterministic work.
+    #[arg(long, default_value_t = 0.1)]
+    pub plan_seconds: f64,
+    /// Policies simulated at once (each on its own database).
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// `table` (default) or `csv` (one header, one row per policy and hub,
+    /// the national rows with hub `all`).
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Where the databases, the CSV tables and the chart are written.
+    #[arg(long, default_value = "out/simulate")]
+    pub out: PathBuf,
+}
+
+/// The CSV header, in the order of [`Row`]'s fields.
+const COLUMNS: &str = "policy,hub,tickets,attainable,remote,on_site_12h_pct,\
+on_site_12h_attainable_pct,repaired_48h_pct,median_hours_to_site,p90_hours_to_site,km,\
+overtime_hours,loaners,changes_per_engineer_day,plans,dispatcher_seconds,p99_plan_seconds";
+
+pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let policies = Policy::parse_list(&args.policy).map_err(|e| anyhow::anyhow!("--policy: {e}"))?;
+    if args.days == 0 {
+        anyhow::bail!("--days must be at least 1");
+    }
+    if args.tickets == 0 {
+        anyhow::bail!("--tickets must be at least 1");
+    }
+    if args.batch_minutes == 0 {
+        anyhow::bail!("--batch-minutes must be at least 1");
+    }
+    if !(args.plan_seconds.is_finite() && args.plan_seconds > 0.0) {
+        anyhow::bail!("--plan-seconds must be a positive number");
+    }
+    let csv = match args.format.as_str() {
+        "table" => false,
+        "csv" => true,
+        other => anyhow::bail!("--format: {other:?} is not a format; expected table or csv"),
+    };
+    let mut config = SimulationConfig::new(args.start, args.days, args.seed);
+    config.tickets_per_day = args.tickets;
+    config.batch = chrono::Duration::minutes(i64::from(args.batch_minutes));
+    config.plan.time_limit = std::time::Duration::from_secs_f64(args.plan_seconds);
+    config.plan.seed = settings.seed;
+    config.travel = settings.travel;
+    super::ensure_dir(&args.out)?;
+    let network = Network::shipped().context("the shipped network is broken")?;
+    let started = Instant::now();
+    let runs = run_policies(&network, &config, &policies, &args.out, args.jobs.max(1))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let table: Vec<Row> = runs.iter().flat_map(rows).collect();
+    let by_hour: Vec<HourShare> = runs.iter().flat_map(share_by_hour).collect();
+    write_csv(&args.out.join("simulation.csv"), &table)?;
+    write_hours_csv(&args.out.join("by_hour.csv"), &by_hour)?;
+    std::fs::write(args.out.join("by_hour.svg"), chart(&by_hour, &policies))
+        .context("writing the chart")?;
+    if csv {
+        write!(out, "{}", csv_text(&table))?;
+        return Ok(());
+    }
+    write_table(out, &table)?;
+    for run in &runs {
+        if run.refused_events > 0 {
+            writeln!(
+                out,
+                "{}: {} of {} engineer events refused by the store (see the log at debug)",
+                run.policy, run.refused_events, run.events
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "{} day(s) from {} 08:00, {} tickets a day, seed {}, re-plans batched per {} min, \
+         {} s of search per plan; simulated in {elapsed:.0} s. Tables in {}, chart in {}",
+        args.days,
+        args.start,
+        args.tickets,
+        args.seed,
+        args.batch_minutes,
+        args.plan_seconds,
+        args.out.join("simulation.csv").display(),
+        args.out.join("by_hour.svg").display(),
+    )?;
+    Ok(())
+}
+
+/// Runs each policy on its own fresh SQLite database under `dir`, `jobs`
+/// at a time; the runs come back in the order of `policies`.
+pub fn run_policies(
+    network: &Network,
+    config: &SimulationConfig,
+    policies: &[Policy],
+    dir: &Path,
+    jobs: usize,
+) -> anyhow::Result<Vec<PolicyRun>> {
+    let bars = indicatif::MultiProgress::new();
+    let total = (config.arrivals_end() + config.drain - config.begins()).num_minutes() as u64;
+    let mut runs = Vec::new();
+    for chunk in policies.chunks(jobs) {
+        let results: Vec<anyhow::Result<PolicyRun>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|&policy| {
+                    let bar = bars.add(
+                        indicatif::ProgressBar::new(total).with_style(
+                            indicatif::ProgressStyle::with_template(
+                                "{prefix:>9} {bar:30} {msg} [{elapsed}]",
+                            )
+                            .expect("static template"),
+                        ),
+                    );
+                    bar.set_prefix(policy.code());
+                    scope.spawn(move || run_one(network, config, policy, dir, &bar))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a simulation thread panicked")))
+                })
+                .collect()
+        });
+        for result in results {
+            runs.push(result?);
+        }
+    }
+    Ok(runs)
+}
+
+fn run_one(
+    network: &Network,
+    config: &SimulationConfig,
+    policy: Policy,
+    dir: &Path,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<PolicyRun> {
+    let file = dir.join(format!("{policy}.db"));
+    for stale in ["", "-wal", "-shm", "-journal"] {
+        let path = PathBuf::from(format!("{}{stale}", file.display()));
+        match std::fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error).with_context(|| format!("removing {}", path.display()));
+            }
+            _ => {}
+        }
+    }
+    let url = Database::File(file).url();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let begins = config.begins();
+    let run = runtime.block_on(async {
+        let store = super::open_store(&url).await?;
+        let run = simulate(&store, network, config, policy, |at| {
+            bar.set_position((at - begins).num_minutes().max(0) as u64);
+            bar.set_message(
+                at.with_timezone(&crate::domain::service_offset())
+                    .format("%a %d %b %H:%M")
+                    .to_string(),
+            );
+        })
+        .await
+        .with_context(|| format!("simulating the {policy} policy"))?;
+        store.close().await;
+        anyhow::Ok(run)
+    })?;
+    bar.finish_and_clear();
+    Ok(run)
+}
+
+fn csv_text(table: &[Row]) -> String {
+    let mut text = format!("{COLUMNS}\n");
+    for row in table {
+        text.push_str(&format!(
+            "{},{},{},{},{},{:.1},{:.1},{:.1},{:.2},{:.2},{:.0},{:.1},{},{:.2},{},{:.1},{:.3}\n",
+            row.policy,
+            row.hub,
+            row.tickets,
+            row.attainable,
+            row.remote,
+            row.on_site_12h_pct,
+            row.on_site_12h_attainable_pct,
+            row.repaired_48h_pct,
+            row.median_hours_to_site,
+            row.p90_hours_to_site,
+            row.km,
+            row.overtime_hours,
+            row.loaners,
+            row.changes_per_engineer_day,
+            row.plans,
+            row.dispatcher_seconds,
+            row.p99_plan_seconds,
+        ));
+    }
+    text
+}
+
+fn write_csv(path: &Path, table: &[Row]) -> anyhow::Result<()> {
+    std::fs::write(path, csv_text(table)).with_context(|| format!("writing {}", path.display()))
+}
+
+fn write_hours_csv(path: &Path, hours: &[HourShare]) -> anyhow::Result<()> {
+    let mut text = String::from("policy,hour,tickets,on_site_12h_pct\n");
+    for hour in hours {
+        text.push_str(&format!(
+            "{},{},{},{:.1}\n",
+            hour.policy, hour.hour, hour.tickets, hour.on_site_12h_pct
+        ));
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+fn write_table(out: &mut dyn Write, table: &[Row]) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{:<9} {:<9} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>6} {:>6} {:>8} {:>7} {:>4} {:>6} {:>6} {:>7} {:>6}",
+        "policy",
+        "hub",
+        "tix",
+        "attain",
+        "remote",
+        "12h%",
+        "12h%att",
+        "48h%",
+        "med_h",
+        "p90_h",
+        "km",
+        "ot_h",
+        "loan",
+        "chg/ed",
+        "plans",
+        "disp_s",
+        "p99_s"
+    )?;
+    for row in table {
+        writeln!(
+            out,
+            "{:<9} {:<9} {:>6} {:>6} {:>6} {:>6.1} {:>7.1} {:>6.1} {:>6.2} {:>6.2} {:>8.0} {:>7.1} {:>4} {:>6.2} {:>6} {:>7.1} {:>6.3}",
+            row.policy,
+            row.hub,
+            row.tickets,
+            row.attainable,
+            row.remote,
+            row.on_site_12h_pct,
+            row.on_site_12h_attainable_pct,
+            row.repaired_48h_pct,
+            row.median_hours_to_site,
+            row.p90_hours_to_site,
+            row.km,
+            row.overtime_hours,
+            row.loaners,
+            row.changes_per_engineer_day,
+            row.plans,
+            row.dispatcher_seconds,
+            row.p99_plan_seconds,
+        )?;
+    }
+    Ok(())
+}
+
+/// The 12 h share by hour of report, one line per policy, as SVG.
+fn chart(hours: &[HourShare], policies: &[Policy]) -> String {
+    const COLOURS: [&str; 4] = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a"];
+    let (left, top, width, height) = (60.0, 40.0, 720.0, 320.0);
+    let x = |hour: u32| left + width * f64::from(hour) / 23.0;
+    let y = |pct: f64| top + height * (1.0 - pct / 100.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"420\" \
+         font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"900\" height=\"420\" \
+         fill=\"white\"/>\n<text x=\"{left}\" y=\"24\" font-size=\"15\">On site within the \
+         12 h limit, by hour the ticket was reported (China time)</text>\n"
+    );
+    for pct in [0, 25, 50, 75, 100] {
+        let at = y(f64::from(pct));
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" y1=\"{at}\" x2=\"{}\" y2=\"{at}\" stroke=\"#ddd\"/>\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{pct} %</text>\n",
+            left + width,
+            left - 6.0,
+            at + 4.0
+        ));
+    }
+    for hour in (0..24).step_by(3) {
+        svg.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{hour:02}:00</text>\n",
+            x(hour),
+            top + height + 18.0
+        ));
+    }
+    for (index, policy) in policies.iter().enumerate() {
+        let colour = COLOURS[index % COLOURS.len()];
+        let points: Vec<String> = hours
+            .iter()
+            .filter(|h| h.policy == policy.code() && h.tickets > 0)
+            .map(|h| format!("{:.1},{:.1}", x(h.hour), y(h.on_site_12h_pct)))
+            .collect();
+        svg.push_str(&format!(
+            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>\n\
+             <rect x=\"{}\" y=\"{}\" width=\"14\" height=\"3\" fill=\"{colour}\"/>\
+             <text x=\"{}\" y=\"{}\">{policy}</text>\n",
+            points.join(" "),
+            left + width + 12.0,
+            top + 10.0 + 20.0 * index as f64,
+            left + width + 30.0,
+            top + 15.0 + 20.0 * index as f64,
+        ));
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_has_one_header_and_the_columns_the_issue_names() {
+        for column in [
+            "policy",
+            "hub",
+            "tickets",
+            "attainable",
+            "on_site_12h_pct",
+            "on_site_12h_attainable_pct",
+            "repaired_48h_pct",
+            "median_hours_to_site",
+            "km",
+            "overtime_hours",
+            "changes_per_engineer_day",
+        ] {
+            assert!(COLUMNS.split(',').any(|c| c == column), "{column}");
+        }
+        assert_eq!(csv_text(&[]).lines().count(), 1);
+    }
+}

@@ -1,0 +1,894 @@
+//! The discrete-event loop: one queue of timed happenings, processed in
+//! time order (ties in the order they were scheduled), against one store.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::Policy;
+use super::measure::{EngineerDay, PlanTiming, PolicyRun, TicketFate};
+use crate::dispatch::{self, PlanMethod, PlanOptions, day_origin, morning_of};
+use crate::domain::event::{EngineerEvent, EventKind, Finish, Outcome};
+use crate::domain::{
+    Engineer, EngineerId, EventId, GeoPoint, Region, ShiftPattern, Ticket, TicketId, VisitKind,
+    service_offset,
+};
+use crate::network::{Network, generate_tickets};
+use crate::rng::Rng;
+use crate::service::{ServiceError, plan_and_store_knowing};
+use crate::storage::{EventRules, NewEvent, Recorded, StorageError, Store};
+use crate::travel::{GreatCircle, TravelModel};
+
+/// What a simulation runs.
+#[derive(Debug, Clone)]
+pub struct SimulationConfig {
+    /// Tickets arrive from 08:00 of this day for [`Self::days`] days.
+    pub start: NaiveDate,
+    pub days: u32,
+    /// Seeds the tickets, service times, outcomes and sickness.
+    pub seed: u64,
+    /// Tickets reported per day across the network.
+    pub tickets_per_day: usize,
+    /// `live` and `greedy` re-plan a hub at most once per this much
+    /// simulated time: what happened since is planned together at the
+    /// next boundary.
+    pub batch: Duration,
+    /// Every plan's options (the method is set per policy).
+    pub plan: PlanOptions,
+    pub travel: GreatCircle,
+    /// The share of engineers who call in sick on a given day.
+    pub sick_share: f64,
+    /// The share of visits that end needing another visit.
+    pub return_share: f64,
+    /// After the last arrival, the simulation runs this long so the last
+    /// tickets can be visited and repaired (48 h: the repair limit).
+    pub drain: Duration,
+}
+
+impl SimulationConfig {
+    /// The shipped day's volume (the demo's 1,500 tickets), re-plans
+    /// batched per 20 simulated minutes.
+    pub fn new(start: NaiveDate, days: u32, seed: u64) -> Self {
+        SimulationConfig {
+            start,
+            days,
+            seed,
+            tickets_per_day: 1500,
+            batch: Duration::minutes(20),
+            plan: PlanOptions {
+                time_limit: StdDuration::from_millis(100),
+                ..PlanOptions::default()
+            },
+            travel: GreatCircle::default(),
+            sick_share: 0.01,
+            return_share: 0.06,
+            drain: Duration::hours(48),
+        }
+    }
+
+    /// When the first ticket may arrive and the first plan is made.
+    pub fn begins(&self) -> DateTime<Utc> {
+        morning_of(self.start)
+    }
+
+    /// When the last ticket may arrive.
+    pub fn arrivals_end(&self) -> DateTime<Utc> {
+        self.begins() + Duration::days(i64::from(self.days))
+    }
+}
+
+/// Why a simulation stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulationError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the {hub} hub could not be planned at {at}: {source}")]
+    Plan {
+        hub: Region,
+        at: DateTime<Utc>,
+        #[source]
+        source: ServiceError,
+    },
+}
+
+/// Something that happens at a time.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Happening {
+    /// Ticket `index` of the stream is reported.
+    Report(usize),
+    /// A new local day begins.
+    Midnight(NaiveDate),
+    /// Hindsight: every ticket reported before `until` is stored now, and
+    /// the hubs are planned.
+    Reveal(DateTime<Utc>),
+    /// A hub is planned.
+    Plan(Region),
+    /// Engineer `index` decides what to do next.
+    Wake { engineer: usize, generation: u64 },
+    Arrive { engineer: usize, generation: u64 },
+    Finish { engineer: usize, generation: u64 },
+    /// Engineer `index` calls in sick for the day.
+    Sick(usize),
+}
+
+/// What a simulated engineer is doing.
+#[derive(Debug, Clone, PartialEq)]
+enum Doing {
+    Idle,
+    Driving {
+        ticket: TicketId,
+        left_at: DateTime<Utc>,
+        site: GeoPoint,
+        minutes: u32,
+    },
+    Working {
+        ticket: TicketId,
+        left_at: DateTime<Utc>,
+        site: GeoPoint,
+    },
+}
+
+struct SimEngineer {
+    engineer: Engineer,
+    position: GeoPoint,
+    doing: Doing,
+    /// Bumped whenever a scheduled decision goes stale.
+    generation: u64,
+    sick_on: Option<NaiveDate>,
+    /// When this engineer last finished each ticket.
+    finished: HashMap<TicketId, DateTime<Utc>>,
+}
+
+/// Runs one policy over a fresh store holding the shipped network (and no
+/// tickets), and measures what happened.
+pub async fn simulate(
+    store: &Store,
+    network: &Network,
+    config: &SimulationConfig,
+    policy: Policy,
+    mut progress: impl FnMut(DateTime<Utc>),
+) -> Result<PolicyRun, SimulationError> {
+    let mut sim = Simulation::new(store, network, config, policy);
+    sim.schedule_start();
+    let end = config.arrivals_end() + config.drain;
+    while let Some(Reverse((at, _, happening))) = sim.queue.pop() {
+        if at > end {
+            break;
+        }
+        sim.now = at;
+        sim.handle(happening).await?;
+        progress(at);
+    }
+    sim.finish().await
+}
+
+struct Simulation<'a> {
+    store: &'a Store,
+    config: &'a SimulationConfig,
+    policy: Policy,
+    now: DateTime<Utc>,
+    queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, Happening)>>,
+    sequence: u64,
+    tickets: Vec<Ticket>,
+    ticket_index: HashMap<TicketId, usize>,
+    fates: Vec<TicketFate>,
+    engineers: Vec<SimEngineer>,
+    engineer_index: HashMap<EngineerId, usize>,
+    /// Hubs with a plan already scheduled (live, greedy).
+    pending: HashSet<Region>,
+    /// Each stored revision's "now", to tell a visit it planned from one
+    /// already made.
+    revision_now: HashMap<i64, DateTime<Utc>>,
+    /// The announced future visits per engineer and day, to count changes.
+    announced: HashMap<(EngineerId, NaiveDate), Vec<(TicketId, DateTime<Utc>)>>,
+    days: HashMap<(EngineerId, NaiveDate), EngineerDay>,
+    timings: Vec<PlanTiming>,
+    event_counter: u64,
+    refused_events: usize,
+    /// Tickets a revision resolved through the call center.
+    remote: HashSet<TicketId>,
+    /// Head revision per hub and day, for loaners.
+    heads: HashMap<(Region, NaiveDate), i64>,
+}
+
+impl<'a> Simulation<'a> {
+    fn new(
+        store: &'a Store,
+        network: &Network,
+        config: &'a SimulationConfig,
+        policy: Policy,
+    ) -> Self {
+        let mut tickets = Vec::new();
+        for day in 1..=config.days {
+            let date = config.start + Duration::days(i64::from(day));
+            tickets.extend(generate_tickets(
+                network,
+                date,
+                config.tickets_per_day,
+                config.seed ^ u64::from(day).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ));
+        }
+        tickets.sort_by(|a, b| (a.reported_at(), a.id()).cmp(&(b.reported_at(), b.id())));
+        let ticket_index = tickets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id().clone(), i))
+            .collect();
+        let fates = tickets
+            .iter()
+            .map(|ticket| TicketFate::new(ticket, attainable(ticket, network, &config.travel)))
+            .collect();
+        let engineers: Vec<SimEngineer> = network
+            .engineers
+            .iter()
+            .map(|engineer| SimEngineer {
+                position: engineer.home(),
+                engineer: engineer.clone(),
+                doing: Doing::Idle,
+                generation: 0,
+                sick_on: None,
+                finished: HashMap::new(),
+            })
+            .collect();
+        let engineer_index = engineers
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.engineer.id().clone(), i))
+            .collect();
+        Simulation {
+            store,
+            config,
+            policy,
+            now: config.begins(),
+            queue: BinaryHeap::new(),
+            sequence: 0,
+            tickets,
+            ticket_index,
+            fates,
+            engineers,
+            engineer_index,
+            pending: HashSet::new(),
+            revision_now: HashMap::new(),
+            announced: HashMap::new(),
+            days: HashMap::new(),
+            timings: Vec::new(),
+            event_counter: 0,
+            refused_events: 0,
+            remote: HashSet::new(),
+            heads: HashMap::new(),
+        }
+    }
+
+    fn at(&mut self, at: DateTime<Utc>, happening: Happening) {
+        self.sequence += 1;
+        self.queue.push(Reverse((at, self.sequence, happening)));
+    }
+
+    fn schedule_start(&mut self) {
+        let begins = self.config.begins();
+        let end = self.config.arrivals_end() + self.config.drain;
+        if self.policy != Policy::Hindsight {
+            for index in 0..self.tickets.len() {
+                let at = self.tickets[index].reported_at();
+                self.at(at, Happening::Report(index));
+            }
+        }
+        let mut date = self.config.start + Duration::days(1);
+        while day_origin(date) <= end {
+            self.at(day_origin(date), Happening::Midnight(date));
+            date += Duration::days(1);
+        }
+        // Sickness is known at 07:00 of the day it strikes.
+        let mut rng = Rng::new(self.config.seed ^ 0x5EED_51C4);
+        let mut date = self.config.start + Duration::days(1);
+        while day_origin(date) <= self.config.arrivals_end() {
+            for engineer in 0..self.engineers.len() {
+                if rng.unit() < self.config.sick_share {
+                    self.at(day_origin(date) + Duration::hours(7), Happening::Sick(engineer));
+                }
+            }
+            date += Duration::days(1);
+        }
+        match self.policy {
+            // The first, partial day is known at the start.
+            Policy::Hindsight => {
+                let until = day_origin(self.config.start + Duration::days(1));
+                self.at(begins, Happening::Reveal(until));
+            }
+            _ => self.plan_all(begins),
+        }
+    }
+
+    fn plan_all(&mut self, at: DateTime<Utc>) {
+        for hub in Region::ALL {
+            self.pending.insert(hub);
+            self.at(at, Happening::Plan(hub));
+        }
+    }
+
+    /// `live` and `greedy`: plan the hub at the next batch boundary.
+    fn something_happened(&mut self, hub: Region) {
+        if !matches!(self.policy, Policy::Live | Policy::Greedy) || self.pending.contains(&hub) {
+            return;
+        }
+        let batch = self.config.batch.num_seconds().max(1);
+        let seconds = self.now.timestamp();
+        let boundary = seconds + (batch - seconds.rem_euclid(batch)) % batch;
+        let at = DateTime::from_timestamp(boundary, 0).unwrap_or(self.now);
+        self.pending.insert(hub);
+        self.at(at.max(self.now), Happening::Plan(hub));
+    }
+
+    async fn handle(&mut self, happening: Happening) -> Result<(), SimulationError> {
+        match happening {
+            Happening::Report(index) => {
+                let ticket = self.tickets[index].clone();
+                self.store.insert_tickets(std::slice::from_ref(&ticket)).await?;
+                self.something_happened(ticket.region());
+            }
+            Happening::Midnight(date) => match self.policy {
+                Policy::Live | Policy::Greedy => self.plan_all(self.now),
+                Policy::Morning => self.plan_all(morning_of(date)),
+                Policy::Hindsight => {
+                    let until = day_origin(date + Duration::days(1));
+                    self.at(self.now, Happening::Reveal(until));
+                }
+            },
+            Happening::Reveal(until) => {
+                let end = self.config.arrivals_end();
+                let revealed: Vec<Ticket> = self
+                    .tickets
+                    .iter()
+                    .zip(&self.fates)
+                    .filter(|(t, f)| !f.revealed && t.reported_at() < until.min(end))
+                    .map(|(t, _)| t.clone())
+                    .collect();
+                for ticket in &revealed {
+                    let index = self.ticket_index[ticket.id()];
+                    self.fates[index].revealed = true;
+                }
+                self.store.insert_tickets(&revealed).await?;
+                self.plan_all(self.now);
+            }
+            Happening::Plan(hub) => self.plan(hub).await?,
+            Happening::Wake {
+                engineer,
+                generation,
+            } => {
+                if self.engineers[engineer].generation == generation {
+                    self.decide(engineer).await?;
+                }
+            }
+            Happening::Arrive {
+                engineer,
+                generation,
+            } => {
+                if self.engineers[engineer].generation == generation {
+                    self.arrive(engineer).await?;
+                }
+            }
+            Happening::Finish {
+                engineer,
+                generation,
+            } => {
+                if self.engineers[engineer].generation == generation {
+                    self.finish_visit(engineer).await?;
+                }
+            }
+            Happening::Sick(engineer) => self.sick(engineer).await?,
+        }
+        Ok(())
+    }
+
+    async fn plan(&mut self, hub: Region) -> Result<(), SimulationError> {
+        self.pending.remove(&hub);
+        let now = self.now;
+        let date = now.with_timezone(&service_offset()).date_naive();
+        let known_until = match self.policy {
+            Policy::Hindsight => day_origin(date + Duration::days(1)),
+            _ => now,
+        };
+        let options = PlanOptions {
+            method: if self.policy == Policy::Greedy {
+                PlanMethod::Greedy
+            } else {
+                PlanMethod::Optimize
+            },
+            ..self.config.plan.clone()
+        };
+        let started = Instant::now();
+        let roster = plan_and_store_knowing(
+            self.store,
+            hub,
+            date,
+            now,
+            known_until,
+            &options,
+            &self.config.travel,
+        )
+        .await
+        .map_err(|source| SimulationError::Plan {
+            hub,
+            at: now,
+            source,
+        })?;
+        self.timings.push(PlanTiming {
+            hub,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        let id = roster.id.expect("a stored roster has its id");
+        self.revision_now.insert(id, now);
+        self.heads.insert((hub, date), id);
+        for attempt in &roster.remote {
+            if attempt.outcome == crate::domain::RemoteOutcome::Resolved
+                && let Some(&index) = self.ticket_index.get(&attempt.ticket_id)
+            {
+                self.remote.insert(attempt.ticket_id.clone());
+                self.fates[index].resolved_remotely(attempt.end);
+            }
+        }
+        // Count the engineers whose announced future changed, then wake
+        // everyone who might now have somewhere to go.
+        let mut woken = Vec::new();
+        for route in &roster.routes {
+            let future: Vec<(TicketId, DateTime<Utc>)> = route
+                .visits
+                .iter()
+                .filter(|v| v.kind != VisitKind::Preventive && v.arrival > now)
+                .map(|v| (v.ticket_id.clone(), v.arrival))
+                .collect();
+            let key = (route.engineer_id.clone(), date);
+            let day = self.days.entry(key.clone()).or_default();
+            day.routed = true;
+            if let Some(before) = self.announced.get(&key)
+                && changed(before, &future, now)
+            {
+                day.changes += 1;
+            }
+            self.announced.insert(key, future);
+            if let Some(&index) = self.engineer_index.get(&route.engineer_id) {
+                woken.push(index);
+            }
+        }
+        for (index, sim) in self.engineers.iter().enumerate() {
+            if sim.engineer.region() == hub && !woken.contains(&index) {
+                woken.push(index);
+            }
+        }
+        for index in woken {
+            if self.engineers[index].doing == Doing::Idle {
+                self.engineers[index].generation += 1;
+                let generation = self.engineers[index].generation;
+                self.at(
+                    now,
+                    Happening::Wake {
+                        engineer: index,
+                        generation,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// An idle engineer looks at their route of the day and sets off for
+    /// the next visit when it is time to.
+    async fn decide(&mut self, index: usize) -> Result<(), SimulationError> {
+        let now = self.now;
+        let date = now.with_timezone(&service_offset()).date_naive();
+        if self.engineers[index].sick_on == Some(date) {
+            return Ok(());
+        }
+        let id = self.engineers[index].engineer.id().clone();
+        let Some(stored) = self.store.engineer_route(&id, date).await? else {
+            return Ok(());
+        };
+        let made_at = self
+            .revision_now
+            .get(&stored.roster_id)
+            .copied()
+            .unwrap_or(now);
+        let busy: HashSet<&TicketId> = self
+            .engineers
+            .iter()
+            .filter_map(|e| match &e.doing {
+                Doing::Driving { ticket, .. } | Doing::Working { ticket, .. } => Some(ticket),
+                Doing::Idle => None,
+            })
+            .collect();
+        let sim = &self.engineers[index];
+        let next = stored.route.visits.iter().find(|visit| {
+            visit.kind != VisitKind::Preventive
+                && !busy.contains(&visit.ticket_id)
+                && self
+                    .ticket_index
+                    .get(&visit.ticket_id)
+                    .is_some_and(|&t| self.fates[t].needs_visit())
+                && sim
+                    .finished
+                    .get(&visit.ticket_id)
+                    .is_none_or(|&finished| finished < made_at)
+        });
+        let Some(visit) = next else {
+            return Ok(());
+        };
+        let leg = self.config.travel.leg(sim.position, visit.location);
+        let drive = Duration::milliseconds((leg.seconds * 1000.0).round() as i64);
+        let leave = (visit.arrival - drive).max(now);
+        if leave > now {
+            let generation = sim.generation;
+            self.at(
+                leave,
+                Happening::Wake {
+                    engineer: index,
+                    generation,
+                },
+            );
+            return Ok(());
+        }
+        let ticket = visit.ticket_id.clone();
+        let site = visit.location;
+        let minutes = ((visit.departure - visit.start).num_seconds() / 60).max(1) as u32;
+        self.record(index, EventKind::EnRoute {
+            ticket_id: ticket.clone(),
+        })
+        .await?;
+        let key = (id, date);
+        self.days.entry(key).or_default().km += leg.meters / 1000.0;
+        let sim = &mut self.engineers[index];
+        sim.generation += 1;
+        sim.doing = Doing::Driving {
+            ticket,
+            left_at: now,
+            site,
+            minutes,
+        };
+        let generation = sim.generation;
+        self.at(
+            now + drive,
+            Happening::Arrive {
+                engineer: index,
+                generation,
+            },
+        );
+        Ok(())
+    }
+
+    async fn arrive(&mut self, index: usize) -> Result<(), SimulationError> {
+        let Doing::Driving {
+            ticket,
+            left_at,
+            site,
+            minutes,
+        } = self.engineers[index].doing.clone()
+        else {
+            return Ok(());
+        };
+        self.record(index, EventKind::Arrived {
+            ticket_id: ticket.clone(),
+            site: None,
+            service_minutes: None,
+        })
+        .await?;
+        let t = self.ticket_index[&ticket];
+        self.fates[t].arrived(self.now);
+        let factor = service_factor(self.config.seed, &ticket, self.fates[t].visits);
+        let work = Duration::seconds((f64::from(minutes) * 60.0 * factor).round() as i64);
+        let sim = &mut self.engineers[index];
+        sim.position = site;
+        sim.doing = Doing::Working {
+            ticket,
+            left_at,
+            site,
+        };
+        sim.generation += 1;
+        let generation = sim.generation;
+        self.at(
+            self.now + work,
+            Happening::Finish {
+                engineer: index,
+                generation,
+            },
+        );
+        Ok(())
+    }
+
+    async fn finish_visit(&mut self, index: usize) -> Result<(), SimulationError> {
+        let Doing::Working {
+            ticket, left_at, ..
+        } = self.engineers[index].doing.clone()
+        else {
+            return Ok(());
+        };
+        let t = self.ticket_index[&ticket];
+        let needs_return = outcome_draw(self.config.seed, &ticket, self.fates[t].visits)
+            < self.config.return_share;
+        let outcome = if needs_return {
+            Outcome::NeedsReturn { minutes: 60 }
+        } else {
+            Outcome::Fixed
+        };
+        self.record(index, EventKind::Finished {
+            ticket_id: ticket.clone(),
+            finish: Finish {
+                outcome,
+                parts_used: Vec::new(),
+                notes: None,
+                signed_off_by: None,
+            },
+        })
+        .await?;
+        self.fates[t].finished(self.now, !needs_return);
+        let now = self.now;
+        let engineer = self.engineers[index].engineer.clone();
+        let overtime = overtime_seconds(&engineer, left_at, now, self.days_worked(index, left_at));
+        let date = left_at.with_timezone(&service_offset()).date_naive();
+        let day = self.days.entry((engineer.id().clone(), date)).or_default();
+        day.worked_seconds += (now - left_at).num_seconds().max(0);
+        day.overtime_seconds += overtime;
+        let sim = &mut self.engineers[index];
+        sim.finished.insert(ticket, now);
+        sim.doing = Doing::Idle;
+        sim.generation += 1;
+        let generation = sim.generation;
+        self.at(
+            now,
+            Happening::Wake {
+                engineer: index,
+                generation,
+            },
+        );
+        self.something_happened(engineer.region());
+        Ok(())
+    }
+
+    /// Seconds already worked on the day `at` falls on.
+    fn days_worked(&self, index: usize, at: DateTime<Utc>) -> i64 {
+        let date = at.with_timezone(&service_offset()).date_naive();
+        self.days
+            .get(&(self.engineers[index].engineer.id().clone(), date))
+            .map_or(0, |d| d.worked_seconds)
+    }
+
+    async fn sick(&mut self, index: usize) -> Result<(), SimulationError> {
+        let now = self.now;
+        let date = now.with_timezone(&service_offset()).date_naive();
+        self.record(index, EventKind::Unavailable {
+            from: now,
+            until: day_origin(date + Duration::days(1)),
+            reason: "sick".to_string(),
+        })
+        .await?;
+        let sim = &mut self.engineers[index];
+        sim.sick_on = Some(date);
+        if sim.doing == Doing::Idle {
+            sim.generation += 1;
+        }
+        let hub = sim.engineer.region();
+        self.something_happened(hub);
+        Ok(())
+    }
+
+    /// Sends an engineer's event through the store as the API does.
+    async fn record(&mut self, index: usize, kind: EventKind) -> Result<(), SimulationError> {
+        self.event_counter += 1;
+        let engineer_id = self.engineers[index].engineer.id().clone();
+        let label = event_label(&kind);
+        let event = EngineerEvent {
+            event_id: EventId::parse(format!("sim-{}", self.event_counter))
+                .expect("a valid event id"),
+            engineer_id: engineer_id.clone(),
+            at: self.now,
+            kind,
+        };
+        let request = serde_json::to_string(&event).unwrap_or_default();
+        let rules = EventRules {
+            now: self.now,
+            max_skew: Duration::minutes(5),
+            missing_part: dispatch::order_missing_part,
+        };
+        match self.store.record_event(&NewEvent { event, request }, &rules).await? {
+            Ok(Recorded::Created(_) | Recorded::Repeated(_)) => Ok(()),
+            Err(refusal) => {
+                // The engineer did it all the same; the dispatcher's
+                // record misses it. Counted, so a run that loses events
+                // says so.
+                tracing::debug!(engineer = %engineer_id, kind = label, at = %self.now, %refusal, "event refused");
+                self.refused_events += 1;
+                Ok(())
+            }
+        }
+    }
+
+    async fn finish(self) -> Result<PolicyRun, SimulationError> {
+        let mut loaners: HashMap<Region, usize> = HashMap::new();
+        for ((hub, date), _) in &self.heads {
+            if let Some(roster) = self.store.current_roster(*hub, *date).await? {
+                *loaners.entry(*hub).or_default() += roster.loaners.len();
+            }
+        }
+        let end = self.config.arrivals_end();
+        let begins = self.config.begins();
+        let fates = self
+            .fates
+            .into_iter()
+            .zip(&self.tickets)
+            .filter(|(_, t)| t.reported_at() >= begins && t.reported_at() < end)
+            .map(|(fate, _)| fate)
+            .collect();
+        let region_of: HashMap<EngineerId, Region> = self
+            .engineers
+            .iter()
+            .map(|e| (e.engineer.id().clone(), e.engineer.region()))
+            .collect();
+        let days = self
+            .days
+            .into_iter()
+            .filter_map(|((id, _), day)| region_of.get(&id).map(|&hub| (hub, day)))
+            .collect();
+        Ok(PolicyRun {
+            policy: self.policy,
+            fates,
+            days,
+            timings: self.timings,
+            loaners,
+            refused_events: self.refused_events,
+            events: self.event_counter,
+        })
+    }
+}
+
+fn event_label(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::ShiftStarted { .. } => "shift_started",
+        EventKind::EnRoute { .. } => "en_route",
+        EventKind::Arrived { .. } => "arrived",
+        EventKind::Finished { .. } => "finished",
+        EventKind::Position { .. } => "position",
+        EventKind::Unavailable { .. } => "unavailable",
+        EventKind::ShiftEnded => "shift_ended",
+    }
+}
+
+/// Whether an engineer's announced future changed: a visit added,
+/// dropped or reordered, or moved by more than half an hour.
+fn changed(
+    before: &[(TicketId, DateTime<Utc>)],
+    after: &[(TicketId, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> bool {
+    let before: Vec<_> = before.iter().filter(|(_, at)| *at > now).collect();
+    if before.len() != after.len() {
+        return true;
+    }
+    before.iter().zip(after).any(|((a, at_a), (b, at_b))| {
+        a != b || (*at_a - *at_b).num_seconds().abs() > CHANGE_TOLERANCE_SECONDS
+    })
+}
+
+/// A visit moved by more than this much is a change for the engineer.
+const CHANGE_TOLERANCE_SECONDS: i64 = 30 * 60;
+
+/// A seeded draw in [0, 1) for a ticket's `visit`-th visit and a purpose.
+fn draw(seed: u64, ticket: &TicketId, visit: u32, purpose: u64) -> f64 {
+    let mut hash = seed ^ purpose.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for byte in ticket.as_str().bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    Rng::new(hash ^ u64::from(visit)).unit()
+}
+
+/// How much longer (or shorter) a visit takes than its estimate: mostly
+/// within ±25 %, one in ten overruns by half to double.
+fn service_factor(seed: u64, ticket: &TicketId, visit: u32) -> f64 {
+    let spread = draw(seed, ticket, visit, 1);
+    let overrun = draw(seed, ticket, visit, 2);
+    if overrun < 0.1 {
+        1.5 + spread * 0.5
+    } else {
+        0.75 + spread * 0.5
+    }
+}
+
+fn outcome_draw(seed: u64, ticket: &TicketId, visit: u32) -> f64 {
+    draw(seed, ticket, visit, 3)
+}
+
+/// The part of `[from, to]` an engineer worked beyond their shift: outside
+/// a 5x8 window, or past an on-call engineer's daily hours.
+fn overtime_seconds(
+    engineer: &Engineer,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    worked_before: i64,
+) -> i64 {
+    let length = (to - from).num_seconds().max(0);
+    let date = from.with_timezone(&service_offset()).date_naive();
+    match engineer.shift() {
+        ShiftPattern::FiveByEight { .. } => {
+            let inside = engineer.shift().window_on(date).map_or(0, |window| {
+                let start = from.max(window.start());
+                let end = to.min(window.end());
+                (end - start).num_seconds().max(0)
+            });
+            length - inside
+        }
+        ShiftPattern::OnCall { max_hours } => {
+            let allowed = i64::from(max_hours) * 3600;
+            (worked_before + length - allowed).clamp(0, length)
+        }
+    }
+}
+
+/// Whether an idle qualified engineer of the ticket's region, leaving
+/// their base when the ticket is reported (or when their shift begins),
+/// could be on site by its on-site deadline within their shift.
+pub(super) fn attainable(ticket: &Ticket, network: &Network, travel: &GreatCircle) -> bool {
+    let deadline = ticket.deadlines().on_site_by;
+    let reported = ticket.reported_at();
+    let senior = ticket.severity().level() == 1;
+    let report_date = reported.with_timezone(&service_offset()).date_naive();
+    network.engineers.iter().any(|engineer| {
+        engineer.region() == ticket.region()
+            && engineer.skills().contains(&ticket.skill())
+            && (!senior || engineer.certification() == crate::domain::Certification::Senior)
+            && (0..3).any(|offset| {
+                let date = report_date + Duration::days(offset);
+                let Some(window) = engineer.shift().window_on(date) else {
+                    return false;
+                };
+                if window.end() <= reported {
+                    return false;
+                }
+                let leave = reported.max(window.start());
+                let leg = travel.leg(engineer.home(), ticket.site());
+                let arrive = leave + Duration::seconds(leg.seconds.round() as i64);
+                arrive <= window.end() && arrive <= deadline
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        service_offset()
+            .with_ymd_and_hms(2026, 11, 30, hour, minute, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_visit_moved_by_more_than_half_an_hour_is_a_change() {
+        let t = |id: &str| TicketId::parse(id).unwrap();
+        let before = vec![(t("A"), at(10, 0)), (t("B"), at(12, 0))];
+        let now = at(9, 0);
+        assert!(!changed(&before, &before.clone(), now));
+        assert!(!changed(
+            &before,
+            &[(t("A"), at(10, 20)), (t("B"), at(12, 0))],
+            now
+        ));
+        assert!(changed(&before, &[(t("A"), at(10, 40)), (t("B"), at(12, 0))], now));
+        assert!(changed(&before, &[(t("B"), at(12, 0)), (t("A"), at(13, 0))], now));
+        assert!(changed(&before, &[(t("A"), at(10, 0))], now));
+        // A visit already past is not part of what is announced.
+        assert!(!changed(&before, &[(t("B"), at(12, 0))], at(11, 0)));
+    }
+
+    #[test]
+    fn service_factors_are_seeded_and_mostly_near_the_estimate() {
+        let ticket = TicketId::parse("T20261130-00001").unwrap();
+        assert_eq!(service_factor(7, &ticket, 0), service_factor(7, &ticket, 0));
+        let factors: Vec<f64> = (0..1000)
+            .map(|n| service_factor(7, &TicketId::parse(format!("T{n}")).unwrap(), 0))
+            .collect();
+        assert!(factors.iter().all(|f| (0.75..=2.0).contains(f)));
+        let overruns = factors.iter().filter(|&&f| f >= 1.5).count();
+        assert!((50..150).contains(&overruns), "{overruns} overruns of 1000");
+    }
+}

@@ -1,0 +1,276 @@
+//! What a policy's run is measured by: each ticket's fate against its own
+//! deadlines, each engineer-day's kilometres, overtime and changes, each
+//! plan's time — counted from what happened in the simulation, never from
+//! what a plan promised.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Timelike, Utc};
+use serde::Serialize;
+
+use super::Policy;
+use crate::domain::{Region, Ticket, service_offset};
+
+/// What became of one ticket.
+#[derive(Debug, Clone)]
+pub struct TicketFate {
+    pub hub: Region,
+    pub reported_at: DateTime<Utc>,
+    pub on_site_by: DateTime<Utc>,
+    pub repaired_by: DateTime<Utc>,
+    /// An idle qualified engineer could have been there in time.
+    pub attainable: bool,
+    pub first_arrival: Option<DateTime<Utc>>,
+    pub repaired_at: Option<DateTime<Utc>>,
+    /// Resolved by the call center without a visit, at this time.
+    pub remote_at: Option<DateTime<Utc>>,
+    /// Visits finished so far.
+    pub visits: u32,
+    closed: bool,
+    /// Hindsight: already handed to the dispatcher.
+    pub(super) revealed: bool,
+}
+
+impl TicketFate {
+    pub(super) fn new(ticket: &Ticket, attainable: bool) -> Self {
+        let deadlines = ticket.deadlines();
+        TicketFate {
+            hub: ticket.region(),
+            reported_at: ticket.reported_at(),
+            on_site_by: deadlines.on_site_by,
+            repaired_by: deadlines.repaired_by,
+            attainable,
+            first_arrival: None,
+            repaired_at: None,
+            remote_at: None,
+            visits: 0,
+            closed: false,
+            revealed: false,
+        }
+    }
+
+    pub(super) fn needs_visit(&self) -> bool {
+        !self.closed
+    }
+
+    pub(super) fn arrived(&mut self, at: DateTime<Utc>) {
+        self.first_arrival.get_or_insert(at);
+    }
+
+    pub(super) fn finished(&mut self, at: DateTime<Utc>, fixed: bool) {
+        self.visits += 1;
+        if fixed {
+            self.closed = true;
+            self.repaired_at = Some(at);
+        }
+    }
+
+    pub(super) fn resolved_remotely(&mut self, at: DateTime<Utc>) {
+        if self.first_arrival.is_none() && !self.closed {
+            self.closed = true;
+            self.remote_at = Some(at);
+            self.repaired_at = Some(at);
+        }
+    }
+
+    /// The 12 h promise kept: on site by the deadline, or fixed by the
+    /// call center before it (no visit needed).
+    pub fn on_site_in_time(&self) -> bool {
+        self.first_arrival
+            .or(self.remote_at)
+            .is_some_and(|at| at <= self.on_site_by)
+    }
+
+    pub fn repaired_in_time(&self) -> bool {
+        self.repaired_at.is_some_and(|at| at <= self.repaired_by)
+    }
+}
+
+/// One engineer's day as it went.
+#[derive(Debug, Clone, Default)]
+pub struct EngineerDay {
+    /// Some revision gave the engineer a route that day.
+    pub routed: bool,
+    /// Revisions that changed what the engineer had been told was next.
+    pub changes: u32,
+    pub km: f64,
+    pub worked_seconds: i64,
+    pub overtime_seconds: i64,
+}
+
+/// How long one plan took (wall clock, planning and storing).
+#[derive(Debug, Clone, Copy)]
+pub struct PlanTiming {
+    pub hub: Region,
+    pub seconds: f64,
+}
+
+/// Everything measured in one policy's run.
+#[derive(Debug, Clone)]
+pub struct PolicyRun {
+    pub policy: Policy,
+    /// The tickets reported in the simulated period.
+    pub fates: Vec<TicketFate>,
+    pub days: Vec<(Region, EngineerDay)>,
+    pub timings: Vec<PlanTiming>,
+    /// Loaners on the revisions in force, per hub.
+    pub loaners: HashMap<Region, usize>,
+    /// Engineer events the store refused (the engineer went on regardless).
+    pub refused_events: usize,
+    pub events: u64,
+}
+
+/// One line of the comparison: a policy at a hub, or nationally (`all`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub policy: String,
+    pub hub: String,
+    pub tickets: usize,
+    pub attainable: usize,
+    pub remote: usize,
+    pub on_site_12h_pct: f64,
+    pub on_site_12h_attainable_pct: f64,
+    pub repaired_48h_pct: f64,
+    pub median_hours_to_site: f64,
+    pub p90_hours_to_site: f64,
+    pub km: f64,
+    pub overtime_hours: f64,
+    pub loaners: usize,
+    pub changes_per_engineer_day: f64,
+    pub plans: usize,
+    pub dispatcher_seconds: f64,
+    pub p99_plan_seconds: f64,
+}
+
+/// The run's rows: one per hub, then the national one.
+pub fn rows(run: &PolicyRun) -> Vec<Row> {
+    let mut rows: Vec<Row> = Region::ALL
+        .into_iter()
+        .map(|hub| row(run, Some(hub)))
+        .collect();
+    rows.push(row(run, None));
+    rows
+}
+
+fn row(run: &PolicyRun, hub: Option<Region>) -> Row {
+    let here = |region: Region| hub.is_none_or(|hub| hub == region);
+    let fates: Vec<&TicketFate> = run.fates.iter().filter(|f| here(f.hub)).collect();
+    let attainable: Vec<&&TicketFate> = fates.iter().filter(|f| f.attainable).collect();
+    let mut hours: Vec<f64> = fates
+        .iter()
+        .filter_map(|f| f.first_arrival.map(|at| hours(at - f.reported_at)))
+        .collect();
+    hours.sort_by(f64::total_cmp);
+    let days: Vec<&EngineerDay> = run
+        .days
+        .iter()
+        .filter(|(region, _)| here(*region))
+        .map(|(_, day)| day)
+        .collect();
+    let routed = days.iter().filter(|d| d.routed).count();
+    let mut plans: Vec<f64> = run
+        .timings
+        .iter()
+        .filter(|t| here(t.hub))
+        .map(|t| t.seconds)
+        .collect();
+    plans.sort_by(f64::total_cmp);
+    Row {
+        policy: run.policy.code().to_string(),
+        hub: hub.map_or("all".to_string(), |h| h.code().to_string()),
+        tickets: fates.len(),
+        attainable: attainable.len(),
+        remote: fates.iter().filter(|f| f.remote_at.is_some()).count(),
+        on_site_12h_pct: percent(fates.iter().filter(|f| f.on_site_in_time()).count(), fates.len()),
+        on_site_12h_attainable_pct: percent(
+            attainable.iter().filter(|f| f.on_site_in_time()).count(),
+            attainable.len(),
+        ),
+        repaired_48h_pct: percent(
+            fates.iter().filter(|f| f.repaired_in_time()).count(),
+            fates.len(),
+        ),
+        median_hours_to_site: quantile(&hours, 0.5),
+        p90_hours_to_site: quantile(&hours, 0.9),
+        km: days.iter().map(|d| d.km).sum(),
+        overtime_hours: days.iter().map(|d| d.overtime_seconds).sum::<i64>() as f64 / 3600.0,
+        loaners: Region::ALL
+            .into_iter()
+            .filter(|&r| here(r))
+            .map(|r| run.loaners.get(&r).copied().unwrap_or(0))
+            .sum(),
+        changes_per_engineer_day: if routed == 0 {
+            0.0
+        } else {
+            days.iter().map(|d| f64::from(d.changes)).sum::<f64>() / routed as f64
+        },
+        plans: plans.len(),
+        dispatcher_seconds: plans.iter().sum(),
+        p99_plan_seconds: quantile(&plans, 0.99),
+    }
+}
+
+/// The 12 h share by the local hour a ticket was reported in.
+#[derive(Debug, Clone, Serialize)]
+pub struct HourShare {
+    pub policy: String,
+    pub hour: u32,
+    pub tickets: usize,
+    pub on_site_12h_pct: f64,
+}
+
+pub fn share_by_hour(run: &PolicyRun) -> Vec<HourShare> {
+    (0..24)
+        .map(|hour| {
+            let fates: Vec<&TicketFate> = run
+                .fates
+                .iter()
+                .filter(|f| f.reported_at.with_timezone(&service_offset()).hour() == hour)
+                .collect();
+            HourShare {
+                policy: run.policy.code().to_string(),
+                hour,
+                tickets: fates.len(),
+                on_site_12h_pct: percent(
+                    fates.iter().filter(|f| f.on_site_in_time()).count(),
+                    fates.len(),
+                ),
+            }
+        })
+        .collect()
+}
+
+fn hours(duration: chrono::Duration) -> f64 {
+    duration.num_seconds() as f64 / 3600.0
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+/// The `share` quantile of sorted values (nearest rank); 0 when empty.
+fn quantile(sorted: &[f64], share: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((share * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_take_the_nearest_rank() {
+        let values: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(quantile(&values, 0.5), 5.0);
+        assert_eq!(quantile(&values, 0.9), 9.0);
+        assert_eq!(quantile(&values, 0.99), 10.0);
+        assert_eq!(quantile(&[], 0.5), 0.0);
+    }
+}
