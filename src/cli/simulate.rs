@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::network::Network;
 use crate::settings::{Database, Settings};
 use crate::simulation::{
-    HourShare, Policy, PolicyRun, Row, SimulationConfig, rows, share_by_hour, simulate,
+    HourShare, Policy, PolicyRun, Row, SimulationConfig, fates_csv, rows, share_by_hour, simulate,
 };
 
 #[derive(Debug, clap::Args)]
@@ -33,13 +33,22 @@ pub struct SimulateArgs {
     /// Tickets reported per day across the network.
     #[arg(long, default_value_t = 1500)]
     pub tickets: usize,
-    /// `live` and `greedy` re-plan a hub at most once per this many
-    /// simulated minutes, taking together what happened since.
-    #[arg(long, default_value_t = 20)]
-    pub batch_minutes: u32,
-    /// Search budget of each plan, in seconds of deterministic work.
+    /// `live` and `greedy` re-plan a hub at the next boundary of this many
+    /// simulated minutes after an urgent change (a severity-1/2 or 7x24
+    /// ticket, a visit far from plan, an engineer off sick)…
+    #[arg(long, default_value_t = 30)]
+    pub prompt_minutes: u32,
+    /// …and of this many after a routine one (any other ticket).
+    #[arg(long, default_value_t = 120)]
+    pub routine_minutes: u32,
+    /// Search budget of each plan from nothing (the day's first, and every
+    /// plan of the other policies), in seconds of deterministic work.
     #[arg(long, default_value_t = 0.1)]
     pub plan_seconds: f64,
+    /// Search budget of a live re-plan, which starts from the published
+    /// routes.
+    #[arg(long, default_value_t = 0.025)]
+    pub replan_seconds: f64,
     /// Policies simulated at once (each on its own database).
     #[arg(long, default_value_t = 2)]
     pub jobs: usize,
@@ -65,11 +74,21 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     if args.tickets == 0 {
         anyhow::bail!("--tickets must be at least 1");
     }
-    if args.batch_minutes == 0 {
-        anyhow::bail!("--batch-minutes must be at least 1");
+    for (flag, minutes) in [
+        ("--prompt-minutes", args.prompt_minutes),
+        ("--routine-minutes", args.routine_minutes),
+    ] {
+        if !(1..=24 * 60).contains(&minutes) {
+            anyhow::bail!("{flag} must be between 1 and 1440");
+        }
     }
-    if !(args.plan_seconds.is_finite() && args.plan_seconds > 0.0) {
-        anyhow::bail!("--plan-seconds must be a positive number");
+    for (flag, seconds) in [
+        ("--plan-seconds", args.plan_seconds),
+        ("--replan-seconds", args.replan_seconds),
+    ] {
+        if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+            anyhow::bail!("{flag} must be a positive number of seconds (at most 3600)");
+        }
     }
     let csv = match args.format.as_str() {
         "table" => false,
@@ -78,8 +97,12 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     };
     let mut config = SimulationConfig::new(args.start, args.days, args.seed);
     config.tickets_per_day = args.tickets;
-    config.batch = chrono::Duration::minutes(i64::from(args.batch_minutes));
+    config.cadence = crate::dispatch::Cadence {
+        prompt: chrono::Duration::minutes(i64::from(args.prompt_minutes)),
+        routine: chrono::Duration::minutes(i64::from(args.routine_minutes)),
+    };
     config.plan.time_limit = std::time::Duration::from_secs_f64(args.plan_seconds);
+    config.replan_time_limit = std::time::Duration::from_secs_f64(args.replan_seconds);
     config.plan.seed = settings.seed;
     config.travel = settings.travel;
     super::ensure_dir(&args.out)?;
@@ -93,6 +116,11 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     write_hours_csv(&args.out.join("by_hour.csv"), &by_hour)?;
     std::fs::write(args.out.join("by_hour.svg"), chart(&by_hour, &policies))
         .context("writing the chart")?;
+    for run in &runs {
+        let path = args.out.join(format!("{}_tickets.csv", run.policy));
+        std::fs::write(&path, fates_csv(run))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     if csv {
         write!(out, "{}", csv_text(&table))?;
         return Ok(());
@@ -109,14 +137,17 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     }
     writeln!(
         out,
-        "{} day(s) from {} 08:00, {} tickets a day, seed {}, re-plans batched per {} min, \
-         {} s of search per plan; simulated in {elapsed:.0} s. Tables in {}, chart in {}",
+        "{} day(s) from {} 08:00, {} tickets a day, seed {}, re-plans at the next {}/{} min, \
+         {} s of search per plan ({} s per live re-plan); simulated in {elapsed:.0} s. Tables \
+         in {}, chart in {}",
         args.days,
         args.start,
         args.tickets,
         args.seed,
-        args.batch_minutes,
+        args.prompt_minutes,
+        args.routine_minutes,
         args.plan_seconds,
+        args.replan_seconds,
         args.out.join("simulation.csv").display(),
         args.out.join("by_hour.svg").display(),
     )?;
@@ -134,36 +165,58 @@ pub fn run_policies(
 ) -> anyhow::Result<Vec<PolicyRun>> {
     let bars = indicatif::MultiProgress::new();
     let total = (config.arrivals_end() + config.drain - config.begins()).num_minutes() as u64;
-    let mut runs = Vec::new();
-    for chunk in policies.chunks(jobs) {
-        let results: Vec<anyhow::Result<PolicyRun>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .iter()
-                .map(|&policy| {
-                    let bar = bars.add(
-                        indicatif::ProgressBar::new(total).with_style(
-                            indicatif::ProgressStyle::with_template(
-                                "{prefix:>9} {bar:30} {msg} [{elapsed}]",
-                            )
-                            .expect("static template"),
-                        ),
-                    );
-                    bar.set_prefix(policy.code());
-                    scope.spawn(move || run_one(network, config, policy, dir, &bar))
+    // A shared queue: each worker takes the next policy when it is free,
+    // so a long policy does not hold a short one back.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let bars: Vec<indicatif::ProgressBar> = policies
+        .iter()
+        .map(|policy| {
+            let bar = bars.add(
+                indicatif::ProgressBar::new(total).with_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{prefix:>9} {bar:30} {msg} [{elapsed}]",
+                    )
+                    .expect("static template"),
+                ),
+            );
+            bar.set_prefix(policy.code());
+            bar
+        })
+        .collect();
+    let mut results: Vec<Option<anyhow::Result<PolicyRun>>> =
+        (0..policies.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs.min(policies.len()))
+            .map(|_| {
+                let (next, bars) = (&next, &bars);
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(&policy) = policies.get(index) else {
+                            return done;
+                        };
+                        done.push((index, run_one(network, config, policy, dir, &bars[index])));
+                    }
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|handle| {
-                    handle
-                        .join()
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a simulation thread panicked")))
-                })
-                .collect()
-        });
-        for result in results {
-            runs.push(result?);
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => {
+                    for (index, run) in done {
+                        results[index] = Some(run);
+                    }
+                }
+                Err(_) => {
+                    results.push(Some(Err(anyhow::anyhow!("a simulation thread panicked"))));
+                }
+            }
         }
+    });
+    let mut runs = Vec::new();
+    for result in results {
+        runs.push(result.unwrap_or_else(|| Err(anyhow::anyhow!("a policy was not simulated")))?);
     }
     Ok(runs)
 }

@@ -219,6 +219,11 @@ pub struct PlanOptions {
     /// How the routes are made: Ruyi's optimization, or the greedy rule a
     /// dispatch desk follows by hand (the simulation's baseline).
     pub method: PlanMethod,
+    /// A re-plan of a published day starts from the published routes
+    /// (`solve_from`) instead of the assignment MIP and a fresh search:
+    /// what live dispatch does many times a day, where each re-plan should
+    /// cost little and keep what engineers were told where it can.
+    pub warm_start: bool,
 }
 
 /// How a hub's routes are made.
@@ -243,6 +248,7 @@ impl Default for PlanOptions {
             assignment: true,
             balance: true,
             method: PlanMethod::Optimize,
+            warm_start: false,
         }
     }
 }

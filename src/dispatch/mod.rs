@@ -24,6 +24,8 @@
 //!   loaners (`loaners`), parts (`parts`).
 //! - `insertion`: a severity-1 fault into a published day, from where the
 //!   engineers are.
+//! - `cadence`: when live dispatch re-plans a hub ([`Cadence`]): urgent
+//!   changes at the next half hour, routine ones within two hours.
 //! - `escalation`: who has been notified of an open fault, by elapsed time.
 //!
 //! A day is planned over [`PlanOptions::horizon_days`] (today and tomorrow
@@ -35,6 +37,7 @@
 
 mod assignment;
 mod balance;
+mod cadence;
 mod continuation;
 mod day;
 mod escalation;
@@ -54,6 +57,7 @@ pub use assignment::{
     available_seconds, initial_routes,
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
+pub use cadence::{Cadence, Urgency};
 pub use continuation::{Continuation, Restart};
 pub use day::{HubDay, PlanMethod, PlanOptions};
 pub use greedy::greedy_plan;
@@ -73,8 +77,8 @@ pub use preventive::{
 pub use roster::roster_from;
 pub use stages::{checked, plan, solve_hub};
 pub use translate::{
-    AWAITING_PART_BIT, BORROW_STATIONS, HUB_STOCK_BIT, HubProblem, LATENESS_COST_PER_SECOND,
-    LUNCH_LATEST, LUNCH_MINUTES, MORNING_PLAN_HOUR, SENIOR_BIT, STATION_REACH_KM,
+    AWAITING_PART_BIT, BORROW_STATIONS, DAYTIME_ENDS, DAYTIME_STARTS, HUB_STOCK_BIT, HubProblem, LATENESS_COST_PER_SECOND,
+    LUNCH_LATEST, LUNCH_MINUTES, MORNING_PLAN_HOUR, NIGHT_CALL_SEVERITY, SENIOR_BIT, STATION_REACH_KM,
     STATION_STOCK_BIT, UNASSIGNED_PENALTY, candidate_stations, day_origin, morning_of,
 };
 pub use triage::{CallCenter, Triage, remote_chance, triage};

@@ -5,7 +5,9 @@
 //! ([`super::balance`]), the independent check, the preventive visits in
 //! the slack ([`super::preventive`]) and the roster ([`roster_from`]).
 
-use crate::domain::{AssignmentReport, Roster};
+use std::collections::HashMap;
+
+use crate::domain::{AssignmentReport, EngineerId, Roster, TicketId, Visit};
 use crate::optimize::{self, Problem, Solution, SolveParams, SolveStats};
 use crate::travel::TravelModel;
 
@@ -40,7 +42,11 @@ pub fn plan(
         None => day.clone(),
     };
     let hub_problem = HubProblem::build(&routed, options.horizon_days, travel)?;
-    let (solution, assignment) = solve_hub(&hub_problem, options)?;
+    let announced = options
+        .warm_start
+        .then(|| day.published().map(|published| announced(&hub_problem, published)))
+        .flatten();
+    let (solution, assignment) = solve_hub_from(&hub_problem, options, announced)?;
     let objective = checked(&hub_problem.problem, &solution)?;
     let mut roster = if hub_problem.due.is_empty() {
         roster_from(
@@ -100,6 +106,45 @@ pub fn solve_hub(
     hub_problem: &HubProblem,
     options: &PlanOptions,
 ) -> Result<(Solution, Option<AssignmentReport>), DispatchError> {
+    solve_hub_from(hub_problem, options, None)
+}
+
+/// Each of the planned day's vehicles' jobs in the order the published
+/// revision gave them to its engineer (tickets it did not route, and
+/// visits kept as they were, are not jobs to seed).
+fn announced(hub_problem: &HubProblem, published: &Roster) -> optimize::Plan {
+    let job_of: HashMap<&TicketId, usize> = hub_problem
+        .tickets
+        .iter()
+        .enumerate()
+        .map(|(job, ticket)| (ticket.id(), job))
+        .collect();
+    let routes: HashMap<&EngineerId, &[Visit]> = published
+        .routes
+        .iter()
+        .map(|route| (&route.engineer_id, route.visits.as_slice()))
+        .collect();
+    hub_problem
+        .engineers
+        .iter()
+        .zip(&hub_problem.days)
+        .map(|(engineer, &day)| match routes.get(engineer.id()) {
+            Some(visits) if day == 0 => visits
+                .iter()
+                .filter_map(|visit| job_of.get(&visit.ticket_id).copied())
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// [`solve_hub`], from the published routes when `announced` is given:
+/// no assignment MIP, and today searched from them alone.
+fn solve_hub_from(
+    hub_problem: &HubProblem,
+    options: &PlanOptions,
+    announced: Option<optimize::Plan>,
+) -> Result<(Solution, Option<AssignmentReport>), DispatchError> {
     let started = std::time::Instant::now();
     let problem = &hub_problem.problem;
     let groups = hub_problem.balance_groups();
@@ -114,8 +159,9 @@ pub fn solve_hub(
         return Ok((solution, None));
     }
     let mut report = None;
-    let mut seeds = None;
-    if options.assignment {
+    let warm = announced.is_some();
+    let mut seeds = announced;
+    if options.assignment && !warm {
         let assignment = assignment::assign(
             problem,
             &groups,
@@ -132,7 +178,7 @@ pub fn solve_hub(
     let mut days = DayByDay::new(problem.vehicles().len(), problem.jobs().len());
     let last_day = hub_problem.days.iter().copied().max().unwrap_or(0);
     for day in 0..=last_day {
-        days.route(hub_problem, day, seeds.as_deref(), options)?;
+        days.route(hub_problem, day, seeds.as_deref(), warm, options)?;
     }
     if let Some(report) = &mut report {
         report.seeded_days = days.seeded_days;
@@ -174,6 +220,7 @@ impl DayByDay {
         hub_problem: &HubProblem,
         day: u32,
         seeds: Option<&[Vec<usize>]>,
+        warm: bool,
         options: &PlanOptions,
     ) -> Result<(), DispatchError> {
         let problem = &hub_problem.problem;
@@ -211,6 +258,11 @@ impl DayByDay {
             ..params.clone()
         };
         let solution = match (day, start) {
+            // A warm re-plan: from what was published, nothing else.
+            (0, Some(start)) if warm => {
+                self.seeded_days += 1;
+                optimize::solve_from(&today, &start, &params)
+            }
             (0, Some(start)) => {
                 let scratch = optimize::solve(&today, &params);
                 let seeded = optimize::solve_from(&today, &start, &params);

@@ -232,6 +232,7 @@ impl HubProblem {
         let matrix = travel.matrix(&points);
 
         let (teams, stations, station_ids) = station_teams(&crew.working, &crew.off);
+        let station_bits = station_skills(&crew.working, &crew.off, &station_ids);
         let carried = carried_reservations(day, &tickets);
         let allocation = match day.on_hand() {
             None => parts::Allocation {
@@ -261,6 +262,12 @@ impl HubProblem {
             .enumerate()
             .map(|(index, (ticket, need))| {
                 let mut job = ticket_job(ticket, first_site + index, horizon, origin, &stations);
+                job.teams = qualified_candidate_stations(
+                    ticket.site(),
+                    &stations,
+                    job.skills,
+                    &station_bits,
+                );
                 // Not known before it is reported, not planned before now.
                 job.release = Some((ticket.reported_at() - origin).num_seconds().max(now));
                 restricted_by_part(job, need.as_ref(), &station_ids)
@@ -396,7 +403,11 @@ fn ticket_job(
     stations: &[GeoPoint],
 ) -> Job {
     let mut job = Job::at(location, ticket.service_minutes() as i64 * 60);
-    job.windows = vec![horizon];
+    job.windows = if ticket.severity().level() <= NIGHT_CALL_SEVERITY {
+        vec![horizon]
+    } else {
+        daytime_windows(horizon)
+    };
     job.deadline = Some(SoftDeadline {
         at: (ticket.deadlines().on_site_by - origin).num_seconds(),
         penalty_per_unit: LATENESS_COST_PER_SECOND * ticket.severity().lateness_weight(),
@@ -405,6 +416,27 @@ fn ticket_job(
     job.teams = candidate_stations(ticket.site(), stations);
     job.unassigned_penalty = UNASSIGNED_PENALTY;
     job
+}
+
+/// The most severe faults get on-call engineers out at night; from
+/// severity 3 on a visit starts in the daytime ([`DAYTIME_STARTS`] to
+/// [`DAYTIME_ENDS`]) and a fault reported at 22:00 waits for the morning.
+pub const NIGHT_CALL_SEVERITY: u8 = 2;
+/// When daytime visits may start, in seconds from local midnight.
+pub const DAYTIME_STARTS: i64 = 7 * 3600;
+/// The latest start of a daytime visit, in seconds from local midnight.
+pub const DAYTIME_ENDS: i64 = 22 * 3600;
+
+/// Each day's daytime within `horizon` (which starts at local midnight).
+fn daytime_windows(horizon: Window) -> Vec<Window> {
+    (0..(horizon.end + DAY_SECONDS - 1) / DAY_SECONDS)
+        .filter_map(|day| {
+            let midnight = day * DAY_SECONDS;
+            let start = (midnight + DAYTIME_STARTS).max(horizon.start);
+            let end = (midnight + DAYTIME_ENDS).min(horizon.end);
+            (start < end).then(|| Window::new(start, end).ok()).flatten()
+        })
+        .collect()
 }
 
 /// A part swap goes only to whoever carries its part; a diagnosis is
@@ -618,6 +650,44 @@ pub fn candidate_stations(site: GeoPoint, stations: &[GeoPoint]) -> Vec<u32> {
         .iter()
         .take(if within > 0 { within } else { BORROW_STATIONS })
         .map(|(_, team)| *team)
+        .collect();
+    teams.sort_unstable();
+    teams
+}
+
+/// What each station's engineers (on shift or off) hold between them, as
+/// [`held_bits`] does, numbered as [`station_teams`] numbers the stations.
+fn station_skills(working: &[Engineer], off: &[Engineer], station_ids: &[StationId]) -> Vec<u64> {
+    let mut bits = vec![0u64; station_ids.len()];
+    for engineer in working.iter().chain(off) {
+        if let EngineerBase::Station(id) = engineer.base()
+            && let Some(team) = station_ids.iter().position(|s| s == id)
+        {
+            bits[team] |= held_bits(engineer);
+        }
+    }
+    bits
+}
+
+/// [`candidate_stations`] for a job that needs `required` (skill and
+/// seniority bits, before any part's stock bits): a station whose
+/// people cannot do the job does not count as reaching the site, so a
+/// site whose nearby stations lack the skill (or a senior engineer)
+/// borrows from the [`BORROW_STATIONS`] nearest stations that have it,
+/// however far, rather than waiting for a hub engineer who may never come.
+pub fn qualified_candidate_stations(
+    site: GeoPoint,
+    stations: &[GeoPoint],
+    required: u64,
+    station_bits: &[u64],
+) -> Vec<u32> {
+    let able: Vec<usize> = (0..stations.len())
+        .filter(|&team| station_bits.get(team).is_some_and(|bits| bits & required == required))
+        .collect();
+    let positions: Vec<GeoPoint> = able.iter().map(|&team| stations[team]).collect();
+    let mut teams: Vec<u32> = candidate_stations(site, &positions)
+        .into_iter()
+        .map(|index| able[index as usize] as u32)
         .collect();
     teams.sort_unstable();
     teams

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::Policy;
 use super::measure::{EngineerDay, PlanTiming, PolicyRun, TicketFate};
-use crate::dispatch::{self, PlanMethod, PlanOptions, day_origin, morning_of};
+use crate::dispatch::{self, Cadence, PlanMethod, PlanOptions, Urgency, day_origin, morning_of};
 use crate::domain::event::{EngineerEvent, EventKind, Finish, Outcome};
 use crate::domain::{
     Engineer, EngineerId, EventId, GeoPoint, Region, ShiftPattern, Ticket, TicketId, VisitKind,
@@ -31,12 +31,14 @@ pub struct SimulationConfig {
     pub seed: u64,
     /// Tickets reported per day across the network.
     pub tickets_per_day: usize,
-    /// `live` and `greedy` re-plan a hub at most once per this much
-    /// simulated time: what happened since is planned together at the
-    /// next boundary.
-    pub batch: Duration,
+    /// When `live` and `greedy` re-plan a hub after something happened
+    /// there: what happened between two boundaries is planned together.
+    pub cadence: Cadence,
     /// Every plan's options (the method is set per policy).
     pub plan: PlanOptions,
+    /// The search budget of a live re-plan, which starts from the
+    /// published routes and so needs far less than a plan from nothing.
+    pub replan_time_limit: StdDuration,
     pub travel: GreatCircle,
     /// The share of engineers who call in sick on a given day.
     pub sick_share: f64,
@@ -48,19 +50,20 @@ pub struct SimulationConfig {
 }
 
 impl SimulationConfig {
-    /// The shipped day's volume (the demo's 1,500 tickets), re-plans
-    /// batched per 20 simulated minutes.
+    /// The shipped day's volume (the demo's 1,500 tickets), re-plans on
+    /// the default [`Cadence`].
     pub fn new(start: NaiveDate, days: u32, seed: u64) -> Self {
         SimulationConfig {
             start,
             days,
             seed,
             tickets_per_day: 1500,
-            batch: Duration::minutes(20),
+            cadence: Cadence::default(),
             plan: PlanOptions {
                 time_limit: StdDuration::from_millis(100),
                 ..PlanOptions::default()
             },
+            replan_time_limit: StdDuration::from_millis(25),
             travel: GreatCircle::default(),
             sick_share: 0.01,
             return_share: 0.06,
@@ -109,6 +112,8 @@ enum Happening {
     Wake { engineer: usize, generation: u64 },
     Arrive { engineer: usize, generation: u64 },
     Finish { engineer: usize, generation: u64 },
+    /// Engineer `index`, idle, drives back to base.
+    GoHome { engineer: usize, generation: u64 },
     /// Engineer `index` calls in sick for the day.
     Sick(usize),
 }
@@ -122,11 +127,13 @@ enum Doing {
         left_at: DateTime<Utc>,
         site: GeoPoint,
         minutes: u32,
+        /// When the plan had the engineer leave the site.
+        planned_departure: DateTime<Utc>,
     },
     Working {
         ticket: TicketId,
         left_at: DateTime<Utc>,
-        site: GeoPoint,
+        planned_departure: DateTime<Utc>,
     },
 }
 
@@ -137,6 +144,8 @@ struct SimEngineer {
     /// Bumped whenever a scheduled decision goes stale.
     generation: u64,
     sick_on: Option<NaiveDate>,
+    /// Driving back to base until then.
+    free_at: DateTime<Utc>,
     /// When this engineer last finished each ticket.
     finished: HashMap<TicketId, DateTime<Utc>>,
 }
@@ -176,8 +185,9 @@ struct Simulation<'a> {
     fates: Vec<TicketFate>,
     engineers: Vec<SimEngineer>,
     engineer_index: HashMap<EngineerId, usize>,
-    /// Hubs with a plan already scheduled (live, greedy).
-    pending: HashSet<Region>,
+    /// The hubs' next scheduled plan; a `Plan` happening at another time
+    /// is stale.
+    pending: HashMap<Region, DateTime<Utc>>,
     /// Each stored revision's "now", to tell a visit it planned from one
     /// already made.
     revision_now: HashMap<i64, DateTime<Utc>>,
@@ -229,6 +239,7 @@ impl<'a> Simulation<'a> {
                 doing: Doing::Idle,
                 generation: 0,
                 sick_on: None,
+                free_at: config.begins(),
                 finished: HashMap::new(),
             })
             .collect();
@@ -249,7 +260,7 @@ impl<'a> Simulation<'a> {
             fates,
             engineers,
             engineer_index,
-            pending: HashSet::new(),
+            pending: HashMap::new(),
             revision_now: HashMap::new(),
             announced: HashMap::new(),
             days: HashMap::new(),
@@ -303,22 +314,23 @@ impl<'a> Simulation<'a> {
 
     fn plan_all(&mut self, at: DateTime<Utc>) {
         for hub in Region::ALL {
-            self.pending.insert(hub);
+            self.pending.insert(hub, at);
             self.at(at, Happening::Plan(hub));
         }
     }
 
-    /// `live` and `greedy`: plan the hub at the next batch boundary.
-    fn something_happened(&mut self, hub: Region) {
-        if !matches!(self.policy, Policy::Live | Policy::Greedy) || self.pending.contains(&hub) {
+    /// `live` and `greedy`: plan the hub at the next boundary of the
+    /// change's urgency, unless a plan is due by then anyway.
+    fn something_happened(&mut self, hub: Region, urgency: Urgency) {
+        if !matches!(self.policy, Policy::Live | Policy::Greedy) {
             return;
         }
-        let batch = self.config.batch.num_seconds().max(1);
-        let seconds = self.now.timestamp();
-        let boundary = seconds + (batch - seconds.rem_euclid(batch)) % batch;
-        let at = DateTime::from_timestamp(boundary, 0).unwrap_or(self.now);
-        self.pending.insert(hub);
-        self.at(at.max(self.now), Happening::Plan(hub));
+        let at = self.config.cadence.replan_at(self.now, urgency);
+        if self.pending.get(&hub).is_some_and(|&due| due <= at) {
+            return;
+        }
+        self.pending.insert(hub, at);
+        self.at(at, Happening::Plan(hub));
     }
 
     async fn handle(&mut self, happening: Happening) -> Result<(), SimulationError> {
@@ -326,7 +338,7 @@ impl<'a> Simulation<'a> {
             Happening::Report(index) => {
                 let ticket = self.tickets[index].clone();
                 self.store.insert_tickets(std::slice::from_ref(&ticket)).await?;
-                self.something_happened(ticket.region());
+                self.something_happened(ticket.region(), Urgency::of_ticket(&ticket));
             }
             Happening::Midnight(date) => match self.policy {
                 Policy::Live | Policy::Greedy => self.plan_all(self.now),
@@ -377,12 +389,24 @@ impl<'a> Simulation<'a> {
                     self.finish_visit(engineer).await?;
                 }
             }
+            Happening::GoHome {
+                engineer,
+                generation,
+            } => {
+                let sim = &self.engineers[engineer];
+                if sim.generation == generation && sim.doing == Doing::Idle {
+                    self.go_home(engineer);
+                }
+            }
             Happening::Sick(engineer) => self.sick(engineer).await?,
         }
         Ok(())
     }
 
     async fn plan(&mut self, hub: Region) -> Result<(), SimulationError> {
+        if self.pending.get(&hub) != Some(&self.now) {
+            return Ok(());
+        }
         self.pending.remove(&hub);
         let now = self.now;
         let date = now.with_timezone(&service_offset()).date_naive();
@@ -396,7 +420,19 @@ impl<'a> Simulation<'a> {
             } else {
                 PlanMethod::Optimize
             },
+            // Live re-plans start from what was published; the day's first
+            // plan (nothing published yet) runs the assignment MIP.
+            warm_start: self.policy == Policy::Live,
             ..self.config.plan.clone()
+        };
+        let warm = options.warm_start && self.heads.contains_key(&(hub, date));
+        let options = PlanOptions {
+            time_limit: if warm {
+                self.config.replan_time_limit
+            } else {
+                options.time_limit
+            },
+            ..options
         };
         let started = Instant::now();
         let roster = plan_and_store_knowing(
@@ -512,11 +548,32 @@ impl<'a> Simulation<'a> {
                     .is_none_or(|&finished| finished < made_at)
         });
         let Some(visit) = next else {
+            // Nothing more on the route: wait where they are for what the
+            // next plan brings, and head back to base at the end of the
+            // shift (an on-call engineer after an idle hour).
+            if sim.position != sim.engineer.home() {
+                let home_at = match sim.engineer.shift() {
+                    ShiftPattern::FiveByEight { .. } => sim
+                        .engineer
+                        .shift()
+                        .window_on(date)
+                        .map_or(now, |window| window.end().max(now)),
+                    ShiftPattern::OnCall { .. } => now + Duration::hours(1),
+                };
+                let generation = sim.generation;
+                self.at(
+                    home_at,
+                    Happening::GoHome {
+                        engineer: index,
+                        generation,
+                    },
+                );
+            }
             return Ok(());
         };
         let leg = self.config.travel.leg(sim.position, visit.location);
         let drive = Duration::milliseconds((leg.seconds * 1000.0).round() as i64);
-        let leave = (visit.arrival - drive).max(now);
+        let leave = (visit.start - drive).max(now).max(sim.free_at);
         if leave > now {
             let generation = sim.generation;
             self.at(
@@ -531,6 +588,7 @@ impl<'a> Simulation<'a> {
         let ticket = visit.ticket_id.clone();
         let site = visit.location;
         let minutes = ((visit.departure - visit.start).num_seconds() / 60).max(1) as u32;
+        let visit_departure = visit.departure;
         self.record(index, EventKind::EnRoute {
             ticket_id: ticket.clone(),
         })
@@ -544,6 +602,7 @@ impl<'a> Simulation<'a> {
             left_at: now,
             site,
             minutes,
+            planned_departure: visit_departure,
         };
         let generation = sim.generation;
         self.at(
@@ -562,6 +621,7 @@ impl<'a> Simulation<'a> {
             left_at,
             site,
             minutes,
+            planned_departure,
         } = self.engineers[index].doing.clone()
         else {
             return Ok(());
@@ -581,7 +641,7 @@ impl<'a> Simulation<'a> {
         sim.doing = Doing::Working {
             ticket,
             left_at,
-            site,
+            planned_departure,
         };
         sim.generation += 1;
         let generation = sim.generation;
@@ -597,7 +657,9 @@ impl<'a> Simulation<'a> {
 
     async fn finish_visit(&mut self, index: usize) -> Result<(), SimulationError> {
         let Doing::Working {
-            ticket, left_at, ..
+            ticket,
+            left_at,
+            planned_departure,
         } = self.engineers[index].doing.clone()
         else {
             return Ok(());
@@ -640,8 +702,26 @@ impl<'a> Simulation<'a> {
                 generation,
             },
         );
-        self.something_happened(engineer.region());
+        // A visit that ended as planned changes nothing the plan assumed.
+        if needs_return || (now - planned_departure).num_seconds().abs() > DEVIATION_SECONDS {
+            self.something_happened(engineer.region(), Urgency::Prompt);
+        }
         Ok(())
+    }
+
+    /// The drive back to base: counted, and a new visit starts from base
+    /// once they are there.
+    fn go_home(&mut self, index: usize) {
+        let now = self.now;
+        let date = now.with_timezone(&service_offset()).date_naive();
+        let sim = &self.engineers[index];
+        let home = sim.engineer.home();
+        let leg = self.config.travel.leg(sim.position, home);
+        let key = (sim.engineer.id().clone(), date);
+        self.days.entry(key).or_default().km += leg.meters / 1000.0;
+        let sim = &mut self.engineers[index];
+        sim.position = home;
+        sim.free_at = now + Duration::seconds(leg.seconds.round() as i64);
     }
 
     /// Seconds already worked on the day `at` falls on.
@@ -667,7 +747,7 @@ impl<'a> Simulation<'a> {
             sim.generation += 1;
         }
         let hub = sim.engineer.region();
-        self.something_happened(hub);
+        self.something_happened(hub, Urgency::Prompt);
         Ok(())
     }
 
@@ -768,6 +848,10 @@ fn changed(
     })
 }
 
+/// A visit that ends further than this from its planned end makes `live`
+/// and `greedy` re-plan the hub.
+const DEVIATION_SECONDS: i64 = 15 * 60;
+
 /// A visit moved by more than this much is a change for the engineer.
 const CHANGE_TOLERANCE_SECONDS: i64 = 30 * 60;
 
@@ -824,7 +908,9 @@ fn overtime_seconds(
 
 /// Whether an idle qualified engineer of the ticket's region, leaving
 /// their base when the ticket is reported (or when their shift begins),
-/// could be on site by its on-site deadline within their shift.
+/// could be on site by its on-site deadline and, as the network's rules
+/// have it, be back at base (lunch taken) within their shift and their
+/// longest working day.
 pub(super) fn attainable(ticket: &Ticket, network: &Network, travel: &GreatCircle) -> bool {
     let deadline = ticket.deadlines().on_site_by;
     let reported = ticket.reported_at();
@@ -843,9 +929,19 @@ pub(super) fn attainable(ticket: &Ticket, network: &Network, travel: &GreatCircl
                     return false;
                 }
                 let leave = reported.max(window.start());
-                let leg = travel.leg(engineer.home(), ticket.site());
-                let arrive = leave + Duration::seconds(leg.seconds.round() as i64);
-                arrive <= window.end() && arrive <= deadline
+                let leg = Duration::seconds(
+                    travel.leg(engineer.home(), ticket.site()).seconds.round() as i64,
+                );
+                let arrive = leave + leg;
+                // A day-shift engineer also takes their lunch on the way.
+                let lunch = match engineer.shift() {
+                    ShiftPattern::FiveByEight { .. } => Duration::minutes(dispatch::LUNCH_MINUTES),
+                    ShiftPattern::OnCall { .. } => Duration::zero(),
+                };
+                let back =
+                    arrive + Duration::minutes(i64::from(ticket.service_minutes())) + leg + lunch;
+                let longest = Duration::minutes(i64::from(engineer.shift().max_work_minutes()));
+                arrive <= deadline && back <= window.end() && back - leave <= longest
             })
     })
 }

@@ -9,11 +9,15 @@ use chrono::{DateTime, Timelike, Utc};
 use serde::Serialize;
 
 use super::Policy;
-use crate::domain::{Region, Ticket, service_offset};
+use crate::domain::{Region, ServiceHours, Ticket, TicketId, service_offset};
 
 /// What became of one ticket.
 #[derive(Debug, Clone)]
 pub struct TicketFate {
+    pub ticket_id: TicketId,
+    pub severity: u8,
+    /// The contract's clocks: `7x24` or `5x8` (service hours).
+    pub clock: &'static str,
     pub hub: Region,
     pub reported_at: DateTime<Utc>,
     pub on_site_by: DateTime<Utc>,
@@ -35,6 +39,12 @@ impl TicketFate {
     pub(super) fn new(ticket: &Ticket, attainable: bool) -> Self {
         let deadlines = ticket.deadlines();
         TicketFate {
+            ticket_id: ticket.id().clone(),
+            severity: ticket.severity().level(),
+            clock: match deadlines.hours {
+                ServiceHours::FiveByEight => "5x8",
+                ServiceHours::SevenByTwentyFour => "7x24",
+            },
             hub: ticket.region(),
             reported_at: ticket.reported_at(),
             on_site_by: deadlines.on_site_by,
@@ -208,6 +218,38 @@ fn row(run: &PolicyRun, hub: Option<Region>) -> Row {
         dispatcher_seconds: plans.iter().sum(),
         p99_plan_seconds: quantile(&plans, 0.99),
     }
+}
+
+/// One line per ticket: what became of it (for a closer look at a run).
+pub fn fates_csv(run: &PolicyRun) -> String {
+    let time = |at: Option<DateTime<Utc>>| {
+        at.map(|at| at.with_timezone(&service_offset()).to_rfc3339())
+            .unwrap_or_default()
+    };
+    let mut text = String::from(
+        "ticket,hub,severity,clock,reported_at,on_site_by,repaired_by,attainable,first_arrival,\
+         remote_at,repaired_at,visits,on_site_in_time,repaired_in_time\n",
+    );
+    for fate in &run.fates {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            fate.ticket_id,
+            fate.hub,
+            fate.severity,
+            fate.clock,
+            time(Some(fate.reported_at)),
+            time(Some(fate.on_site_by)),
+            time(Some(fate.repaired_by)),
+            fate.attainable,
+            time(fate.first_arrival),
+            time(fate.remote_at),
+            time(fate.repaired_at),
+            fate.visits,
+            fate.on_site_in_time(),
+            fate.repaired_in_time(),
+        ));
+    }
+    text
 }
 
 /// The 12 h share by the local hour a ticket was reported in.

@@ -26,7 +26,7 @@ mod engine;
 mod measure;
 
 pub use engine::{SimulationConfig, SimulationError, simulate};
-pub use measure::{HourShare, PolicyRun, Row, rows, share_by_hour};
+pub use measure::{HourShare, PolicyRun, Row, fates_csv, rows, share_by_hour};
 
 /// How the hubs are dispatched in a simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
