@@ -3,6 +3,7 @@
 //! two helpers both boundaries need to report well: blocking work that
 //! keeps its request's tracing span, and an error's causes on one line.
 
+pub mod live;
 pub mod sla;
 
 use std::collections::HashSet;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::dispatch::PlanOptions;
 use crate::domain::ServiceCalendar;
+use crate::dispatch::Cadence;
 use crate::travel::{GreatCircle, Parameter};
 
 /// Everything a run of Ruyi is configured with.
@@ -44,6 +45,9 @@ pub struct Settings {
     pub limits: Limits,
     /// The weekdays and hours a 5x8 contract's clocks run in.
     pub service_calendar: ServiceCalendar,
+    /// `ruyi serve` re-plans each hub by itself on this cadence (see
+    /// [`crate::service::live`]); `None`: only when asked.
+    pub live_dispatch: Option<Cadence>,
 }
 
 /// What the API refuses as too much: requests per token, report ages,
@@ -116,6 +120,7 @@ impl Default for Settings {
             max_clock_skew: chrono::Duration::minutes(DEFAULT_CLOCK_SKEW_MINUTES),
             limits: Limits::default(),
             service_calendar: ServiceCalendar::default(),
+            live_dispatch: None,
         }
     }
 }
@@ -254,6 +259,7 @@ pub enum Setting {
     SimulationMaxTickets,
     ServiceHours,
     ServiceDays,
+    LiveDispatch,
 }
 
 impl Setting {
@@ -282,6 +288,7 @@ impl Setting {
             Setting::SimulationMaxTickets => "simulation_max_tickets",
             Setting::ServiceHours => "service_hours",
             Setting::ServiceDays => "service_days",
+            Setting::LiveDispatch => "live_dispatch",
         }
     }
 
@@ -313,6 +320,7 @@ impl Setting {
             Setting::SimulationMaxTickets => "RUYI_SIMULATION_MAX_TICKETS",
             Setting::ServiceHours => "RUYI_SERVICE_HOURS",
             Setting::ServiceDays => "RUYI_SERVICE_DAYS",
+            Setting::LiveDispatch => "RUYI_LIVE_DISPATCH",
         }
     }
 }
@@ -352,6 +360,7 @@ pub struct RawSettings {
     pub simulation_max_tickets: Option<String>,
     pub service_hours: Option<String>,
     pub service_days: Option<String>,
+    pub live_dispatch: Option<String>,
 }
 
 /// A setting that does not parse or is out of range; the message names the
@@ -505,6 +514,10 @@ impl Settings {
                 refuse(setting, error.message.clone())
             })?,
         };
+        let live_dispatch = match raw.live_dispatch.as_deref() {
+            None => defaults.live_dispatch,
+            Some(raw) => parse_live_dispatch(raw).map_err(|e| refuse(Setting::LiveDispatch, e))?,
+        };
         Ok(Settings {
             database,
             host,
@@ -517,7 +530,33 @@ impl Settings {
             max_clock_skew,
             limits,
             service_calendar,
+            live_dispatch,
         })
+    }
+}
+
+/// `off`, or the prompt and routine re-plan spacing in minutes
+/// (`30,120`), each from 1 minute to a day.
+fn parse_live_dispatch(raw: &str) -> Result<Option<Cadence>, String> {
+    let raw = raw.trim();
+    if raw == "off" {
+        return Ok(None);
+    }
+    let minutes: Vec<i64> = raw
+        .split(',')
+        .map(|part| part.trim().parse::<i64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("{raw:?} is neither `off` nor PROMPT,ROUTINE minutes (e.g. 30,120)"))?;
+    match minutes[..] {
+        [prompt, routine] if (1..=1440).contains(&prompt) && (1..=1440).contains(&routine) => {
+            Ok(Some(Cadence {
+                prompt: chrono::Duration::minutes(prompt),
+                routine: chrono::Duration::minutes(routine),
+            }))
+        }
+        _ => Err(format!(
+            "{raw:?}: give two spacings in minutes, each from 1 to 1440 (e.g. 30,120), or `off`"
+        )),
     }
 }
 

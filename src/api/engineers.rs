@@ -21,6 +21,7 @@ use super::{ADMIN, ApiError, COORDINATOR, Caller, ENGINEER, LiveSettings, PLANNE
 use crate::domain::{
     EngineerId, EventKind, Outcome, PartAction, Region, Ticket, TicketId, VisitKind,
 };
+use crate::service::live::{LiveDispatch, Published};
 use crate::storage::{RouteVersion, Store, StoredRoute};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -511,6 +512,120 @@ impl RouteAnswer {
             response
                 .content_type(self.content_type)
                 .body(self.body.clone())
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RouteEventsQuery {
+    /// Defaults to today in service-local time.
+    pub date: Option<String>,
+}
+
+/// How often an idle stream says it is alive (a comment line), so that
+/// proxies keep it open and a dead phone is noticed.
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The engineer's route of a day as it changes, as server-sent events:
+/// one `route` event at once and one whenever a new revision changes the
+/// route (the data names the route's version, or `null` when the day has
+/// none); the phone then GETs the route with its ETag. A comment line
+/// every 15 s keeps the stream open.
+#[utoipa::path(
+    get,
+    path = "/api/v1/engineers/{id}/route/events",
+    tag = "engineers",
+    params(("id" = String, Path, description = "The engineer, e.g. E0001"), RouteEventsQuery),
+    responses(
+        (status = 200, description = "A `text/event-stream` of `route` events", content_type = "text/event-stream", body = String),
+        (status = 400, description = "A bad date (named)", body = ErrorBody),
+        (status = 404, description = "No such engineer", body = ErrorBody),
+    ),
+)]
+pub async fn route_events(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | ENGINEER }>,
+    store: web::Data<Store>,
+    live: web::Data<LiveSettings>,
+    dispatch: web::Data<LiveDispatch>,
+    id: web::Path<String>,
+    query: web::Query<RouteEventsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let date = match query.date.as_deref() {
+        Some(raw) => parse_date(raw)?,
+        None => local(live.clock.now()).date_naive(),
+    };
+    let no_engineer = || ApiError::not_found(Resource::Engineer, id.as_str());
+    let engineer_id = EngineerId::parse(id.as_str()).map_err(|_| no_engineer())?;
+    caller.engineer(&engineer_id)?;
+    let engineer = store.engineer(&engineer_id).await?.ok_or_else(no_engineer)?;
+    caller.hub(engineer.region())?;
+    // Subscribe before reading the version, so no revision falls between.
+    let published = dispatch.subscribe();
+    let version = store.route_version(&engineer_id, date).await?;
+    let stream = RouteStream {
+        store: store.into_inner(),
+        engineer: engineer_id,
+        date,
+        sent: None,
+        current: Some(version),
+        published,
+    };
+    let events = futures_util::stream::unfold(stream, |mut stream| async move {
+        let chunk = stream.next().await?;
+        Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), stream))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .streaming(events))
+}
+
+/// One engineer's route events: what was last sent, and the revisions
+/// announced since.
+struct RouteStream {
+    store: Arc<Store>,
+    engineer: EngineerId,
+    date: NaiveDate,
+    /// The version last sent (`Some(None)`: that the day has no route).
+    sent: Option<Option<RouteVersion>>,
+    /// A version read and not yet sent.
+    current: Option<Option<RouteVersion>>,
+    published: tokio::sync::broadcast::Receiver<Published>,
+}
+
+impl RouteStream {
+    /// The next chunk to send; `None` ends the stream.
+    async fn next(&mut self) -> Option<String> {
+        loop {
+            if let Some(version) = self.current.take()
+                && self.sent != Some(version)
+            {
+                self.sent = Some(version);
+                let data = json!({
+                    "engineer_id": self.engineer.as_str(),
+                    "date": self.date,
+                    "version": version.map(|v| format!("{}-{}", v.route_id, v.newest_event)),
+                });
+                return Some(format!("event: route\ndata: {data}\n\n"));
+            }
+            let changed = tokio::select! {
+                announced = self.published.recv() => match announced {
+                    Ok(published) => published.date == self.date,
+                    // Missed some: look again.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                },
+                () = tokio::time::sleep(KEEPALIVE) => return Some(": keepalive\n\n".to_string()),
+            };
+            if changed {
+                match self.store.route_version(&self.engineer, self.date).await {
+                    Ok(version) => self.current = Some(version),
+                    Err(error) => {
+                        tracing::warn!(engineer = %self.engineer, %error, "route events: reading the route failed; closing the stream");
+                        return None;
+                    }
+                }
+            }
         }
     }
 }

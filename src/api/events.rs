@@ -20,6 +20,8 @@ use crate::domain::event::{
     EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome,
 };
 use crate::domain::{DomainError, EngineerId, EventId, GeoPoint, PartCode, Region, TicketId};
+use crate::dispatch::Urgency;
+use crate::service::live::LiveDispatch;
 use crate::storage::{EventRules, NewEvent, Recorded, Store};
 
 /// An event refused for what it says (409, 422) or a plain API error.
@@ -358,6 +360,7 @@ pub async fn post_event(
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
     settings: web::Data<crate::settings::Settings>,
+    dispatch: web::Data<LiveDispatch>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, EventError> {
@@ -394,13 +397,55 @@ pub async fn post_event(
         request: canonical.to_string(),
     };
     match store.record_event(&new, &rules).await? {
-        Ok(Recorded::Created(event)) => Ok(HttpResponse::Created().json(to_local_json(&event)?)),
+        Ok(Recorded::Created(event)) => {
+            nudge_for(&store, &dispatch, &event).await?;
+            Ok(HttpResponse::Created().json(to_local_json(&event)?))
+        }
         Ok(Recorded::Repeated(event)) => Ok(HttpResponse::Ok().json(to_local_json(&event)?)),
         Err(refusal) if refusal.field() == "engineer_id" => {
             Err(ApiError::not_found(Resource::Engineer, id.as_str()).into())
         }
         Err(refusal) => Err(EventError::Refused(refusal)),
     }
+}
+
+/// Tells live dispatch about an event that changes the rest of the
+/// engineer's day: a visit that needs another or ended far from its
+/// published end, or an engineer who cannot work.
+async fn nudge_for(
+    store: &Store,
+    dispatch: &LiveDispatch,
+    event: &EngineerEvent,
+) -> Result<(), ApiError> {
+    if !matches!(
+        event.kind,
+        EventKind::Finished { .. } | EventKind::Unavailable { .. }
+    ) {
+        return Ok(());
+    }
+    let planned_end = match event.kind.ticket_id() {
+        Some(ticket) => {
+            let date = local(event.at).date_naive();
+            store
+                .engineer_route(&event.engineer_id, date)
+                .await?
+                .and_then(|stored| {
+                    stored
+                        .route
+                        .visits
+                        .iter()
+                        .find(|visit| &visit.ticket_id == ticket)
+                        .map(|visit| visit.departure)
+                })
+        }
+        None => None,
+    };
+    if let Some(urgency) = Urgency::of_event(&event.kind, event.at, planned_end)
+        && let Some(engineer) = store.engineer(&event.engineer_id).await?
+    {
+        dispatch.nudge(engineer.region(), urgency);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

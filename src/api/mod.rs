@@ -45,6 +45,8 @@ pub use openapi::ApiDoc;
 pub use tickets::{PointDto, SlaRequest, TicketList, TicketRequest, TicketResponse};
 
 use crate::clock::Clock;
+use crate::dispatch::PlanOptions;
+use crate::service::live::{LiveDispatch, LivePlanning};
 use crate::settings::Settings;
 use crate::storage::{StorageError, Store};
 
@@ -66,6 +68,9 @@ impl LiveSettings {
         }
     }
 }
+
+/// A live re-plan's search budget is the plan's divided by this.
+const LIVE_BUDGET_SHARE: u32 = 8;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +132,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/engineers/{id}/events", events::engineer_events),
         endpoint(M::POST, "/engineers/{id}/events", events::post_event),
         endpoint(M::GET, "/engineers/{id}/route", engineers::engineer_route),
+        endpoint(M::GET, "/engineers/{id}/route/events", engineers::route_events),
         endpoint(M::GET, "/escalations", escalations::list_escalations),
         endpoint(M::POST, "/simulations", simulations::create_simulation),
         endpoint(M::POST, vroom::PATH, vroom::solve),
@@ -233,6 +239,21 @@ impl Application {
         ));
         let capacity = web::Data::new(guard::Capacity::default());
         let route_answers = web::Data::new(engineers::RouteAnswers::default());
+        let dispatch = web::Data::from(match settings.live_dispatch {
+            Some(cadence) => LiveDispatch::start(LivePlanning {
+                store: store.clone(),
+                clock: live.clock.clone(),
+                // A warm re-plan starts from the published routes: an
+                // eighth of a plan's budget keeps one under a second.
+                options: PlanOptions {
+                    time_limit: settings.time_limit / LIVE_BUDGET_SHARE,
+                    ..settings.plan_options()
+                },
+                travel: settings.travel,
+                cadence,
+            }),
+            None => LiveDispatch::off(),
+        });
         let live = web::Data::new(live);
         let openapi = ApiDoc::openapi();
         let cors_origins = settings.limits.cors_origins.clone();
@@ -244,6 +265,7 @@ impl Application {
                 .app_data(gate.clone())
                 .app_data(capacity.clone())
                 .app_data(route_answers.clone())
+                .app_data(dispatch.clone())
                 .app_data(web::PayloadConfig::new(guard::BODY_LIMIT))
                 .app_data(guard::BodyLimit(guard::BODY_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|error, _| {

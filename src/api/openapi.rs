@@ -76,6 +76,7 @@ pub struct FaultBody {
         super::events::engineer_events,
         super::events::post_event,
         super::engineers::engineer_route,
+        super::engineers::route_events,
         super::escalations::list_escalations,
         super::simulations::create_simulation,
         super::vroom::solve,

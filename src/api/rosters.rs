@@ -10,6 +10,7 @@ use super::{ADMIN, ApiError, COORDINATOR, Caller, LiveSettings, PLANNER, Resourc
 use crate::dispatch::{InsertionRequest, insert_emergency};
 use crate::domain::{EngineerId, EngineerRoute, Region, TicketId, UnassignedTicket};
 use crate::service;
+use crate::service::live::{LiveDispatch, Published};
 use crate::settings::Settings;
 use crate::storage::{Store, TicketFilter};
 
@@ -66,6 +67,7 @@ pub async fn create_roster(
     store: web::Data<Store>,
     settings: web::Data<Settings>,
     live: web::Data<LiveSettings>,
+    dispatch: web::Data<LiveDispatch>,
     hub: web::Path<String>,
     query: web::Query<PlanQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -95,6 +97,13 @@ pub async fn create_roster(
         &settings.travel,
     )
     .await?;
+    if let Some(roster_id) = roster.id {
+        dispatch.announce(Published {
+            hub,
+            date,
+            roster_id,
+        });
+    }
     Ok(HttpResponse::Created().json(to_local_json(&roster)?))
 }
 
@@ -173,6 +182,7 @@ pub async fn insert_into_roster(
     store: web::Data<Store>,
     settings: web::Data<Settings>,
     live: web::Data<LiveSettings>,
+    dispatch: web::Data<LiveDispatch>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -239,6 +249,11 @@ pub async fn insert_into_roster(
         .into_iter()
         .filter(|route| insertion.affected.contains(&route.engineer_id))
         .collect();
+    dispatch.announce(Published {
+        hub,
+        date: insertion.roster.date,
+        roster_id,
+    });
     Ok(HttpResponse::Created().json(to_local_json(&InsertResponse {
         roster_id,
         replaces,

@@ -14,6 +14,8 @@ use crate::domain::{
     City, DomainError, GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy,
     Ticket, TicketContact, TicketId, TicketStatus, service_offset,
 };
+use crate::dispatch::Urgency;
+use crate::service::live::LiveDispatch;
 use crate::settings::Settings;
 use crate::storage::{Store, TicketFilter};
 
@@ -495,6 +497,7 @@ pub async fn create_ticket(
     store: web::Data<Store>,
     live: web::Data<LiveSettings>,
     settings: web::Data<Settings>,
+    dispatch: web::Data<LiveDispatch>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let request: TicketRequest = parse_json(&body)?;
@@ -504,6 +507,7 @@ pub async fn create_ticket(
     let ticket = store
         .insert_new_ticket(draft.day(), |id| draft.build(id))
         .await?;
+    dispatch.nudge(ticket.region(), Urgency::of_ticket(&ticket));
     Ok(HttpResponse::Created().json(TicketResponse::from(&ticket)))
 }
 

@@ -192,6 +192,7 @@ pub fn load_settings(cli: &Cli, matches: &ArgMatches) -> Result<Settings, settin
             raw.host = Some(args.host.clone());
             raw.port = Some(args.port.clone());
             raw.clock_skew = Some(args.clock_skew.clone());
+            raw.live_dispatch = Some(args.live_dispatch.clone());
             args.limits.fill(&mut raw);
             Some(&args.search)
         }

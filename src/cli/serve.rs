@@ -26,6 +26,14 @@ pub struct ServeArgs {
     pub clock_skew: String,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Live dispatch: each hub re-planned by itself at the next PROMPT
+    /// minutes after an urgent change (a severity-1/2 or 7x24 ticket, a
+    /// visit far from plan, an engineer unavailable), the next ROUTINE
+    /// minutes after another ticket, and at midnight; `off` plans only
+    /// when asked.
+    #[arg(long, env = "RUYI_LIVE_DISPATCH", value_name = "PROMPT,ROUTINE|off",
+          default_value = "30,120")]
+    pub live_dispatch: String,
 }
 
 /// What the API refuses as too much. Raw here: [`Settings::load`] checks

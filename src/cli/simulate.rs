@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use crate::network::Network;
 use crate::settings::{Database, Settings};
 use crate::simulation::{
-    HourShare, Policy, PolicyRun, Row, SimulationConfig, fates_csv, rows, share_by_hour, simulate,
+    HourShare, Policy, PolicyRun, Row, SimulationConfig, check_invariants, fates_csv, rows,
+    share_by_hour, simulate,
 };
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +111,15 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     let started = Instant::now();
     let runs = run_policies(&network, &config, &policies, &args.out, args.jobs.max(1))?;
     let elapsed = started.elapsed().as_secs_f64();
+    let shifts = network
+        .engineers
+        .iter()
+        .map(|e| (e.id().clone(), e.shift()))
+        .collect();
+    for run in &runs {
+        check_invariants(run, &shifts)
+            .map_err(|breach| anyhow::anyhow!("the {} run broke an invariant: {breach}", run.policy))?;
+    }
     let table: Vec<Row> = runs.iter().flat_map(rows).collect();
     let by_hour: Vec<HourShare> = runs.iter().flat_map(share_by_hour).collect();
     write_csv(&args.out.join("simulation.csv"), &table)?;
@@ -127,6 +137,13 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     }
     write_table(out, &table)?;
     for run in &runs {
+        if run.failed_plans > 0 {
+            writeln!(
+                out,
+                "{}: {} plan(s) failed; the published plan stayed each time (see the log)",
+                run.policy, run.failed_plans
+            )?;
+        }
         if run.refused_events > 0 {
             writeln!(
                 out,
@@ -135,6 +152,13 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
             )?;
         }
     }
+    writeln!(
+        out,
+        "every run keeps the invariants: no visit before its report or its plan, no ticket \
+         served twice at once or after it was fixed, no engineer in two places, every visit \
+         in its shift or counted as overtime ({} visits checked)",
+        runs.iter().map(|r| r.visits.len()).sum::<usize>()
+    )?;
     writeln!(
         out,
         "{} day(s) from {} 08:00, {} tickets a day, seed {}, re-plans at the next {}/{} min, \

@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::domain::event::{EventKind, Outcome};
 use crate::domain::{ServiceHours, Ticket};
 
 /// How soon a change must reach the hub's plan.
@@ -30,6 +31,29 @@ impl Urgency {
             Urgency::Prompt
         } else {
             Urgency::Routine
+        }
+    }
+}
+
+/// A visit that ends further than this from its planned end changes
+/// what the plan assumed about the rest of the engineer's day.
+pub const DEVIATION_MINUTES: i64 = 15;
+
+impl Urgency {
+    /// What an engineer's event asks of the plan: a visit that needs
+    /// another (or ended `DEVIATION_MINUTES` away from `planned_end`, the
+    /// published departure) or an engineer who cannot work changes the
+    /// rest of the day; anything else went as planned.
+    pub fn of_event(kind: &EventKind, at: DateTime<Utc>, planned_end: Option<DateTime<Utc>>) -> Option<Self> {
+        match kind {
+            EventKind::Unavailable { .. } => Some(Urgency::Prompt),
+            EventKind::Finished { finish, .. } if finish.outcome != Outcome::Fixed => {
+                Some(Urgency::Prompt)
+            }
+            EventKind::Finished { .. } => planned_end
+                .is_none_or(|end| (at - end).num_minutes().abs() > DEVIATION_MINUTES)
+                .then_some(Urgency::Prompt),
+            _ => None,
         }
     }
 }
@@ -72,6 +96,38 @@ impl Cadence {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_visit_that_ends_as_planned_asks_nothing_of_the_plan() {
+        use crate::domain::TicketId;
+        use crate::domain::event::Finish;
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 4, 0, 0).unwrap();
+        let finished = |outcome| EventKind::Finished {
+            ticket_id: TicketId::parse("T1").unwrap(),
+            finish: Finish {
+                outcome,
+                parts_used: Vec::new(),
+                notes: None,
+                signed_off_by: None,
+            },
+        };
+        let planned = Some(at - Duration::minutes(10));
+        assert_eq!(Urgency::of_event(&finished(Outcome::Fixed), at, planned), None);
+        assert_eq!(
+            Urgency::of_event(&finished(Outcome::Fixed), at + Duration::minutes(40), planned),
+            Some(Urgency::Prompt),
+            "40 minutes late"
+        );
+        assert_eq!(
+            Urgency::of_event(&finished(Outcome::NeedsReturn { minutes: 30 }), at, planned),
+            Some(Urgency::Prompt)
+        );
+        assert_eq!(
+            Urgency::of_event(&finished(Outcome::Fixed), at, None),
+            Some(Urgency::Prompt),
+            "a visit the plan does not know"
+        );
+    }
 
     #[test]
     fn a_change_waits_for_the_next_boundary_of_its_urgency() {

@@ -8,7 +8,7 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::Policy;
-use super::measure::{EngineerDay, PlanTiming, PolicyRun, TicketFate};
+use super::measure::{EngineerDay, PlanTiming, PolicyRun, TicketFate, VisitRecord};
 use crate::dispatch::{self, Cadence, PlanMethod, PlanOptions, Urgency, day_origin, morning_of};
 use crate::domain::event::{EngineerEvent, EventKind, Finish, Outcome};
 use crate::domain::{
@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::network::{Network, generate_tickets};
 use crate::rng::Rng;
-use crate::service::{ServiceError, plan_and_store_knowing};
+use crate::service::plan_and_store_knowing;
 use crate::storage::{EventRules, NewEvent, Recorded, StorageError, Store};
 use crate::travel::{GreatCircle, TravelModel};
 
@@ -87,13 +87,6 @@ impl SimulationConfig {
 pub enum SimulationError {
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("the {hub} hub could not be planned at {at}: {source}")]
-    Plan {
-        hub: Region,
-        at: DateTime<Utc>,
-        #[source]
-        source: ServiceError,
-    },
 }
 
 /// Something that happens at a time.
@@ -129,11 +122,15 @@ enum Doing {
         minutes: u32,
         /// When the plan had the engineer leave the site.
         planned_departure: DateTime<Utc>,
+        /// The "now" of the revision that sent them.
+        planned_at: DateTime<Utc>,
     },
     Working {
         ticket: TicketId,
         left_at: DateTime<Utc>,
+        arrived_at: DateTime<Utc>,
         planned_departure: DateTime<Utc>,
+        planned_at: DateTime<Utc>,
     },
 }
 
@@ -197,6 +194,8 @@ struct Simulation<'a> {
     timings: Vec<PlanTiming>,
     event_counter: u64,
     refused_events: usize,
+    failed_plans: usize,
+    visits: Vec<VisitRecord>,
     /// Tickets a revision resolved through the call center.
     remote: HashSet<TicketId>,
     /// Head revision per hub and day, for loaners.
@@ -267,6 +266,8 @@ impl<'a> Simulation<'a> {
             timings: Vec::new(),
             event_counter: 0,
             refused_events: 0,
+            failed_plans: 0,
+            visits: Vec::new(),
             remote: HashSet::new(),
             heads: HashMap::new(),
         }
@@ -444,12 +445,17 @@ impl<'a> Simulation<'a> {
             &options,
             &self.config.travel,
         )
-        .await
-        .map_err(|source| SimulationError::Plan {
-            hub,
-            at: now,
-            source,
-        })?;
+        .await;
+        let roster = match roster {
+            Ok(roster) => roster,
+            // As live dispatch does: the last published plan stays, and
+            // the run says how often that happened.
+            Err(error) => {
+                tracing::warn!(%hub, at = %now, %error, "a plan failed; the published one stays");
+                self.failed_plans += 1;
+                return Ok(());
+            }
+        };
         self.timings.push(PlanTiming {
             hub,
             seconds: started.elapsed().as_secs_f64(),
@@ -603,6 +609,7 @@ impl<'a> Simulation<'a> {
             site,
             minutes,
             planned_departure: visit_departure,
+            planned_at: made_at,
         };
         let generation = sim.generation;
         self.at(
@@ -622,6 +629,7 @@ impl<'a> Simulation<'a> {
             site,
             minutes,
             planned_departure,
+            planned_at,
         } = self.engineers[index].doing.clone()
         else {
             return Ok(());
@@ -641,7 +649,9 @@ impl<'a> Simulation<'a> {
         sim.doing = Doing::Working {
             ticket,
             left_at,
+            arrived_at: self.now,
             planned_departure,
+            planned_at,
         };
         sim.generation += 1;
         let generation = sim.generation;
@@ -659,7 +669,9 @@ impl<'a> Simulation<'a> {
         let Doing::Working {
             ticket,
             left_at,
+            arrived_at,
             planned_departure,
+            planned_at,
         } = self.engineers[index].doing.clone()
         else {
             return Ok(());
@@ -672,7 +684,7 @@ impl<'a> Simulation<'a> {
         } else {
             Outcome::Fixed
         };
-        self.record(index, EventKind::Finished {
+        let finished = EventKind::Finished {
             ticket_id: ticket.clone(),
             finish: Finish {
                 outcome,
@@ -680,8 +692,8 @@ impl<'a> Simulation<'a> {
                 notes: None,
                 signed_off_by: None,
             },
-        })
-        .await?;
+        };
+        self.record(index, finished.clone()).await?;
         self.fates[t].finished(self.now, !needs_return);
         let now = self.now;
         let engineer = self.engineers[index].engineer.clone();
@@ -690,6 +702,17 @@ impl<'a> Simulation<'a> {
         let day = self.days.entry((engineer.id().clone(), date)).or_default();
         day.worked_seconds += (now - left_at).num_seconds().max(0);
         day.overtime_seconds += overtime;
+        self.visits.push(VisitRecord {
+            engineer: engineer.id().clone(),
+            ticket: ticket.clone(),
+            reported_at: self.tickets[t].reported_at(),
+            planned_at,
+            left_at,
+            arrived_at,
+            finished_at: now,
+            fixed: !needs_return,
+            overtime_seconds: overtime,
+        });
         let sim = &mut self.engineers[index];
         sim.finished.insert(ticket, now);
         sim.doing = Doing::Idle;
@@ -703,8 +726,8 @@ impl<'a> Simulation<'a> {
             },
         );
         // A visit that ended as planned changes nothing the plan assumed.
-        if needs_return || (now - planned_departure).num_seconds().abs() > DEVIATION_SECONDS {
-            self.something_happened(engineer.region(), Urgency::Prompt);
+        if let Some(urgency) = Urgency::of_event(&finished, now, Some(planned_departure)) {
+            self.something_happened(engineer.region(), urgency);
         }
         Ok(())
     }
@@ -816,6 +839,8 @@ impl<'a> Simulation<'a> {
             loaners,
             refused_events: self.refused_events,
             events: self.event_counter,
+            failed_plans: self.failed_plans,
+            visits: self.visits,
         })
     }
 }
@@ -847,10 +872,6 @@ fn changed(
         a != b || (*at_a - *at_b).num_seconds().abs() > CHANGE_TOLERANCE_SECONDS
     })
 }
-
-/// A visit that ends further than this from its planned end makes `live`
-/// and `greedy` re-plan the hub.
-const DEVIATION_SECONDS: i64 = 15 * 60;
 
 /// A visit moved by more than this much is a change for the engineer.
 const CHANGE_TOLERANCE_SECONDS: i64 = 30 * 60;

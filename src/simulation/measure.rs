@@ -9,7 +9,9 @@ use chrono::{DateTime, Timelike, Utc};
 use serde::Serialize;
 
 use super::Policy;
-use crate::domain::{Region, ServiceHours, Ticket, TicketId, service_offset};
+use crate::domain::{
+    EngineerId, Region, ServiceHours, ShiftPattern, Ticket, TicketId, service_offset,
+};
 
 /// What became of one ticket.
 #[derive(Debug, Clone)]
@@ -128,6 +130,92 @@ pub struct PolicyRun {
     /// Engineer events the store refused (the engineer went on regardless).
     pub refused_events: usize,
     pub events: u64,
+    /// Plans that failed (the published plan stayed).
+    pub failed_plans: usize,
+    /// Every visit made, as it happened.
+    pub visits: Vec<VisitRecord>,
+}
+
+/// One visit as it happened.
+#[derive(Debug, Clone)]
+pub struct VisitRecord {
+    pub engineer: EngineerId,
+    pub ticket: TicketId,
+    pub reported_at: DateTime<Utc>,
+    /// The "now" of the revision that sent the engineer.
+    pub planned_at: DateTime<Utc>,
+    pub left_at: DateTime<Utc>,
+    pub arrived_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub fixed: bool,
+    /// The part worked beyond the engineer's shift.
+    pub overtime_seconds: i64,
+}
+
+/// What must hold of every run, whatever the policy: no ticket visited
+/// before it was reported or by an engineer sent before the plan that
+/// sent them existed, no ticket visited by two engineers at once or after
+/// it was fixed, no engineer in two places at once, and every visit
+/// inside its engineer's shift or counted as overtime. The first breach,
+/// named; `engineers` gives each engineer's shift.
+pub fn check_invariants(
+    run: &PolicyRun,
+    engineers: &HashMap<EngineerId, ShiftPattern>,
+) -> Result<(), String> {
+    let mut by_ticket: HashMap<&TicketId, Vec<&VisitRecord>> = HashMap::new();
+    let mut by_engineer: HashMap<&EngineerId, Vec<&VisitRecord>> = HashMap::new();
+    for visit in &run.visits {
+        if visit.left_at < visit.reported_at || visit.arrived_at < visit.reported_at {
+            return Err(format!("{} visited {} before its report", visit.engineer, visit.ticket));
+        }
+        if visit.left_at < visit.planned_at {
+            return Err(format!(
+                "{} left for {} at {} before the plan of {} existed",
+                visit.engineer, visit.ticket, visit.left_at, visit.planned_at
+            ));
+        }
+        if !(visit.left_at <= visit.arrived_at && visit.arrived_at <= visit.finished_at) {
+            return Err(format!("{}'s visit to {} runs backwards", visit.engineer, visit.ticket));
+        }
+        let shift = engineers
+            .get(&visit.engineer)
+            .ok_or_else(|| format!("{} is no engineer of the network", visit.engineer))?;
+        let date = visit.left_at.with_timezone(&service_offset()).date_naive();
+        let inside = shift.window_on(date).is_some_and(|window| {
+            window.start() <= visit.left_at && visit.finished_at <= window.end()
+        });
+        if !inside && visit.overtime_seconds == 0 && matches!(shift, ShiftPattern::FiveByEight { .. }) {
+            return Err(format!(
+                "{}'s visit to {} ({} to {}) is outside the shift and not counted as overtime",
+                visit.engineer, visit.ticket, visit.left_at, visit.finished_at
+            ));
+        }
+        by_ticket.entry(&visit.ticket).or_default().push(visit);
+        by_engineer.entry(&visit.engineer).or_default().push(visit);
+    }
+    for (ticket, visits) in &mut by_ticket {
+        visits.sort_by_key(|v| v.arrived_at);
+        for pair in visits.windows(2) {
+            if pair[1].arrived_at < pair[0].finished_at {
+                return Err(format!("{ticket} was served by two engineers at once"));
+            }
+            if pair[0].fixed {
+                return Err(format!("{ticket} was visited again after it was fixed"));
+            }
+        }
+    }
+    for (engineer, visits) in &mut by_engineer {
+        visits.sort_by_key(|v| v.left_at);
+        for pair in visits.windows(2) {
+            if pair[1].left_at < pair[0].finished_at {
+                return Err(format!(
+                    "{engineer} was in two places at once ({} and {})",
+                    pair[0].ticket, pair[1].ticket
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One line of the comparison: a policy at a hub, or nationally (`all`).

@@ -26,7 +26,9 @@ mod engine;
 mod measure;
 
 pub use engine::{SimulationConfig, SimulationError, simulate};
-pub use measure::{HourShare, PolicyRun, Row, fates_csv, rows, share_by_hour};
+pub use measure::{
+    HourShare, PolicyRun, Row, VisitRecord, check_invariants, fates_csv, rows, share_by_hour,
+};
 
 /// How the hubs are dispatched in a simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

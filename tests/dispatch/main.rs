@@ -12,6 +12,7 @@ mod candidates;
 mod clock;
 mod horizon;
 mod insertion;
+mod live;
 mod loaners;
 mod parts;
 mod plan;

@@ -1,0 +1,326 @@
+//! Live dispatch scenarios on a small hand-made hub: a severity-1 fault at
+//! 22:00 goes out tonight and a severity-4 one waits for the morning; an
+//! engineer finishing late loses the visit they would now be late for; the
+//! visit an engineer is driving to never moves.
+
+use crate::day;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use ruyi::dispatch::{PlanOptions, plan};
+use ruyi::domain::event::{EngineerEvent, EngineerState, EventKind, Finish, Outcome};
+use ruyi::domain::{
+    Certification, Engineer, EngineerBase, EngineerId, EngineerProfile, EventId, GeoPoint, Region,
+    ReasonCode, Roster, Severity, ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, TicketReport,
+};
+use ruyi::travel::GreatCircle;
+
+fn monday() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
+/// China time on Monday 30 November 2026.
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, hour, minute, 0).unwrap() - chrono::Duration::hours(8)
+}
+
+fn north_of_hangzhou(km: f64) -> GeoPoint {
+    GeoPoint::new(30.274 + km / 111.32, 120.155).unwrap()
+}
+
+fn engineer(id: &str, km: f64, shift: ShiftPattern) -> Engineer {
+    Engineer::new(EngineerProfile {
+        id: EngineerId::parse(id).unwrap(),
+        name: format!("Engineer {id}"),
+        base: EngineerBase::Hub(Region::East),
+        region: Region::East,
+        home: north_of_hangzhou(km),
+        skills: vec![Skill::Server],
+        certification: Certification::Senior,
+        shift,
+    })
+    .unwrap()
+}
+
+fn fault(
+    id: &str,
+    km: f64,
+    severity: Severity,
+    reported: DateTime<Utc>,
+    minutes: u32,
+    sla: SlaPolicy,
+) -> Ticket {
+    Ticket::new(TicketReport {
+        id: TicketId::parse(id).unwrap(),
+        customer: format!("Customer {id}"),
+        site: north_of_hangzhou(km),
+        city_adcode: 330100,
+        region: Region::East,
+        severity,
+        skill: Skill::Server,
+        reported_at: reported,
+        service_minutes: minutes,
+        sla,
+    })
+    .unwrap()
+}
+
+/// Without the balance term, which would split the work between the two
+/// engineers of one hub whatever the kilometres.
+fn options() -> PlanOptions {
+    PlanOptions {
+        seed: 5,
+        time_limit: Duration::from_millis(300),
+        balance: false,
+        ..PlanOptions::default()
+    }
+}
+
+fn on_call() -> ShiftPattern {
+    ShiftPattern::OnCall { max_hours: 12 }
+}
+
+/// The engineer and the visits of each route, in order.
+fn routes(roster: &Roster) -> Vec<(String, Vec<String>)> {
+    roster
+        .routes
+        .iter()
+        .map(|route| {
+            (
+                route.engineer_id.to_string(),
+                route
+                    .visits
+                    .iter()
+                    .map(|v| v.ticket_id.to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn event(n: u32, engineer: &str, at: DateTime<Utc>, kind: EventKind) -> EngineerEvent {
+    EngineerEvent {
+        event_id: EventId::parse(format!("ev-{n}")).unwrap(),
+        engineer_id: EngineerId::parse(engineer).unwrap(),
+        at,
+        kind,
+    }
+}
+
+#[test]
+fn a_severity_one_fault_at_22_goes_out_tonight_and_a_severity_four_waits_for_the_morning() {
+    let engineers = vec![
+        engineer("E1", 0.0, on_call()),
+        engineer("E2", 0.0, ShiftPattern::office_hours()),
+    ];
+    let urgent = fault(
+        "T1",
+        6.0,
+        Severity::CRITICAL,
+        at(22, 0),
+        60,
+        SlaPolicy::key_customer(),
+    );
+    let routine = fault(
+        "T4",
+        7.0,
+        Severity::REQUEST,
+        at(22, 0),
+        60,
+        SlaPolicy::round_the_clock(),
+    );
+    let tickets = vec![urgent, routine];
+    let roster = plan(
+        &day(Region::East, monday(), &tickets, &engineers).with_now(at(22, 5)),
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    let tonight: Vec<_> = roster.routes.iter().flat_map(|r| &r.visits).collect();
+    let urgent_visit = tonight
+        .iter()
+        .find(|v| v.ticket_id.as_str() == "T1")
+        .unwrap_or_else(|| panic!("T1 not served tonight: {:?}", routes(&roster)));
+    assert!(urgent_visit.start >= at(22, 5) && urgent_visit.start < at(23, 0));
+    assert!(urgent_visit.late_minutes == 0, "on site within its 2 h");
+    assert!(
+        tonight.iter().all(|v| v.ticket_id.as_str() != "T4"),
+        "a severity-4 fault got a night call-out: {:?}",
+        routes(&roster)
+    );
+    let waiting = roster
+        .unassigned
+        .iter()
+        .find(|u| u.ticket_id.as_str() == "T4")
+        .expect("T4 is listed");
+    assert_eq!(waiting.reason, ReasonCode::PlannedTomorrow, "{waiting:?}");
+}
+
+/// E1 and E2 on call; T1, T3 and T2 north of Hangzhou, each due on site by
+/// noon. Planned at 08:30, E1 takes all three (E2's base is a little
+/// further from T2 than E1's day takes it out of its way).
+fn a_morning() -> (Vec<Engineer>, Vec<Ticket>, Roster) {
+    let engineers = vec![
+        engineer("E1", 0.0, on_call()),
+        engineer("E2", 12.0, on_call()),
+    ];
+    let sla = SlaPolicy::round_the_clock();
+    let tickets = vec![
+        fault("T1", 5.0, Severity::MAJOR, at(0, 0), 60, sla),
+        fault("T3", 7.0, Severity::MAJOR, at(0, 0), 120, sla),
+        fault("T2", 9.0, Severity::MAJOR, at(0, 0), 120, sla),
+    ];
+    let mut first = plan(
+        &day(Region::East, monday(), &tickets, &engineers).with_now(at(8, 30)),
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    first.id = Some(1);
+    (engineers, tickets, first)
+}
+
+#[test]
+fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_for() {
+    let (engineers, tickets, first) = a_morning();
+    // One engineer takes the whole morning, on time; the other waits.
+    assert_eq!(first.routes.len(), 1, "{:?}", routes(&first));
+    let busy = first.routes[0].engineer_id.to_string();
+    let other = if busy == "E1" { "E2" } else { "E1" };
+    assert_eq!(first.routes[0].visits.len(), 3, "{:?}", routes(&first));
+    assert!(first.routes[0].visits.iter().all(|v| v.late_minutes == 0));
+    let head = first.routes[0].visits[0].clone();
+    let finished = head.departure + chrono::Duration::minutes(40);
+    let events = vec![
+        event(
+            1,
+            &busy,
+            at(8, 30),
+            EventKind::EnRoute {
+                ticket_id: head.ticket_id.clone(),
+            },
+        ),
+        event(
+            2,
+            &busy,
+            head.arrival,
+            EventKind::Arrived {
+                ticket_id: head.ticket_id.clone(),
+                site: Some(head.location),
+                service_minutes: Some(((head.departure - head.start).num_minutes()) as u32),
+            },
+        ),
+        event(
+            3,
+            &busy,
+            finished,
+            EventKind::Finished {
+                ticket_id: head.ticket_id.clone(),
+                finish: Finish {
+                    outcome: Outcome::Fixed,
+                    parts_used: Vec::new(),
+                    notes: None,
+                    signed_off_by: None,
+                },
+            },
+        ),
+    ];
+    let open: Vec<Ticket> = tickets
+        .iter()
+        .filter(|t| t.id() != &head.ticket_id)
+        .cloned()
+        .collect();
+    let again = plan(
+        &day(Region::East, monday(), &open, &engineers)
+            .with_now(finished)
+            .with_published(first.clone())
+            .unwrap()
+            .with_states(EngineerState::of_each(events)),
+        &GreatCircle::default(),
+        &PlanOptions {
+            warm_start: true,
+            ..options()
+        },
+    )
+    .unwrap();
+    let after = routes(&again);
+    let of = |engineer: &str| {
+        after
+            .iter()
+            .find(|(e, _)| e == engineer)
+            .map(|(_, visits)| visits.clone())
+            .unwrap_or_default()
+    };
+    // Late by 40 minutes, the busy engineer can make only one of the two
+    // visits left by noon; the other engineer takes the second.
+    let remaining = |engineer: &str| {
+        of(engineer)
+            .into_iter()
+            .filter(|t| t != head.ticket_id.as_str())
+            .count()
+    };
+    assert_eq!(remaining(&busy), 1, "{after:?}");
+    assert_eq!(remaining(other), 1, "{after:?}");
+    for visit in again.routes.iter().flat_map(|r| &r.visits) {
+        if visit.ticket_id != head.ticket_id {
+            assert!(visit.arrival >= finished, "{visit:?} before the re-plan");
+            assert_eq!(visit.late_minutes, 0, "{} late: {after:?}", visit.ticket_id);
+        }
+    }
+}
+
+#[test]
+fn the_visit_an_engineer_is_driving_to_never_moves() {
+    let (engineers, mut tickets, first) = a_morning();
+    let busy = first.routes[0].engineer_id.to_string();
+    let head = first.routes[0].visits[0].clone();
+    // The engineer sets off for their first visit at 08:30; at 08:35 a
+    // critical fault comes in right next to their base, which they would
+    // otherwise take first.
+    let events = vec![event(
+        1,
+        &busy,
+        at(8, 30),
+        EventKind::EnRoute {
+            ticket_id: head.ticket_id.clone(),
+        },
+    )];
+    let base_km = if busy == "E1" { 0.0 } else { 12.0 };
+    tickets.push(fault(
+        "T9",
+        base_km + 0.5,
+        Severity::CRITICAL,
+        at(8, 34),
+        30,
+        SlaPolicy::key_customer(),
+    ));
+    let again = plan(
+        &day(Region::East, monday(), &tickets, &engineers)
+            .with_now(at(8, 35))
+            .with_published(first.clone())
+            .unwrap()
+            .with_states(EngineerState::of_each(events)),
+        &GreatCircle::default(),
+        &PlanOptions {
+            warm_start: true,
+            ..options()
+        },
+    )
+    .unwrap();
+    let route = again
+        .routes
+        .iter()
+        .find(|r| r.engineer_id.as_str() == busy)
+        .expect("the engineer keeps a route");
+    assert_eq!(route.visits[0].ticket_id, head.ticket_id, "{:?}", routes(&again));
+    assert_eq!(route.visits[0].arrival, head.arrival);
+    assert!(
+        again
+            .routes
+            .iter()
+            .flat_map(|r| &r.visits)
+            .any(|v| v.ticket_id.as_str() == "T9"),
+        "the new fault is placed: {:?}",
+        routes(&again)
+    );
+}
