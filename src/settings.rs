@@ -15,9 +15,9 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::dispatch::Cadence;
 use crate::dispatch::PlanOptions;
 use crate::domain::ServiceCalendar;
-use crate::dispatch::Cadence;
 use crate::travel::{GreatCircle, Parameter};
 
 /// Everything a run of Ruyi is configured with.
@@ -546,7 +546,9 @@ fn parse_live_dispatch(raw: &str) -> Result<Option<Cadence>, String> {
         .split(',')
         .map(|part| part.trim().parse::<i64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| format!("{raw:?} is neither `off` nor PROMPT,ROUTINE minutes (e.g. 30,120)"))?;
+        .map_err(|_| {
+            format!("{raw:?} is neither `off` nor PROMPT,ROUTINE minutes (e.g. 30,120)")
+        })?;
     match minutes[..] {
         [prompt, routine] if (1..=1440).contains(&prompt) && (1..=1440).contains(&routine) => {
             Ok(Some(Cadence {

@@ -557,7 +557,10 @@ pub async fn route_events(
     let no_engineer = || ApiError::not_found(Resource::Engineer, id.as_str());
     let engineer_id = EngineerId::parse(id.as_str()).map_err(|_| no_engineer())?;
     caller.engineer(&engineer_id)?;
-    let engineer = store.engineer(&engineer_id).await?.ok_or_else(no_engineer)?;
+    let engineer = store
+        .engineer(&engineer_id)
+        .await?
+        .ok_or_else(no_engineer)?;
     caller.hub(engineer.region())?;
     // Subscribe before reading the version, so no revision falls between.
     let published = dispatch.subscribe();

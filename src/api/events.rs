@@ -16,11 +16,11 @@ use super::tickets::{PointDto, local, parse_json};
 use super::{
     ADMIN, ApiError, COORDINATOR, Caller, ENGINEER, LiveSettings, PLANNER, Resource, ServerFault,
 };
+use crate::dispatch::Urgency;
 use crate::domain::event::{
     EngineerEvent, EngineerState, EventKind, EventRefusal, Finish, Outcome,
 };
 use crate::domain::{DomainError, EngineerId, EventId, GeoPoint, PartCode, Region, TicketId};
-use crate::dispatch::Urgency;
 use crate::service::live::LiveDispatch;
 use crate::storage::{EventRules, NewEvent, Recorded, Store};
 

@@ -132,7 +132,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/engineers/{id}/events", events::engineer_events),
         endpoint(M::POST, "/engineers/{id}/events", events::post_event),
         endpoint(M::GET, "/engineers/{id}/route", engineers::engineer_route),
-        endpoint(M::GET, "/engineers/{id}/route/events", engineers::route_events),
+        endpoint(
+            M::GET,
+            "/engineers/{id}/route/events",
+            engineers::route_events,
+        ),
         endpoint(M::GET, "/escalations", escalations::list_escalations),
         endpoint(M::POST, "/simulations", simulations::create_simulation),
         endpoint(M::POST, vroom::PATH, vroom::solve),

@@ -10,11 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::ErrorBody;
 use super::{ADMIN, ApiError, CALL_CENTER, COORDINATOR, Caller, LiveSettings, PLANNER};
+use crate::dispatch::Urgency;
 use crate::domain::{
     City, DomainError, GeoPoint, PartCode, Region, ServiceHours, Severity, Skill, SlaPolicy,
     Ticket, TicketContact, TicketId, TicketStatus, service_offset,
 };
-use crate::dispatch::Urgency;
 use crate::service::live::LiveDispatch;
 use crate::settings::Settings;
 use crate::storage::{Store, TicketFilter};

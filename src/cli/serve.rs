@@ -31,8 +31,12 @@ pub struct ServeArgs {
     /// visit far from plan, an engineer unavailable), the next ROUTINE
     /// minutes after another ticket, and at midnight; `off` plans only
     /// when asked.
-    #[arg(long, env = "RUYI_LIVE_DISPATCH", value_name = "PROMPT,ROUTINE|off",
-          default_value = "30,120")]
+    #[arg(
+        long,
+        env = "RUYI_LIVE_DISPATCH",
+        value_name = "PROMPT,ROUTINE|off",
+        default_value = "30,120"
+    )]
     pub live_dispatch: String,
 }
 

@@ -68,7 +68,8 @@ on_site_12h_attainable_pct,repaired_48h_pct,median_hours_to_site,p90_hours_to_si
 overtime_hours,loaners,changes_per_engineer_day,plans,dispatcher_seconds,p99_plan_seconds";
 
 pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let policies = Policy::parse_list(&args.policy).map_err(|e| anyhow::anyhow!("--policy: {e}"))?;
+    let policies =
+        Policy::parse_list(&args.policy).map_err(|e| anyhow::anyhow!("--policy: {e}"))?;
     if args.days == 0 {
         anyhow::bail!("--days must be at least 1");
     }
@@ -117,8 +118,9 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
         .map(|e| (e.id().clone(), e.shift()))
         .collect();
     for run in &runs {
-        check_invariants(run, &shifts)
-            .map_err(|breach| anyhow::anyhow!("the {} run broke an invariant: {breach}", run.policy))?;
+        check_invariants(run, &shifts).map_err(|breach| {
+            anyhow::anyhow!("the {} run broke an invariant: {breach}", run.policy)
+        })?;
     }
     let table: Vec<Row> = runs.iter().flat_map(rows).collect();
     let by_hour: Vec<HourShare> = runs.iter().flat_map(share_by_hour).collect();

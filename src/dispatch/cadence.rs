@@ -26,7 +26,8 @@ impl Urgency {
     /// A new ticket: prompt for severity 1 and 2 and for round-the-clock
     /// contracts, routine otherwise.
     pub fn of_ticket(ticket: &Ticket) -> Self {
-        if ticket.severity().level() <= 2 || ticket.deadlines().hours == ServiceHours::SevenByTwentyFour
+        if ticket.severity().level() <= 2
+            || ticket.deadlines().hours == ServiceHours::SevenByTwentyFour
         {
             Urgency::Prompt
         } else {
@@ -44,7 +45,11 @@ impl Urgency {
     /// another (or ended `DEVIATION_MINUTES` away from `planned_end`, the
     /// published departure) or an engineer who cannot work changes the
     /// rest of the day; anything else went as planned.
-    pub fn of_event(kind: &EventKind, at: DateTime<Utc>, planned_end: Option<DateTime<Utc>>) -> Option<Self> {
+    pub fn of_event(
+        kind: &EventKind,
+        at: DateTime<Utc>,
+        planned_end: Option<DateTime<Utc>>,
+    ) -> Option<Self> {
         match kind {
             EventKind::Unavailable { .. } => Some(Urgency::Prompt),
             EventKind::Finished { finish, .. } if finish.outcome != Outcome::Fixed => {
@@ -112,9 +117,16 @@ mod tests {
             },
         };
         let planned = Some(at - Duration::minutes(10));
-        assert_eq!(Urgency::of_event(&finished(Outcome::Fixed), at, planned), None);
         assert_eq!(
-            Urgency::of_event(&finished(Outcome::Fixed), at + Duration::minutes(40), planned),
+            Urgency::of_event(&finished(Outcome::Fixed), at, planned),
+            None
+        );
+        assert_eq!(
+            Urgency::of_event(
+                &finished(Outcome::Fixed),
+                at + Duration::minutes(40),
+                planned
+            ),
             Some(Urgency::Prompt),
             "40 minutes late"
         );
@@ -133,9 +145,18 @@ mod tests {
     fn a_change_waits_for_the_next_boundary_of_its_urgency() {
         let cadence = Cadence::default();
         let at = |h, m, s| Utc.with_ymd_and_hms(2026, 11, 30, h, m, s).unwrap();
-        assert_eq!(cadence.replan_at(at(14, 7, 30), Urgency::Prompt), at(14, 30, 0));
-        assert_eq!(cadence.replan_at(at(14, 7, 30), Urgency::Routine), at(16, 0, 0));
-        assert_eq!(cadence.replan_at(at(14, 30, 0), Urgency::Prompt), at(14, 30, 0));
+        assert_eq!(
+            cadence.replan_at(at(14, 7, 30), Urgency::Prompt),
+            at(14, 30, 0)
+        );
+        assert_eq!(
+            cadence.replan_at(at(14, 7, 30), Urgency::Routine),
+            at(16, 0, 0)
+        );
+        assert_eq!(
+            cadence.replan_at(at(14, 30, 0), Urgency::Prompt),
+            at(14, 30, 0)
+        );
         assert_eq!(
             cadence.replan_at(at(23, 59, 1), Urgency::Routine),
             at(0, 0, 0) + Duration::days(1)

@@ -37,4 +37,3 @@ pub fn greedy_plan(hub_problem: &HubProblem) -> Plan {
     }
     plan
 }
-

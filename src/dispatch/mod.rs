@@ -60,10 +60,10 @@ pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
 pub use cadence::{Cadence, DEVIATION_MINUTES, Urgency};
 pub use continuation::{Continuation, Restart};
 pub use day::{HubDay, PlanMethod, PlanOptions};
-pub use greedy::greedy_plan;
 pub use escalation::{
     Escalation, Notice, Role, Step, escalation, escalation_with_lifecycle, ladder,
 };
+pub use greedy::greedy_plan;
 pub use insertion::{
     CHANGE_TOLERANCE_SECONDS, Change, Insertion, InsertionError, InsertionRequest, Placement,
     insert_emergency,
@@ -77,9 +77,10 @@ pub use preventive::{
 pub use roster::roster_from;
 pub use stages::{checked, plan, solve_hub};
 pub use translate::{
-    AWAITING_PART_BIT, BORROW_STATIONS, DAYTIME_ENDS, DAYTIME_STARTS, HUB_STOCK_BIT, HubProblem, LATENESS_COST_PER_SECOND,
-    LUNCH_LATEST, LUNCH_MINUTES, MORNING_PLAN_HOUR, NIGHT_CALL_SEVERITY, SENIOR_BIT, STATION_REACH_KM,
-    STATION_STOCK_BIT, UNASSIGNED_PENALTY, candidate_stations, day_origin, morning_of,
+    AWAITING_PART_BIT, BORROW_STATIONS, DAYTIME_ENDS, DAYTIME_STARTS, HUB_STOCK_BIT, HubProblem,
+    LATENESS_COST_PER_SECOND, LUNCH_LATEST, LUNCH_MINUTES, MORNING_PLAN_HOUR, NIGHT_CALL_SEVERITY,
+    SENIOR_BIT, STATION_REACH_KM, STATION_STOCK_BIT, UNASSIGNED_PENALTY, candidate_stations,
+    day_origin, morning_of,
 };
 pub use triage::{CallCenter, Triage, remote_chance, triage};
 

@@ -44,7 +44,10 @@ pub fn plan(
     let hub_problem = HubProblem::build(&routed, options.horizon_days, travel)?;
     let announced = options
         .warm_start
-        .then(|| day.published().map(|published| announced(&hub_problem, published)))
+        .then(|| {
+            day.published()
+                .map(|published| announced(&hub_problem, published))
+        })
         .flatten();
     let (solution, assignment) = solve_hub_from(&hub_problem, options, announced)?;
     let objective = checked(&hub_problem.problem, &solution)?;

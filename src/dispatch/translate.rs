@@ -434,7 +434,9 @@ fn daytime_windows(horizon: Window) -> Vec<Window> {
             let midnight = day * DAY_SECONDS;
             let start = (midnight + DAYTIME_STARTS).max(horizon.start);
             let end = (midnight + DAYTIME_ENDS).min(horizon.end);
-            (start < end).then(|| Window::new(start, end).ok()).flatten()
+            (start < end)
+                .then(|| Window::new(start, end).ok())
+                .flatten()
         })
         .collect()
 }
@@ -682,7 +684,11 @@ pub fn qualified_candidate_stations(
     station_bits: &[u64],
 ) -> Vec<u32> {
     let able: Vec<usize> = (0..stations.len())
-        .filter(|&team| station_bits.get(team).is_some_and(|bits| bits & required == required))
+        .filter(|&team| {
+            station_bits
+                .get(team)
+                .is_some_and(|bits| bits & required == required)
+        })
         .collect();
     let positions: Vec<GeoPoint> = able.iter().map(|&team| stations[team]).collect();
     let mut teams: Vec<u32> = candidate_stations(site, &positions)

@@ -102,14 +102,30 @@ enum Happening {
     /// A hub is planned.
     Plan(Region),
     /// Engineer `index` decides what to do next.
-    Wake { engineer: usize, generation: u64 },
-    Arrive { engineer: usize, generation: u64 },
-    Finish { engineer: usize, generation: u64 },
+    Wake {
+        engineer: usize,
+        generation: u64,
+    },
+    Arrive {
+        engineer: usize,
+        generation: u64,
+    },
+    Finish {
+        engineer: usize,
+        generation: u64,
+    },
     /// Engineer `index`, idle, drives back to base.
-    GoHome { engineer: usize, generation: u64 },
+    GoHome {
+        engineer: usize,
+        generation: u64,
+    },
     /// Engineer `index` calls in sick for the day.
     Sick(usize),
 }
+
+/// An engineer's visits still ahead as a revision announced them: the
+/// ticket and the planned arrival.
+type Announced = Vec<(TicketId, DateTime<Utc>)>;
 
 /// What a simulated engineer is doing.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,7 +205,7 @@ struct Simulation<'a> {
     /// already made.
     revision_now: HashMap<i64, DateTime<Utc>>,
     /// The announced future visits per engineer and day, to count changes.
-    announced: HashMap<(EngineerId, NaiveDate), Vec<(TicketId, DateTime<Utc>)>>,
+    announced: HashMap<(EngineerId, NaiveDate), Announced>,
     days: HashMap<(EngineerId, NaiveDate), EngineerDay>,
     timings: Vec<PlanTiming>,
     event_counter: u64,
@@ -298,7 +314,10 @@ impl<'a> Simulation<'a> {
         while day_origin(date) <= self.config.arrivals_end() {
             for engineer in 0..self.engineers.len() {
                 if rng.unit() < self.config.sick_share {
-                    self.at(day_origin(date) + Duration::hours(7), Happening::Sick(engineer));
+                    self.at(
+                        day_origin(date) + Duration::hours(7),
+                        Happening::Sick(engineer),
+                    );
                 }
             }
             date += Duration::days(1);
@@ -338,7 +357,9 @@ impl<'a> Simulation<'a> {
         match happening {
             Happening::Report(index) => {
                 let ticket = self.tickets[index].clone();
-                self.store.insert_tickets(std::slice::from_ref(&ticket)).await?;
+                self.store
+                    .insert_tickets(std::slice::from_ref(&ticket))
+                    .await?;
                 self.something_happened(ticket.region(), Urgency::of_ticket(&ticket));
             }
             Happening::Midnight(date) => match self.policy {
@@ -475,7 +496,7 @@ impl<'a> Simulation<'a> {
         // everyone who might now have somewhere to go.
         let mut woken = Vec::new();
         for route in &roster.routes {
-            let future: Vec<(TicketId, DateTime<Utc>)> = route
+            let future: Announced = route
                 .visits
                 .iter()
                 .filter(|v| v.kind != VisitKind::Preventive && v.arrival > now)
@@ -595,9 +616,12 @@ impl<'a> Simulation<'a> {
         let site = visit.location;
         let minutes = ((visit.departure - visit.start).num_seconds() / 60).max(1) as u32;
         let visit_departure = visit.departure;
-        self.record(index, EventKind::EnRoute {
-            ticket_id: ticket.clone(),
-        })
+        self.record(
+            index,
+            EventKind::EnRoute {
+                ticket_id: ticket.clone(),
+            },
+        )
         .await?;
         let key = (id, date);
         self.days.entry(key).or_default().km += leg.meters / 1000.0;
@@ -634,11 +658,14 @@ impl<'a> Simulation<'a> {
         else {
             return Ok(());
         };
-        self.record(index, EventKind::Arrived {
-            ticket_id: ticket.clone(),
-            site: None,
-            service_minutes: None,
-        })
+        self.record(
+            index,
+            EventKind::Arrived {
+                ticket_id: ticket.clone(),
+                site: None,
+                service_minutes: None,
+            },
+        )
         .await?;
         let t = self.ticket_index[&ticket];
         self.fates[t].arrived(self.now);
@@ -758,11 +785,14 @@ impl<'a> Simulation<'a> {
     async fn sick(&mut self, index: usize) -> Result<(), SimulationError> {
         let now = self.now;
         let date = now.with_timezone(&service_offset()).date_naive();
-        self.record(index, EventKind::Unavailable {
-            from: now,
-            until: day_origin(date + Duration::days(1)),
-            reason: "sick".to_string(),
-        })
+        self.record(
+            index,
+            EventKind::Unavailable {
+                from: now,
+                until: day_origin(date + Duration::days(1)),
+                reason: "sick".to_string(),
+            },
+        )
         .await?;
         let sim = &mut self.engineers[index];
         sim.sick_on = Some(date);
@@ -792,7 +822,11 @@ impl<'a> Simulation<'a> {
             max_skew: Duration::minutes(5),
             missing_part: dispatch::order_missing_part,
         };
-        match self.store.record_event(&NewEvent { event, request }, &rules).await? {
+        match self
+            .store
+            .record_event(&NewEvent { event, request }, &rules)
+            .await?
+        {
             Ok(Recorded::Created(_) | Recorded::Repeated(_)) => Ok(()),
             Err(refusal) => {
                 // The engineer did it all the same; the dispatcher's
@@ -807,7 +841,7 @@ impl<'a> Simulation<'a> {
 
     async fn finish(self) -> Result<PolicyRun, SimulationError> {
         let mut loaners: HashMap<Region, usize> = HashMap::new();
-        for ((hub, date), _) in &self.heads {
+        for (hub, date) in self.heads.keys() {
             if let Some(roster) = self.store.current_roster(*hub, *date).await? {
                 *loaners.entry(*hub).or_default() += roster.loaners.len();
             }
@@ -990,8 +1024,16 @@ mod tests {
             &[(t("A"), at(10, 20)), (t("B"), at(12, 0))],
             now
         ));
-        assert!(changed(&before, &[(t("A"), at(10, 40)), (t("B"), at(12, 0))], now));
-        assert!(changed(&before, &[(t("B"), at(12, 0)), (t("A"), at(13, 0))], now));
+        assert!(changed(
+            &before,
+            &[(t("A"), at(10, 40)), (t("B"), at(12, 0))],
+            now
+        ));
+        assert!(changed(
+            &before,
+            &[(t("B"), at(12, 0)), (t("A"), at(13, 0))],
+            now
+        ));
         assert!(changed(&before, &[(t("A"), at(10, 0))], now));
         // A visit already past is not part of what is announced.
         assert!(!changed(&before, &[(t("B"), at(12, 0))], at(11, 0)));

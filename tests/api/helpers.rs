@@ -4,6 +4,7 @@
 use reqwest::{Client, Method, Response};
 use ruyi::api::{Application, LiveSettings, issue_token};
 use ruyi::clock::Clock;
+use ruyi::dispatch::Cadence;
 use ruyi::domain::Role;
 use ruyi::settings::{Database, DatabaseUrl, Limits, Settings};
 use ruyi::storage::Store;
@@ -41,12 +42,42 @@ pub async fn spawn_app_with(
     backend: TestBackend,
     limits: Limits,
 ) -> Option<(TestApp, TestDatabase)> {
+    spawn_configured(backend, limits, None, chrono::Utc::now()).await
+}
+
+/// Starts the server with live dispatch on a one-minute cadence, its clock
+/// at Monday 12:00 China time (on a minute boundary, so a change is
+/// planned at once), without a rate limit.
+pub async fn spawn_live_app(backend: TestBackend) -> Option<(TestApp, TestDatabase)> {
+    let one_minute = chrono::Duration::minutes(1);
+    spawn_configured(
+        backend,
+        Limits {
+            rate: None,
+            ..Limits::default()
+        },
+        Some(Cadence {
+            prompt: one_minute,
+            routine: one_minute,
+        }),
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 4, 0, 0).unwrap(),
+    )
+    .await
+}
+
+async fn spawn_configured(
+    backend: TestBackend,
+    limits: Limits,
+    live_dispatch: Option<Cadence>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(TestApp, TestDatabase)> {
     let database = fresh_database(backend).await?;
-    let clock = Clock::manual(chrono::Utc::now());
+    let clock = Clock::manual(now);
     let settings = Settings {
         database: Database::Url(DatabaseUrl::parse(&database.url).expect("a test database URL")),
         port: 0,
         limits,
+        live_dispatch,
         ..Settings::default()
     };
     let store = Store::connect(&database.url).await.expect("connect");

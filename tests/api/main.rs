@@ -12,6 +12,7 @@ mod events;
 mod faults;
 mod health;
 mod insertions;
+mod live;
 mod rosters;
 mod sla_report;
 mod tickets;

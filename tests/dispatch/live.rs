@@ -10,8 +10,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::{PlanOptions, plan};
 use ruyi::domain::event::{EngineerEvent, EngineerState, EventKind, Finish, Outcome};
 use ruyi::domain::{
-    Certification, Engineer, EngineerBase, EngineerId, EngineerProfile, EventId, GeoPoint, Region,
-    ReasonCode, Roster, Severity, ShiftPattern, Skill, SlaPolicy, Ticket, TicketId, TicketReport,
+    Certification, Engineer, EngineerBase, EngineerId, EngineerProfile, EventId, GeoPoint,
+    ReasonCode, Region, Roster, Severity, ShiftPattern, Skill, SlaPolicy, Ticket, TicketId,
+    TicketReport,
 };
 use ruyi::travel::GreatCircle;
 
@@ -312,7 +313,12 @@ fn the_visit_an_engineer_is_driving_to_never_moves() {
         .iter()
         .find(|r| r.engineer_id.as_str() == busy)
         .expect("the engineer keeps a route");
-    assert_eq!(route.visits[0].ticket_id, head.ticket_id, "{:?}", routes(&again));
+    assert_eq!(
+        route.visits[0].ticket_id,
+        head.ticket_id,
+        "{:?}",
+        routes(&again)
+    );
     assert_eq!(route.visits[0].arrival, head.arrival);
     assert!(
         again

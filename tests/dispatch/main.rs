@@ -17,6 +17,7 @@ mod loaners;
 mod parts;
 mod plan;
 mod preventive;
+mod simulation;
 
 use chrono::NaiveDate;
 use ruyi::dispatch::HubDay;
