@@ -37,7 +37,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{
     ADMIN, CALL_CENTER, COORDINATOR, Caller, ENGINEER, Gate, INTEGRATION, IssueError, PLANNER,
-    TOKEN_PREFIX, TokenSecret, hash_token, issue_token,
+    TOKEN_CACHE_TTL, TOKEN_PREFIX, TokenSecret, hash_token, issue_token,
 };
 pub use error::{ApiError, Conflict, Refusal, Resource, ServerFault};
 pub use events::{EventError, EventRequest, local_times, parse_event_json};

@@ -148,6 +148,11 @@ fn cases(roster_id: i64) -> Vec<Case> {
             "/api/v1/engineers/E001/route?date=2026-11-30",
             ROUTE_READERS,
         ),
+        case(
+            Method::GET,
+            "/api/v1/engineers/E001/route/events?date=2026-11-30",
+            ROUTE_READERS,
+        ),
         case(Method::GET, "/api/v1/escalations", TICKET_READERS),
         Case {
             body: Some(json!({"kind": "replay", "days": 0})),
@@ -397,9 +402,23 @@ async fn an_unknown_expired_or_revoked_token_is_401_and_health_stays_open(app: T
         .await;
     assert_eq!(response.status().as_u16(), 200);
     app.store.revoke_token(id, now).await.unwrap().unwrap();
-    let response = app
-        .request_as(Some(revoked.expose()), Method::GET, path, None)
-        .await;
+    // The server trusts a token it read for TOKEN_CACHE_TTL: the
+    // revocation (made from the CLI, another process) holds by then.
+    let deadline = std::time::Instant::now() + ruyi::api::TOKEN_CACHE_TTL;
+    let response = loop {
+        let response = app
+            .request_as(Some(revoked.expose()), Method::GET, path, None)
+            .await;
+        if response.status().as_u16() == 401 {
+            break response;
+        }
+        assert!(
+            std::time::Instant::now() < deadline + std::time::Duration::from_secs(1),
+            "a revoked token still works after {:?}",
+            ruyi::api::TOKEN_CACHE_TTL
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
     let body = expect_error(response, 401, Some("authorization")).await;
     assert!(
         body["error"].as_str().unwrap().contains("revoked"),
