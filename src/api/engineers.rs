@@ -351,6 +351,14 @@ async fn stop_details(store: &Store, stored: &StoredRoute) -> Result<Vec<StopDet
     Ok(details)
 }
 
+/// The day asked for, or today in service-local time.
+fn day_or_today(raw: Option<&str>, live: &LiveSettings) -> Result<NaiveDate, ApiError> {
+    match raw {
+        Some(raw) => parse_date(raw),
+        None => Ok(local(live.clock.now()).date_naive()),
+    }
+}
+
 /// An engineer's route on a day, as JSON, GeoJSON or iCalendar. An
 /// engineer reads their own, a coordinator their hub's engineers'.
 #[utoipa::path(
@@ -389,10 +397,7 @@ pub async fn engineer_route(
             ));
         }
     };
-    let date = match query.date.as_deref() {
-        Some(raw) => parse_date(raw)?,
-        None => local(live.clock.now()).date_naive(),
-    };
+    let date = day_or_today(query.date.as_deref(), &live)?;
     let no_engineer = || ApiError::not_found(Resource::Engineer, id.as_str());
     let engineer_id = EngineerId::parse(id.as_str()).map_err(|_| no_engineer())?;
     caller.engineer(&engineer_id)?;
@@ -550,10 +555,7 @@ pub async fn route_events(
     id: web::Path<String>,
     query: web::Query<RouteEventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let date = match query.date.as_deref() {
-        Some(raw) => parse_date(raw)?,
-        None => local(live.clock.now()).date_naive(),
-    };
+    let date = day_or_today(query.date.as_deref(), &live)?;
     let no_engineer = || ApiError::not_found(Resource::Engineer, id.as_str());
     let engineer_id = EngineerId::parse(id.as_str()).map_err(|_| no_engineer())?;
     caller.engineer(&engineer_id)?;

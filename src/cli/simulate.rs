@@ -289,29 +289,35 @@ fn run_one(
     Ok(run)
 }
 
+/// A row's values in [`COLUMNS`] order, as both the CSV and the table
+/// print them.
+fn cells(row: &Row) -> [String; 17] {
+    [
+        row.policy.clone(),
+        row.hub.clone(),
+        row.tickets.to_string(),
+        row.attainable.to_string(),
+        row.remote.to_string(),
+        format!("{:.1}", row.on_site_12h_pct),
+        format!("{:.1}", row.on_site_12h_attainable_pct),
+        format!("{:.1}", row.repaired_48h_pct),
+        format!("{:.2}", row.median_hours_to_site),
+        format!("{:.2}", row.p90_hours_to_site),
+        format!("{:.0}", row.km),
+        format!("{:.1}", row.overtime_hours),
+        row.loaners.to_string(),
+        format!("{:.2}", row.changes_per_engineer_day),
+        row.plans.to_string(),
+        format!("{:.1}", row.dispatcher_seconds),
+        format!("{:.3}", row.p99_plan_seconds),
+    ]
+}
+
 fn csv_text(table: &[Row]) -> String {
     let mut text = format!("{COLUMNS}\n");
     for row in table {
-        text.push_str(&format!(
-            "{},{},{},{},{},{:.1},{:.1},{:.1},{:.2},{:.2},{:.0},{:.1},{},{:.2},{},{:.1},{:.3}\n",
-            row.policy,
-            row.hub,
-            row.tickets,
-            row.attainable,
-            row.remote,
-            row.on_site_12h_pct,
-            row.on_site_12h_attainable_pct,
-            row.repaired_48h_pct,
-            row.median_hours_to_site,
-            row.p90_hours_to_site,
-            row.km,
-            row.overtime_hours,
-            row.loaners,
-            row.changes_per_engineer_day,
-            row.plans,
-            row.dispatcher_seconds,
-            row.p99_plan_seconds,
-        ));
+        text.push_str(&cells(row).join(","));
+        text.push('\n');
     }
     text
 }
@@ -331,50 +337,48 @@ fn write_hours_csv(path: &Path, hours: &[HourShare]) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// The table's headings and widths, column by column in [`COLUMNS`] order
+/// (the first two left-aligned).
+const TABLE: [(&str, usize); 17] = [
+    ("policy", 9),
+    ("hub", 9),
+    ("tix", 6),
+    ("attain", 6),
+    ("remote", 6),
+    ("12h%", 6),
+    ("12h%att", 7),
+    ("48h%", 6),
+    ("med_h", 6),
+    ("p90_h", 6),
+    ("km", 8),
+    ("ot_h", 7),
+    ("loan", 4),
+    ("chg/ed", 6),
+    ("plans", 6),
+    ("disp_s", 7),
+    ("p99_s", 6),
+];
+
 fn write_table(out: &mut dyn Write, table: &[Row]) -> anyhow::Result<()> {
-    writeln!(
-        out,
-        "{:<9} {:<9} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>6} {:>6} {:>8} {:>7} {:>4} {:>6} {:>6} {:>7} {:>6}",
-        "policy",
-        "hub",
-        "tix",
-        "attain",
-        "remote",
-        "12h%",
-        "12h%att",
-        "48h%",
-        "med_h",
-        "p90_h",
-        "km",
-        "ot_h",
-        "loan",
-        "chg/ed",
-        "plans",
-        "disp_s",
-        "p99_s"
-    )?;
+    let line = |values: &[String]| {
+        values
+            .iter()
+            .zip(TABLE)
+            .enumerate()
+            .map(|(column, (value, (_, width)))| {
+                if column < 2 {
+                    format!("{value:<width$}")
+                } else {
+                    format!("{value:>width$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let headings: Vec<String> = TABLE.iter().map(|(name, _)| name.to_string()).collect();
+    writeln!(out, "{}", line(&headings))?;
     for row in table {
-        writeln!(
-            out,
-            "{:<9} {:<9} {:>6} {:>6} {:>6} {:>6.1} {:>7.1} {:>6.1} {:>6.2} {:>6.2} {:>8.0} {:>7.1} {:>4} {:>6.2} {:>6} {:>7.1} {:>6.3}",
-            row.policy,
-            row.hub,
-            row.tickets,
-            row.attainable,
-            row.remote,
-            row.on_site_12h_pct,
-            row.on_site_12h_attainable_pct,
-            row.repaired_48h_pct,
-            row.median_hours_to_site,
-            row.p90_hours_to_site,
-            row.km,
-            row.overtime_hours,
-            row.loaners,
-            row.changes_per_engineer_day,
-            row.plans,
-            row.dispatcher_seconds,
-            row.p99_plan_seconds,
-        )?;
+        writeln!(out, "{}", line(&cells(row)))?;
     }
     Ok(())
 }

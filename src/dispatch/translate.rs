@@ -261,12 +261,12 @@ impl HubProblem {
             .zip(&allocation.needs)
             .enumerate()
             .map(|(index, (ticket, need))| {
-                let mut job = ticket_job(ticket, first_site + index, horizon, origin, &stations);
-                job.teams = qualified_candidate_stations(
-                    ticket.site(),
-                    &stations,
-                    job.skills,
-                    &station_bits,
+                let mut job = ticket_job(
+                    ticket,
+                    first_site + index,
+                    horizon,
+                    origin,
+                    (&stations, &station_bits),
                 );
                 // Not known before it is reported, not planned before now.
                 job.release = Some((ticket.reported_at() - origin).num_seconds().max(now));
@@ -394,13 +394,14 @@ impl Crew {
 }
 
 /// A ticket's visit: its service, the horizon, its on-site deadline priced
-/// by severity, the skills it needs and the stations that may serve it.
+/// by severity, the skills it needs and the stations that may serve it
+/// (those whose engineers hold the skill, `station_bits` per station).
 fn ticket_job(
     ticket: &Ticket,
     location: usize,
     horizon: Window,
     origin: DateTime<Utc>,
-    stations: &[GeoPoint],
+    (stations, station_bits): (&[GeoPoint], &[u64]),
 ) -> Job {
     let mut job = Job::at(location, ticket.service_minutes() as i64 * 60);
     job.windows = if ticket.severity().level() <= NIGHT_CALL_SEVERITY {
@@ -413,7 +414,7 @@ fn ticket_job(
         penalty_per_unit: LATENESS_COST_PER_SECOND * ticket.severity().lateness_weight(),
     });
     job.skills = required_bits(ticket);
-    job.teams = candidate_stations(ticket.site(), stations);
+    job.teams = qualified_candidate_stations(ticket.site(), stations, job.skills, station_bits);
     job.unassigned_penalty = UNASSIGNED_PENALTY;
     job
 }

@@ -808,7 +808,7 @@ impl<'a> Simulation<'a> {
     async fn record(&mut self, index: usize, kind: EventKind) -> Result<(), SimulationError> {
         self.event_counter += 1;
         let engineer_id = self.engineers[index].engineer.id().clone();
-        let label = event_label(&kind);
+        let label = kind.code();
         let event = EngineerEvent {
             event_id: EventId::parse(format!("sim-{}", self.event_counter))
                 .expect("a valid event id"),
@@ -876,18 +876,6 @@ impl<'a> Simulation<'a> {
             failed_plans: self.failed_plans,
             visits: self.visits,
         })
-    }
-}
-
-fn event_label(kind: &EventKind) -> &'static str {
-    match kind {
-        EventKind::ShiftStarted { .. } => "shift_started",
-        EventKind::EnRoute { .. } => "en_route",
-        EventKind::Arrived { .. } => "arrived",
-        EventKind::Finished { .. } => "finished",
-        EventKind::Position { .. } => "position",
-        EventKind::Unavailable { .. } => "unavailable",
-        EventKind::ShiftEnded => "shift_ended",
     }
 }
 

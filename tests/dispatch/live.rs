@@ -181,6 +181,30 @@ fn a_morning() -> (Vec<Engineer>, Vec<Ticket>, Roster) {
     (engineers, tickets, first)
 }
 
+/// Monday re-planned at `now` from `published`, as the engineers' events
+/// have it, warm-started as live dispatch does.
+fn replan(
+    tickets: &[Ticket],
+    engineers: &[Engineer],
+    now: DateTime<Utc>,
+    published: &Roster,
+    events: Vec<EngineerEvent>,
+) -> Roster {
+    plan(
+        &day(Region::East, monday(), tickets, engineers)
+            .with_now(now)
+            .with_published(published.clone())
+            .unwrap()
+            .with_states(EngineerState::of_each(events)),
+        &GreatCircle::default(),
+        &PlanOptions {
+            warm_start: true,
+            ..options()
+        },
+    )
+    .unwrap()
+}
+
 #[test]
 fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_for() {
     let (engineers, tickets, first) = a_morning();
@@ -231,19 +255,7 @@ fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_
         .filter(|t| t.id() != &head.ticket_id)
         .cloned()
         .collect();
-    let again = plan(
-        &day(Region::East, monday(), &open, &engineers)
-            .with_now(finished)
-            .with_published(first.clone())
-            .unwrap()
-            .with_states(EngineerState::of_each(events)),
-        &GreatCircle::default(),
-        &PlanOptions {
-            warm_start: true,
-            ..options()
-        },
-    )
-    .unwrap();
+    let again = replan(&open, &engineers, finished, &first, events);
     let after = routes(&again);
     let of = |engineer: &str| {
         after
@@ -295,19 +307,7 @@ fn the_visit_an_engineer_is_driving_to_never_moves() {
         30,
         SlaPolicy::key_customer(),
     ));
-    let again = plan(
-        &day(Region::East, monday(), &tickets, &engineers)
-            .with_now(at(8, 35))
-            .with_published(first.clone())
-            .unwrap()
-            .with_states(EngineerState::of_each(events)),
-        &GreatCircle::default(),
-        &PlanOptions {
-            warm_start: true,
-            ..options()
-        },
-    )
-    .unwrap();
+    let again = replan(&tickets, &engineers, at(8, 35), &first, events);
     let route = again
         .routes
         .iter()
