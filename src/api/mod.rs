@@ -70,7 +70,7 @@ impl LiveSettings {
 }
 
 /// A live re-plan's search budget is the plan's divided by this.
-const LIVE_BUDGET_SHARE: u32 = 8;
+pub const LIVE_BUDGET_SHARE: u32 = 8;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]

@@ -25,6 +25,10 @@ pub enum BenchCommand {
     /// concurrent clients at a fixed rate; latency percentiles and stored
     /// rows against acknowledged events.
     Events(super::bench_events::EventsArgs),
+    /// Live dispatch's answer time: a hub's day re-planned (warm start, on
+    /// one core) once for each ticket reported after 08:00; percentiles
+    /// against a cold plan of the same hub in the same process.
+    Replan(super::bench_replan::ReplanArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +66,7 @@ pub fn run(
         BenchCommand::Dispatch(args) => super::bench_dispatch::run(settings, args, out),
         BenchCommand::Calibrate(args) => super::bench_calibrate::run(settings, args, out),
         BenchCommand::Events(args) => super::bench_events::run(settings, args, out),
+        BenchCommand::Replan(args) => super::bench_replan::run(settings, args, out),
     }
 }
 

@@ -7,6 +7,7 @@ mod bench;
 mod bench_calibrate;
 mod bench_dispatch;
 mod bench_events;
+mod bench_replan;
 mod coverage;
 mod demo;
 mod events;
