@@ -935,12 +935,15 @@ fn overtime_seconds(
     let date = from.with_timezone(&service_offset()).date_naive();
     match engineer.shift() {
         ShiftPattern::FiveByEight { .. } => {
+            // In milliseconds, rounded up: a visit that ends a fraction of
+            // a second past the shift is overtime, however little.
             let inside = engineer.shift().window_on(date).map_or(0, |window| {
                 let start = from.max(window.start());
                 let end = to.min(window.end());
-                (end - start).num_seconds().max(0)
+                (end - start).num_milliseconds().max(0)
             });
-            length - inside
+            let outside = ((to - from).num_milliseconds().max(0) - inside).max(0);
+            (outside + 999) / 1000
         }
         ShiftPattern::OnCall { max_hours } => {
             let allowed = i64::from(max_hours) * 3600;
@@ -999,6 +1002,26 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 30, hour, minute, 0)
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_visit_ending_a_fraction_of_a_second_past_the_shift_is_overtime() {
+        let network = Network::shipped().unwrap();
+        let engineer = network
+            .engineers
+            .iter()
+            .find(|e| matches!(e.shift(), ShiftPattern::FiveByEight { .. }))
+            .unwrap();
+        // Office hours end at 17:30; the visit runs 16:05:30 to 17:30:00.986.
+        let from = at(16, 5) + Duration::seconds(30);
+        let to = at(17, 30) + Duration::milliseconds(986);
+        assert_eq!(overtime_seconds(engineer, from, to, 0), 1);
+        assert_eq!(overtime_seconds(engineer, from, at(17, 30), 0), 0);
+        assert_eq!(
+            overtime_seconds(engineer, from, at(17, 45), 0),
+            15 * 60,
+            "a quarter hour past the shift"
+        );
     }
 
     #[test]
