@@ -316,7 +316,7 @@ pub async fn map_as_svg(
         .body(svg))
 }
 
-/// The same map as PNG (2,400 px wide).
+/// The same map as PNG (1,200 × 960 px; labels in the system's fonts).
 #[utoipa::path(
     get,
     path = "/api/v1/coverage/map.png",
