@@ -346,11 +346,13 @@
         (session.engineer ? " · " + session.engineer : "");
     }
     // Only what the role may open is offered.
+    const hubLinks = document.querySelectorAll("a[href^='/hubs/']");
     if (session && session.role === "coordinator") {
-      document.querySelectorAll("nav.hubs a").forEach((a) => { a.hidden = a.dataset.hub !== session.hub; });
+      hubLinks.forEach((a) => { a.hidden = a.getAttribute("href") !== "/hubs/" + session.hub; });
     }
     if (session && (session.role === "engineer" || session.role === "call_center")) {
-      document.querySelectorAll("nav.hubs a, nav.pages a[href='/coverage']").forEach((a) => { a.hidden = true; });
+      hubLinks.forEach((a) => { a.hidden = true; });
+      document.querySelectorAll("a[href='/coverage']").forEach((a) => { a.hidden = true; });
     }
     const signOut = document.getElementById("sign-out");
     if (signOut) {
