@@ -171,7 +171,7 @@ pub async fn plan_and_store_knowing(
     }
     let options = options.clone();
     let mut roster = spawn_blocking_with_tracing(move || {
-        pins.keep(dispatch::plan(&day, &travel, &options)?, &travel)
+        dispatch::plan(&day, &travel, &options).map(|roster| pins.keep(roster, &travel))
     })
     .await??;
     roster.id = Some(store.save_roster(&roster).await?);

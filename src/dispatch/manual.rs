@@ -419,12 +419,13 @@ pub struct Pins {
 impl Pins {
     /// `roster` with every pin it can keep put back (see [`keep_pins`]),
     /// at the roster's own "now"; a pin it cannot keep is logged with the
-    /// rule it would break.
-    pub fn keep(&self, roster: Roster, travel: &dyn TravelModel) -> Result<Roster, DispatchError> {
+    /// rule it would break. Pins never cost the day its plan: should
+    /// putting them back fail, the plan stands as the search made it.
+    pub fn keep(&self, roster: Roster, travel: &dyn TravelModel) -> Roster {
         if self.pinned.is_empty() {
-            return Ok(roster);
+            return roster;
         }
-        let (kept, broken) = keep_pins(
+        let kept = keep_pins(
             &ManualDay {
                 roster: &roster,
                 tickets: &self.tickets,
@@ -434,11 +435,19 @@ impl Pins {
                 now: roster.now,
             },
             travel,
-        )?;
-        for pin in broken {
-            tracing::warn!(ticket = %pin.ticket_id, engineer = %pin.engineer_id, reason = %pin.reason, "pin not kept");
+        );
+        match kept {
+            Ok((kept, broken)) => {
+                for pin in broken {
+                    tracing::warn!(ticket = %pin.ticket_id, engineer = %pin.engineer_id, reason = %pin.reason, "pin not kept");
+                }
+                kept
+            }
+            Err(error) => {
+                tracing::warn!(%error, "pins not put back; the plan stands without them");
+                roster
+            }
         }
-        Ok(kept)
     }
 }
 
