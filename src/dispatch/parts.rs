@@ -79,8 +79,16 @@ pub fn allocate(
         if let Some(order) = orders.iter().find(|o| &o.ticket_id == ticket.id()) {
             needs[index] = Some(if order.arrives_at <= delivery {
                 PartNeed::From(order.base.clone())
-            } else {
+            } else if order.visited
+                || order
+                    .ordered_for
+                    .is_none_or(|day| day < day_start.with_timezone(&service_offset()).date_naive())
+            {
                 PartNeed::Awaiting(order.arrives_at)
+            } else {
+                // Ordered by an earlier revision whose diagnosis visit has
+                // not happened (a re-plan moved it): it still goes first.
+                PartNeed::Diagnosis
             });
             continue;
         }
@@ -250,16 +258,38 @@ mod tests {
                 ticket_id: TicketId::parse("T1").unwrap(),
                 base: station("S009"),
                 arrives_at: day() + Duration::hours(DELIVERY_HOUR),
+                visited: true,
+                ordered_for: None,
             },
             PendingOrder {
                 ticket_id: TicketId::parse("T2").unwrap(),
                 base: station("S009"),
                 arrives_at: day() + Duration::days(2),
+                visited: true,
+                ordered_for: None,
             },
         ];
         let allocation = allocate(&tickets, &|_| vec![], &Stock::default(), &orders, day());
         assert_eq!(allocation.needs[0], Some(PartNeed::From(station("S009"))));
         assert!(matches!(allocation.needs[1], Some(PartNeed::Awaiting(_))));
+        assert!(
+            allocation.plans.is_empty(),
+            "nothing new is taken or ordered"
+        );
+    }
+
+    #[test]
+    fn an_order_whose_ticket_nobody_has_visited_yet_still_gets_its_diagnosis() {
+        let tickets = [swap("T2", 2, 1, "NET-SFP")];
+        let orders = [PendingOrder {
+            ticket_id: TicketId::parse("T2").unwrap(),
+            base: station("S009"),
+            arrives_at: day() + Duration::days(2),
+            visited: false,
+            ordered_for: Some(day().with_timezone(&service_offset()).date_naive()),
+        }];
+        let allocation = allocate(&tickets, &|_| vec![], &Stock::default(), &orders, day());
+        assert_eq!(allocation.needs[0], Some(PartNeed::Diagnosis));
         assert!(
             allocation.plans.is_empty(),
             "nothing new is taken or ordered"

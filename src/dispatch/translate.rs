@@ -241,13 +241,20 @@ impl HubProblem {
             },
             Some(on_hand) => {
                 let reach = |ticket: &Ticket| {
-                    stock_points_in_reach(ticket, &crew.working, &teams, &stations, &station_ids)
+                    stock_points_in_reach(
+                        ticket,
+                        (&crew.working, &teams),
+                        (&stations, &station_ids, &station_bits),
+                        travel,
+                    )
                 };
                 let mut orders = on_hand.orders.clone();
                 orders.extend(carried.iter().map(|plan| PendingOrder {
                     ticket_id: plan.ticket_id.clone(),
                     base: plan.base.clone(),
                     arrives_at: origin,
+                    visited: false,
+                    ordered_for: None,
                 }));
                 let mut allocation =
                     parts::allocate(&tickets, &reach, &on_hand.stock, &orders, origin);
@@ -701,26 +708,33 @@ pub fn qualified_candidate_stations(
 }
 
 /// The stock points whose working engineers may serve `ticket`, nearest
-/// first: its candidate stations with a qualified engineer on shift, then
-/// the hub if one of its engineers qualifies.
+/// first: its candidate stations (as [`qualified_candidate_stations`]
+/// chooses them, so a station that cannot do the job is no stock point
+/// for it) with a qualified engineer on shift, then the hub if one of its
+/// qualified engineers could drive there, do the job and drive back
+/// within one working day. A hub farther than that is no stock point: a
+/// unit reserved there would send a hub engineer on a trip nobody makes
+/// (Xi'an to Turpan is 2,500 km), so the part is ordered instead and the
+/// nearby station's engineer diagnoses first, on site within the promise.
 fn stock_points_in_reach(
     ticket: &Ticket,
-    working: &[Engineer],
-    teams: &[Option<u32>],
-    stations: &[GeoPoint],
-    station_ids: &[StationId],
+    crew: (&[Engineer], &[Option<u32>]),
+    (stations, station_ids, station_bits): (&[GeoPoint], &[StationId], &[u64]),
+    travel: &dyn TravelModel,
 ) -> Vec<StockPoint> {
+    let (working, teams) = crew;
     let needed = required_bits(ticket);
     let qualified = |e: &Engineer| held_bits(e) & needed == needed;
-    let mut candidates: Vec<u32> = candidate_stations(ticket.site(), stations)
-        .into_iter()
-        .filter(|&team| {
-            working
-                .iter()
-                .zip(teams)
-                .any(|(e, t)| *t == Some(team) && qualified(e))
-        })
-        .collect();
+    let mut candidates: Vec<u32> =
+        qualified_candidate_stations(ticket.site(), stations, needed, station_bits)
+            .into_iter()
+            .filter(|&team| {
+                working
+                    .iter()
+                    .zip(teams)
+                    .any(|(e, t)| *t == Some(team) && qualified(e))
+            })
+            .collect();
     candidates.sort_by(|a, b| {
         let km = |team: &u32| ticket.site().haversine_meters(&stations[*team as usize]);
         km(a).total_cmp(&km(b)).then(a.cmp(b))
@@ -729,10 +743,15 @@ fn stock_points_in_reach(
         .into_iter()
         .map(|team| StockPoint::Station(station_ids[team as usize].clone()))
         .collect();
+    let day_trip = |e: &Engineer| {
+        let leg = travel.leg(e.home(), ticket.site()).seconds;
+        2.0 * leg + 60.0 * f64::from(ticket.service_minutes())
+            <= 60.0 * f64::from(e.shift().max_work_minutes())
+    };
     if working
         .iter()
         .zip(teams)
-        .any(|(e, t)| t.is_none() && qualified(e))
+        .any(|(e, t)| t.is_none() && qualified(e) && day_trip(e))
     {
         points.push(StockPoint::Hub(ticket.region()));
     }

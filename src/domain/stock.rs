@@ -200,6 +200,14 @@ pub struct PendingOrder {
     pub ticket_id: TicketId,
     pub base: StockPoint,
     pub arrives_at: DateTime<Utc>,
+    /// Whether an engineer has been on site for the ticket (an arrival
+    /// reported, or the order came from a finished visit).
+    pub visited: bool,
+    /// The day whose plan ordered the part with a diagnosis visit, if a
+    /// plan did. Until that day is over or someone has been on site,
+    /// waiting for the part must not keep the diagnosis (the 12-hour
+    /// promise) off the routes: a re-plan of that day plans it again.
+    pub ordered_for: Option<chrono::NaiveDate>,
 }
 
 /// A part a finished visit found missing: which ticket, which part, the

@@ -30,6 +30,25 @@ pub fn assignment_bound(problem: &Problem, objective: i64, budget: f64) -> Optio
         return None;
     }
     let matrix = problem.matrix();
+    // The simplex needs at least about one iteration per row (two per
+    // job) to prove anything; when the budget cannot pay for that, building
+    // the LP (one variable per feasible arc) is all cost and no bound. A
+    // live re-plan's budget is such a case.
+    let arcs = jobs
+        .iter()
+        .map(|from| {
+            let ready = from.envelope().start + from.service;
+            jobs.iter()
+                .filter(|to| {
+                    ready + matrix.duration(from.location, to.location) <= to.envelope().end
+                })
+                .count()
+        })
+        .sum::<usize>();
+    let nonzeros = 3 * (arcs + 3 * jobs.len());
+    if budget / (nonzeros as f64 * SECONDS_PER_NONZERO_ITERATION) < 2.0 * jobs.len() as f64 {
+        return None;
+    }
     let per_distance = vehicles.iter().map(|v| v.cost_per_distance).min()? as f64;
     let per_duration = vehicles.iter().map(|v| v.cost_per_duration).min()? as f64;
     let fixed = vehicles.iter().map(|v| v.fixed_cost).min()? as f64;

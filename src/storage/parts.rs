@@ -218,7 +218,45 @@ impl Store {
                 ticket_id: plan.ticket_id,
                 base,
                 arrives_at,
+                visited: false,
+                ordered_for: None,
             });
+        }
+        if orders.is_empty() {
+            return Ok(orders);
+        }
+        // Who has been on site, and the day of the newest plan that ordered
+        // each part with a diagnosis visit.
+        let list = super::placeholders(1, orders.len());
+        let arrived_sql = format!(
+            "SELECT DISTINCT ticket_id FROM engineer_events \
+             WHERE kind = 'arrived' AND ticket_id IN ({list})"
+        );
+        let ordered_sql = format!(
+            "SELECT p.ticket_id, r.date FROM roster_parts p JOIN rosters r ON r.id = p.roster_id \
+             WHERE p.action = 'ordered' AND p.ticket_id IN ({list}) ORDER BY p.roster_id"
+        );
+        let (arrived, ordered): (Vec<String>, Vec<(String, chrono::NaiveDate)>) =
+            on_pool!(self, |pool| {
+                let mut arrived = sqlx::query_scalar(&arrived_sql);
+                let mut ordered = sqlx::query_as(&ordered_sql);
+                for order in &orders {
+                    arrived = arrived.bind(order.ticket_id.as_str());
+                    ordered = ordered.bind(order.ticket_id.as_str());
+                }
+                (
+                    arrived.fetch_all(pool).await?,
+                    ordered.fetch_all(pool).await?,
+                )
+            });
+        for order in &mut orders {
+            let id = order.ticket_id.as_str();
+            order.visited = arrived.iter().any(|a| a == id);
+            order.ordered_for = ordered
+                .iter()
+                .rev()
+                .find(|(ticket, _)| ticket == id)
+                .map(|(_, day)| *day);
         }
         Ok(orders)
     }
