@@ -444,6 +444,44 @@ async fn run(
     screenshot(browser, "board-desktop.png").await;
     errors.push(("hub board".into(), console_errors(browser).await));
 
+    // An emergency from the form shows on the board without a reload.
+    let loaded_at = browser
+        .execute("return window.ruyiLoadedAt", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    click(browser, "#emergency-open").await?;
+    browser
+        .execute(
+            "const f = document.getElementById('emergency-form');
+             f.customer.value = 'Browser Test Bank'; f.skill.value = 'network';
+             f.at.value = '09:00'; f.max_changes.value = '5';",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    click(browser, "#emergency-submit").await?;
+    let inserted = wait_until(
+        browser,
+        "the emergency's ticket",
+        "return window.ruyiLastInserted",
+        Duration::from_secs(60),
+    )
+    .await;
+    let inserted = inserted.as_str().unwrap_or_default().to_string();
+    wait_until(
+        browser,
+        "the emergency's visit in the Gantt",
+        &format!(
+            "return !!document.querySelector(\"#gantt rect.visit[data-ticket='{inserted}']\")"
+        ),
+        Duration::from_secs(30),
+    )
+    .await;
+    let still = browser
+        .execute("return window.ruyiLoadedAt", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    check(still == loaded_at, "the board did not reload")?;
     // Pin a visit, re-plan, and the visit is still with its engineer.
     let (pinned_ticket, pinned_engineer) = routes
         .iter()
@@ -516,44 +554,6 @@ async fn run(
         "the engineer's published route has the pinned visit",
     )?;
 
-    // An emergency from the form shows on the board without a reload.
-    let loaded_at = browser
-        .execute("return window.ruyiLoadedAt", vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    click(browser, "#emergency-open").await?;
-    browser
-        .execute(
-            "const f = document.getElementById('emergency-form');
-             f.customer.value = 'Browser Test Bank'; f.skill.value = 'network';
-             f.at.value = '09:00'; f.max_changes.value = '5';",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    click(browser, "#emergency-submit").await?;
-    let inserted = wait_until(
-        browser,
-        "the emergency's ticket",
-        "return window.ruyiLastInserted",
-        Duration::from_secs(60),
-    )
-    .await;
-    let inserted = inserted.as_str().unwrap_or_default().to_string();
-    wait_until(
-        browser,
-        "the emergency's visit in the Gantt",
-        &format!(
-            "return !!document.querySelector(\"#gantt rect.visit[data-ticket='{inserted}']\")"
-        ),
-        Duration::from_secs(30),
-    )
-    .await;
-    let still = browser
-        .execute("return window.ruyiLoadedAt", vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    check(still == loaded_at, "the board did not reload")?;
     errors.push(("hub board actions".into(), console_errors(browser).await));
 
     // The board at phone size.
