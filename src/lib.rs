@@ -32,6 +32,9 @@
 //! - [`storage`]: sqlx repositories over SQLite (default) or PostgreSQL;
 //!   persists what the other layers decide, depends on `domain` only.
 //! - [`api`]: the actix-web HTTP API.
+//! - [`web`]: the web app `ruyi serve` serves beside the API (hub board,
+//!   My day, coverage, ticket page): HTML shells and hand-written scripts
+//!   compiled into the binary, drawing what they fetch from the API.
 //! - [`service`]: the steps the API and the CLI share (plan a hub's day
 //!   from storage and store the roster), blocking work kept in its
 //!   request's tracing span, and an error's causes on one line.
@@ -65,3 +68,4 @@ pub mod simulation;
 pub mod storage;
 pub mod travel;
 pub mod vroom;
+pub mod web;

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::task::JoinHandle;
 
-use crate::dispatch::{self, CallCenter, DispatchError, HubDay, PlanOptions};
+use crate::dispatch::{self, CallCenter, DispatchError, HubDay, Pins, PlanOptions};
 use crate::domain::{
     EngineerState, PartsOnHand, Region, Roster, TicketId, TicketStatus, due_on, key_customers,
 };
@@ -127,6 +127,19 @@ pub async fn plan_and_store_knowing(
     }
     let engineers = store.engineers_in_region(hub).await?;
     let key_customers = key_customers(&store.stations_in_region(hub).await?);
+    // A coordinator's pins hold through every re-plan of the day.
+    let pinned: Vec<_> = (store.pins(hub, date).await?.into_iter())
+        .map(|pin| (pin.ticket_id, pin.engineer_id))
+        .collect();
+    let pins = match pinned.is_empty() {
+        true => Pins::default(),
+        false => Pins {
+            tickets: tickets.clone(),
+            engineers: engineers.clone(),
+            key_customers: key_customers.clone(),
+            pinned,
+        },
+    };
     let done = store.preventive_visits_before(date).await?;
     let due = due_on(&key_customers, hub, date, &done);
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
@@ -157,8 +170,10 @@ pub async fn plan_and_store_knowing(
         });
     }
     let options = options.clone();
-    let mut roster =
-        spawn_blocking_with_tracing(move || dispatch::plan(&day, &travel, &options)).await??;
+    let mut roster = spawn_blocking_with_tracing(move || {
+        dispatch::plan(&day, &travel, &options).map(|roster| pins.keep(roster, &travel))
+    })
+    .await??;
     roster.id = Some(store.save_roster(&roster).await?);
     Ok(roster)
 }

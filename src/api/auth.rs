@@ -350,6 +350,37 @@ impl<const ROLES: u8> FromRequest for Caller<ROLES> {
     }
 }
 
+/// Who a token is, for a page deciding what to show.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionResponse {
+    /// `admin`, `planner`, `coordinator`, `engineer`, `call_center` or `integration`.
+    pub role: String,
+    /// A coordinator's hub.
+    pub hub: Option<String>,
+    /// An engineer's own id.
+    pub engineer: Option<String>,
+}
+
+/// The role and scope of the bearer token: a sign-in page checks a token
+/// with it, and the pages open where the role works (a coordinator's hub,
+/// an engineer's day).
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    responses((status = 200, description = "The token's role and scope", body = SessionResponse)),
+)]
+pub async fn session(
+    caller: Caller<{ ADMIN | PLANNER | COORDINATOR | ENGINEER | CALL_CENTER | INTEGRATION }>,
+) -> web::Json<SessionResponse> {
+    let role = caller.role();
+    web::Json(SessionResponse {
+        role: role.kind().code().to_string(),
+        hub: role.hub().map(|hub| hub.code().to_string()),
+        engineer: role.engineer().map(|id| id.as_str().to_string()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -529,7 +529,7 @@ pub struct RouteEventsQuery {
 
 /// How often an idle stream says it is alive (a comment line), so that
 /// proxies keep it open and a dead phone is noticed.
-const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+pub(super) const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The engineer's route of a day as it changes, as server-sent events:
 /// one `route` event at once and one whenever a new revision changes the
@@ -575,14 +575,25 @@ pub async fn route_events(
         current: Some(version),
         published,
     };
-    let events = futures_util::stream::unfold(stream, |mut stream| async move {
-        let chunk = stream.next().await?;
-        Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), stream))
+    Ok(event_stream(stream))
+}
+
+/// A stream of server-sent events: what [`EventChunks::next`] gives, chunk
+/// by chunk, until it gives `None`.
+pub(super) trait EventChunks: Sized + 'static {
+    fn next(&mut self) -> impl std::future::Future<Output = Option<String>>;
+}
+
+/// The `text/event-stream` answer that sends `chunks`.
+pub(super) fn event_stream(chunks: impl EventChunks) -> HttpResponse {
+    let events = futures_util::stream::unfold(chunks, |mut chunks| async move {
+        let chunk = chunks.next().await?;
+        Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), chunks))
     });
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((CACHE_CONTROL, "no-cache"))
-        .streaming(events))
+        .streaming(events)
 }
 
 /// One engineer's route events: what was last sent, and the revisions
@@ -598,7 +609,7 @@ struct RouteStream {
     published: tokio::sync::broadcast::Receiver<Published>,
 }
 
-impl RouteStream {
+impl EventChunks for RouteStream {
     /// The next chunk to send; `None` ends the stream.
     async fn next(&mut self) -> Option<String> {
         loop {

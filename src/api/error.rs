@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::coverage::CoverageError;
 use crate::dispatch::DispatchError;
 use crate::dispatch::InsertionError;
+use crate::dispatch::MoveRefusal;
 use crate::domain::{DomainError, EventId, Region, TicketId};
 use crate::network::NetworkError;
 use crate::service::{ServiceError, error_chain};
@@ -125,6 +126,8 @@ pub enum Resource {
     /// An engineer's route on a day.
     Route(NaiveDate),
     Ticket,
+    /// A pin of a visit on the day of the roster in the path.
+    Pin,
     /// A path no route serves.
     Path,
 }
@@ -140,6 +143,7 @@ impl Resource {
             | Resource::Route(_)
             | Resource::Ticket
             | Resource::Path => None,
+            Resource::Pin => Some("ticket"),
         }
     }
 
@@ -154,6 +158,7 @@ impl Resource {
             Resource::Engineer => format!("no engineer {id}"),
             Resource::Route(date) => format!("engineer {id} has no route on {date}"),
             Resource::Ticket => format!("no ticket {id}"),
+            Resource::Pin => format!("no pin of {id} on this roster's day"),
             Resource::Path => "no such resource".to_string(),
         }
     }
@@ -197,6 +202,9 @@ pub enum Refusal {
     Insertion(InsertionError),
     #[error(transparent)]
     Coverage(CoverageError),
+    /// A visit moved by hand breaks a rule; the refusal names the field.
+    #[error(transparent)]
+    Move(MoveRefusal),
 }
 
 impl Refusal {
@@ -204,6 +212,7 @@ impl Refusal {
     fn field(&self) -> Option<&'static str> {
         match self {
             Refusal::Dispatch(DispatchError::DayOver { .. }) => Some("at"),
+            Refusal::Move(refusal) => refusal.field(),
             _ => None,
         }
     }
@@ -314,6 +323,15 @@ impl From<InsertionError> for ApiError {
             // the stored day is inconsistent.
             InsertionError::MissingTicket(_) => ServerFault::Insertion(error).into(),
             InsertionError::Dispatch(error) => error.into(),
+        }
+    }
+}
+
+impl From<MoveRefusal> for ApiError {
+    fn from(error: MoveRefusal) -> Self {
+        match error {
+            MoveRefusal::Dispatch(error) => error.into(),
+            refusal => ApiError::Unprocessable(Refusal::Move(refusal)),
         }
     }
 }

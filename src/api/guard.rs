@@ -127,7 +127,7 @@ pub fn json_errors<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHa
 /// ever sent and a browser keeps other sites' pages from reading answers.
 pub fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST"])
+        .allowed_methods(["GET", "POST", "DELETE"])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .expose_headers([header::RETRY_AFTER])
         .max_age(3600);

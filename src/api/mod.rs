@@ -10,6 +10,7 @@
 //! `service` and `settings`.
 
 mod auth;
+mod board;
 mod engineers;
 mod error;
 mod escalations;
@@ -17,6 +18,7 @@ mod events;
 mod guard;
 mod health;
 mod listings;
+mod maps;
 mod openapi;
 mod reports;
 mod rosters;
@@ -128,6 +130,24 @@ pub fn endpoints() -> Vec<Endpoint> {
             rosters::insert_into_roster,
         ),
         endpoint(M::GET, "/rosters/{id}", rosters::get_roster),
+        endpoint(M::GET, "/hubs/{hub}/board", board::hub_board),
+        endpoint(M::GET, "/hubs/{hub}/board/events", board::board_events),
+        endpoint(M::POST, "/hubs/{hub}/rosters/{id}/pins", board::pin_visit),
+        endpoint(
+            M::DELETE,
+            "/hubs/{hub}/rosters/{id}/pins/{ticket}",
+            board::unpin_visit,
+        ),
+        endpoint(
+            M::POST,
+            "/hubs/{hub}/rosters/{id}/moves",
+            board::move_by_hand,
+        ),
+        endpoint(M::GET, "/network/map", maps::network_map),
+        endpoint(M::GET, "/coverage", maps::coverage),
+        endpoint(M::GET, "/coverage/map.svg", maps::map_as_svg),
+        endpoint(M::GET, "/coverage/map.png", maps::map_as_png),
+        endpoint(M::GET, "/session", auth::session),
         endpoint(M::GET, "/engineers", events::list_engineers),
         endpoint(M::GET, "/engineers/{id}/events", events::engineer_events),
         endpoint(M::POST, "/engineers/{id}/events", events::post_event),
@@ -286,6 +306,7 @@ impl Application {
                 .wrap(from_fn(guard::header_limits))
                 .wrap(TracingLogger::default())
                 .service(open_get("/health", health::health))
+                .configure(crate::web::routes)
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}")
                         .url(openapi::DOCUMENT_PATH, openapi.clone()),

@@ -19,6 +19,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, Secur
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Type};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use super::board::{MoveBody, PinRequest};
 use super::engineers::{PartToBring, RouteResponse, ServiceWindow, StopResponse};
 use super::events::EventRequest;
 use super::rosters::InsertRequest;
@@ -80,6 +81,16 @@ pub struct FaultBody {
         super::escalations::list_escalations,
         super::simulations::create_simulation,
         super::vroom::solve,
+        super::board::hub_board,
+        super::board::board_events,
+        super::board::pin_visit,
+        super::board::unpin_visit,
+        super::board::move_by_hand,
+        super::maps::network_map,
+        super::maps::coverage,
+        super::maps::map_as_svg,
+        super::maps::map_as_png,
+        super::auth::session,
     ),
     components(schemas(
         ErrorBody,
@@ -98,6 +109,8 @@ pub struct FaultBody {
         SimulationRequest,
         SimulationKind,
         ObjectiveName,
+        PinRequest,
+        MoveBody,
     )),
     modifiers(&Roles),
     tags(
@@ -106,6 +119,8 @@ pub struct FaultBody {
         (name = "engineers", description = "Routes and status events"),
         (name = "planning", description = "Coverage simulations"),
         (name = "reports", description = "The SLA report"),
+        (name = "board", description = "The hub board: the day with what it names, its revisions as they come, pins, visits moved by hand"),
+        (name = "session", description = "Who a token is"),
         (name = "vroom", description = "The VROOM-compatible solver"),
         (name = "service", description = "Liveness"),
     ),

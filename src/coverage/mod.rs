@@ -16,6 +16,12 @@
 //! - [`replay`]: days of tickets through [`dispatch::plan`](crate::dispatch::plan)
 //!   and the engineers each base would need for an on-time target.
 //! - [`render`]: CSV and the SVG map, as strings (the caller writes them).
+//! - [`skills`]: coverage that counts what dispatch counts — a city is
+//!   covered for a skill only where a qualified engineer of its region may
+//!   be sent and can make the day trip — and the skill gaps.
+//! - [`atlas`]: the planners' map of China (province outlines, cities
+//!   shaded by time to the nearest base, labels, legend, proposed stations
+//!   named) as SVG, and as PNG.
 //!
 //! Reachability uses the same [`TravelModel`](crate::travel::TravelModel)
 //! as dispatch, so "covered" here means what the dispatcher would see.
@@ -23,12 +29,14 @@
 //! its own beyond reading a file the caller names, and never touches
 //! storage, the API or tokio.
 
+pub mod atlas;
 pub mod fleet;
 pub mod render;
 pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod siting;
+pub mod skills;
 pub mod span;
 
 pub use fleet::{Base, BaseKind, Fleet};

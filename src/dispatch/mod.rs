@@ -27,6 +27,8 @@
 //! - `cadence`: when live dispatch re-plans a hub ([`Cadence`]): urgent
 //!   changes at the next half hour, routine ones within two hours.
 //! - `escalation`: who has been notified of an open fault, by elapsed time.
+//! - `manual`: a coordinator's hand — a visit moved by hand, re-timed and
+//!   checked or refused with the rule it breaks; pins kept after a re-plan.
 //!
 //! A day is planned over [`PlanOptions::horizon_days`] (today and tomorrow
 //! by default, so the 48 h repair limit is visible); only the first day is
@@ -44,6 +46,7 @@ mod escalation;
 mod greedy;
 mod insertion;
 mod loaners;
+mod manual;
 mod overtime;
 mod parts;
 mod preventive;
@@ -67,6 +70,9 @@ pub use greedy::greedy_plan;
 pub use insertion::{
     CHANGE_TOLERANCE_SECONDS, Change, Insertion, InsertionError, InsertionRequest, Placement,
     insert_emergency,
+};
+pub use manual::{
+    BrokenPin, ManualDay, MoveRefusal, MoveRequest, Moved, Pins, keep_pins, move_visit,
 };
 pub use parts::{
     Allocation, DIAGNOSIS_MINUTES, MAKER_DAYS, PartNeed, allocate, order_missing_part,

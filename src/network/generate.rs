@@ -27,9 +27,9 @@ const DEFAULT_POPULATION: u64 = 500_000;
 const SEVERITY_WEIGHTS: [f64; 4] = [5.0, 20.0, 45.0, 30.0];
 /// In `Skill::ALL` order: PCs and printers fail most, storage and
 /// integration seldom.
-const SKILL_WEIGHTS: [f64; 7] = [28.0, 22.0, 12.0, 5.0, 16.0, 12.0, 5.0];
+pub const SKILL_WEIGHTS: [f64; 7] = [28.0, 22.0, 12.0, 5.0, 16.0, 12.0, 5.0];
 /// Typical minutes on site per skill, in `Skill::ALL` order.
-const BASE_MINUTES: [f64; 7] = [60.0, 45.0, 120.0, 150.0, 90.0, 90.0, 180.0];
+pub const BASE_MINUTES: [f64; 7] = [60.0, 45.0, 120.0, 150.0, 90.0, 90.0, 180.0];
 /// Share of tickets under a key-customer contract.
 const KEY_CUSTOMER_SHARE: f64 = 0.15;
 /// The local hour at which the day's plan is made.

@@ -25,7 +25,8 @@ use crate::domain::{
 use csv_table::{Row, Table};
 
 pub use generate::{
-    TICKET_COLUMNS, generate_tickets, read_tickets, read_tickets_file, write_tickets,
+    BASE_MINUTES, SKILL_WEIGHTS, TICKET_COLUMNS, generate_tickets, read_tickets, read_tickets_file,
+    write_tickets,
 };
 
 /// The file names, shared by the embedded copy and [`Network::load`].

@@ -14,6 +14,7 @@
 mod events;
 mod network;
 mod parts;
+mod pins;
 mod rosters;
 mod rows;
 mod tickets;
@@ -32,6 +33,7 @@ use crate::domain::{DomainError, TicketId};
 pub use events::{
     EventRules, FollowUp, NewEvent, PartUsed, Recorded, RosterRevision, StoredHistory,
 };
+pub use pins::Pin;
 pub use rosters::{RouteVersion, StoredRoute};
 pub use tickets::TicketFilter;
 pub use tokens::{NewToken, StoredToken};

@@ -703,20 +703,29 @@ impl Store {
         Ok(Ok((roster_id, outcome)))
     }
 
+    /// The id of the revision in force of a hub's day, if the day was
+    /// planned.
+    pub async fn roster_head(
+        &self,
+        hub: crate::domain::Region,
+        date: NaiveDate,
+    ) -> Result<Option<i64>, StorageError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT roster_id FROM roster_heads WHERE hub = $1 AND date = $2")
+                .bind(hub.code())
+                .bind(date)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// The revision in force of a hub's day, if the day was planned.
     pub async fn current_roster(
         &self,
         hub: crate::domain::Region,
         date: NaiveDate,
     ) -> Result<Option<Roster>, StorageError> {
-        let head: Option<i64> = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT roster_id FROM roster_heads WHERE hub = $1 AND date = $2")
-                .bind(hub.code())
-                .bind(date)
-                .fetch_optional(pool)
-                .await?
-        });
-        match head {
+        match self.roster_head(hub, date).await? {
             Some(id) => self.roster(id).await,
             None => Ok(None),
         }

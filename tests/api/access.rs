@@ -162,6 +162,54 @@ fn cases(roster_id: i64) -> Vec<Case> {
             body: Some(json!({"vehicles": "none"})),
             ..case(Method::POST, "/api/v1/vroom", &[Admin, Integration])
         },
+        case(
+            Method::GET,
+            "/api/v1/hubs/east/board?date=2026-11-30",
+            PLANNERS,
+        ),
+        case(
+            Method::GET,
+            "/api/v1/hubs/east/board/events?date=2026-11-30",
+            PLANNERS,
+        ),
+        Case {
+            body: Some(json!({"unknown": true})),
+            ..case(
+                Method::POST,
+                format!("/api/v1/hubs/east/rosters/{roster_id}/pins"),
+                PLANNERS,
+            )
+        },
+        case(
+            Method::DELETE,
+            format!("/api/v1/hubs/east/rosters/{roster_id}/pins/E1"),
+            PLANNERS,
+        ),
+        Case {
+            body: Some(json!({"unknown": true})),
+            ..case(
+                Method::POST,
+                format!("/api/v1/hubs/east/rosters/{roster_id}/moves"),
+                PLANNERS,
+            )
+        },
+        case(
+            Method::GET,
+            "/api/v1/network/map",
+            &[Admin, Planner, Coordinator, Engineer, CallCenter],
+        ),
+        case(Method::GET, "/api/v1/coverage?add=nowhere", PLANNERS),
+        case(
+            Method::GET,
+            "/api/v1/coverage/map.svg?add=nowhere",
+            PLANNERS,
+        ),
+        case(
+            Method::GET,
+            "/api/v1/coverage/map.png?add=nowhere",
+            PLANNERS,
+        ),
+        case(Method::GET, "/api/v1/session", RoleKind::ALL.as_slice()),
     ]
 }
 
@@ -275,6 +323,22 @@ async fn a_coordinator_acts_on_their_own_hub_only(app: TestApp) {
             Method::POST,
             "/api/v1/tickets".to_string(),
             Some(east_ticket()),
+        ),
+        (Method::GET, "/api/v1/hubs/east/board".to_string(), None),
+        (
+            Method::GET,
+            "/api/v1/hubs/east/board/events".to_string(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/hubs/east/rosters/{roster_id}/pins"),
+            Some(json!({"ticket_id": "E1"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/hubs/east/rosters/{roster_id}/moves"),
+            Some(json!({"ticket_id": "E1", "engineer_id": "E001"})),
         ),
     ] {
         let response = as_north(method.clone(), &path, body).await;

@@ -17,8 +17,9 @@ crate::on_both_databases!(spawn_app;
     insert_into_a_superseded_revision_is_refused_and_names_the_newest,
 );
 
-/// Three server faults around Ningbo for E001, reported at 08:00.
-async fn seed_day(app: &TestApp) -> i64 {
+/// Three server faults around Ningbo for E001, reported at 08:00, planned
+/// at 08:00; the roster's id.
+pub(crate) async fn seed_day(app: &TestApp) -> i64 {
     let tickets: Vec<Ticket> = (1..=3)
         .map(|i| {
             Ticket::new(TicketReport {

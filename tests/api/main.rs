@@ -6,6 +6,7 @@ mod helpers;
 
 mod abuse;
 mod access;
+mod board;
 mod engineers;
 mod escalations;
 mod events;

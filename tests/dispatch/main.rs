@@ -14,6 +14,7 @@ mod horizon;
 mod insertion;
 mod live;
 mod loaners;
+mod manual;
 mod parts;
 mod plan;
 mod preventive;
