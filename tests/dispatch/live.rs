@@ -205,21 +205,19 @@ fn replan(
     .unwrap()
 }
 
-#[test]
-fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_for() {
-    let (engineers, tickets, first) = a_morning();
-    // One engineer takes the whole morning, on time; the other waits.
-    assert_eq!(first.routes.len(), 1, "{:?}", routes(&first));
-    let busy = first.routes[0].engineer_id.to_string();
-    let other = if busy == "E1" { "E2" } else { "E1" };
-    assert_eq!(first.routes[0].visits.len(), 3, "{:?}", routes(&first));
-    assert!(first.routes[0].visits.iter().all(|v| v.late_minutes == 0));
+/// The events of `busy` driving to its first visit at 08:30 and finishing
+/// it `late` minutes after its planned departure; and that finish time.
+fn first_visit_finished_late(
+    first: &Roster,
+    busy: &str,
+    late: i64,
+) -> (Vec<EngineerEvent>, DateTime<Utc>) {
     let head = first.routes[0].visits[0].clone();
-    let finished = head.departure + chrono::Duration::minutes(40);
+    let finished = head.departure + chrono::Duration::minutes(late);
     let events = vec![
         event(
             1,
-            &busy,
+            busy,
             at(8, 30),
             EventKind::EnRoute {
                 ticket_id: head.ticket_id.clone(),
@@ -227,7 +225,7 @@ fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_
         ),
         event(
             2,
-            &busy,
+            busy,
             head.arrival,
             EventKind::Arrived {
                 ticket_id: head.ticket_id.clone(),
@@ -237,7 +235,7 @@ fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_
         ),
         event(
             3,
-            &busy,
+            busy,
             finished,
             EventKind::Finished {
                 ticket_id: head.ticket_id.clone(),
@@ -250,6 +248,20 @@ fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_
             },
         ),
     ];
+    (events, finished)
+}
+
+#[test]
+fn an_engineer_finishing_40_minutes_late_loses_the_visit_they_would_now_be_late_for() {
+    let (engineers, tickets, first) = a_morning();
+    // One engineer takes the whole morning, on time; the other waits.
+    assert_eq!(first.routes.len(), 1, "{:?}", routes(&first));
+    let busy = first.routes[0].engineer_id.to_string();
+    let other = if busy == "E1" { "E2" } else { "E1" };
+    assert_eq!(first.routes[0].visits.len(), 3, "{:?}", routes(&first));
+    assert!(first.routes[0].visits.iter().all(|v| v.late_minutes == 0));
+    let head = first.routes[0].visits[0].clone();
+    let (events, finished) = first_visit_finished_late(&first, &busy, 40);
     let open: Vec<Ticket> = tickets
         .iter()
         .filter(|t| t.id() != &head.ticket_id)
