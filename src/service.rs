@@ -6,14 +6,15 @@
 pub mod live;
 pub mod sla;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::task::JoinHandle;
 
 use crate::dispatch::{self, CallCenter, DispatchError, HubDay, Pins, PlanOptions};
 use crate::domain::{
-    EngineerState, PartsOnHand, Region, Roster, TicketId, TicketStatus, due_on, key_customers,
+    EngineerId, EngineerState, PartsOnHand, Region, Roster, TicketId, TicketStatus, due_on,
+    key_customers,
 };
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;
@@ -131,6 +132,7 @@ pub async fn plan_and_store_knowing(
     let pinned: Vec<_> = (store.pins(hub, date).await?.into_iter())
         .map(|pin| (pin.ticket_id, pin.engineer_id))
         .collect();
+    let states = reported_states(store, hub, date, now).await?;
     let pins = match pinned.is_empty() {
         true => Pins::default(),
         false => Pins {
@@ -138,22 +140,13 @@ pub async fn plan_and_store_knowing(
             engineers: engineers.clone(),
             key_customers: key_customers.clone(),
             pinned,
+            states: states.clone(),
         },
     };
     let done = store.preventive_visits_before(date).await?;
     let due = due_on(&key_customers, hub, date, &done);
     tracing::info!(%hub, %date, tickets = tickets.len(), engineers = engineers.len(), due = due.len(), "planning");
     let travel = *travel;
-    // What the engineers reported today up to now: each continues from
-    // there. A day not yet begun at `now` has no such events.
-    let events = store
-        .events_between(
-            dispatch::day_origin(date),
-            now + chrono::Duration::seconds(1),
-            Some(hub),
-        )
-        .await?;
-    let states = EngineerState::of_each(events);
     let mut day = HubDay::new(hub, date, tickets, engineers)?
         .with_now(now)
         .with_states(states)
@@ -176,6 +169,25 @@ pub async fn plan_and_store_knowing(
     .await??;
     roster.id = Some(store.save_roster(&roster).await?);
     Ok(roster)
+}
+
+/// Where each of the hub's engineers said they are on `date` by `now`
+/// (their status events of the day): a re-plan or a move by hand
+/// continues each day from there. A day not yet begun at `now` has none.
+pub async fn reported_states(
+    store: &Store,
+    hub: Region,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<HashMap<EngineerId, EngineerState>, StorageError> {
+    let events = store
+        .events_between(
+            dispatch::day_origin(date),
+            now + chrono::Duration::seconds(1),
+            Some(hub),
+        )
+        .await?;
+    Ok(EngineerState::of_each(events))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use super::{ADMIN, ApiError, COORDINATOR, Caller, LiveSettings, PLANNER, Resourc
 use crate::dispatch::{ManualDay, MoveRequest, move_visit};
 use crate::domain::{EngineerBase, EngineerId, Region, Roster, TicketId, key_customers};
 use crate::service::live::{LiveDispatch, Published};
-use crate::service::spawn_blocking_with_tracing;
+use crate::service::{reported_states, spawn_blocking_with_tracing};
 use crate::settings::Settings;
 use crate::storage::{StorageError, Store, TicketFilter};
 
@@ -503,6 +503,7 @@ pub async fn move_by_hand(
         .map(|p| (p.ticket_id, p.engineer_id))
         .collect();
     let now = live.clock.now();
+    let states = reported_states(&store, hub, roster.date, now).await?;
     let travel = settings.travel;
     let (moved, ticket) = spawn_blocking_with_tracing(move || {
         move_visit(
@@ -513,6 +514,7 @@ pub async fn move_by_hand(
                 key_customers: &key_customers,
                 pinned: &pinned,
                 now,
+                states: &states,
             },
             &MoveRequest {
                 ticket: &ticket,

@@ -9,7 +9,7 @@
 //!
 //! - **Begun visits** (start ≤ now) are history and stay as they are. So
 //!   does the visit an engineer is driving to (they left the previous stop,
-//!   or home, at or before now): without the car's position it cannot be
+//!   or home, before now): without the car's position it cannot be
 //!   turned mid-road, so the engineer finishes that visit first.
 //! - **Lunch.** A lunch that has begun is history. An office-hours engineer
 //!   who has not had it takes it between 12:00 and 13:30 as planned; one who
@@ -27,11 +27,15 @@
 //! there (a visit under way counts its service time, an unavailable window
 //! its end); an engineer whose shift has ended takes no more work.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Activity, EngineerId, EngineerRoute, EngineerState, GeoPoint, Visit};
+use crate::domain::{
+    Activity, EngineerId, EngineerRoute, EngineerState, GeoPoint, Roster, Ticket, TicketId, Visit,
+    VisitKind,
+};
+use crate::optimize::Job;
 
 /// Where and when an engineer's remaining day begins.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,8 +65,12 @@ impl Restart {
             let lunch = route.lunch.filter(|_| lunch_taken).map(|(_, end)| end);
             visit.max(lunch)
         };
+        // Set off before `at`: on the road. A day or stop left at `at`
+        // itself has not been acted on yet (a re-plan made at `at` sends
+        // engineers off at `at`, and a second look at the same instant —
+        // a pin put back — may still change where they go).
         let left_previous = last_departure(committed).unwrap_or(route.leave_at);
-        if committed < visits.len() && !lunch_next && left_previous <= at {
+        if committed < visits.len() && !lunch_next && left_previous < at {
             committed += 1;
         }
         Restart {
@@ -108,6 +116,31 @@ impl Restart {
 
     pub fn has_begun(&self) -> bool {
         self.committed > 0 || self.lunch_taken
+    }
+}
+
+/// Gives each job whose ticket has a fault visit on `roster` the length
+/// that visit was planned with (`jobs[i]` is `tickets[i]`'s). Re-timing a
+/// stored day without its parts (an emergency insertion, a move by hand)
+/// must keep what each visit is: a diagnosis whose part an earlier
+/// revision ordered is on the roster as a 45-minute visit but carries no
+/// part record of its own, and timing it as the full repair made the
+/// engineer's day overrun its working time, so the stored day was refused
+/// as one that "cannot be kept".
+pub(crate) fn keep_stored_lengths(roster: &Roster, tickets: &[Ticket], jobs: &mut [Job]) {
+    let planned: HashMap<&TicketId, i64> = roster
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .filter(|v| v.kind == VisitKind::Fault)
+        .map(|v| (&v.ticket_id, (v.departure - v.start).num_seconds()))
+        .collect();
+    for (job, ticket) in jobs.iter_mut().zip(tickets) {
+        if let Some(&length) = planned.get(ticket.id())
+            && length > 0
+        {
+            job.service = length;
+        }
     }
 }
 

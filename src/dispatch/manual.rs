@@ -26,14 +26,14 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::parts::DIAGNOSIS_MINUTES;
 use super::preventive::{ANALYSIS_MINUTES, ANALYSIS_SKILL};
+use super::roster::engineer_route;
 use super::translate::{DAY_SECONDS, candidate_stations};
 use super::{DispatchError, HubDay, HubProblem, checked};
 use crate::domain::{
-    Certification, DueVisit, Engineer, EngineerBase, EngineerId, EngineerRoute, KeyCustomer,
-    PartAction, ReasonCode, Roster, StockPoint, Ticket, TicketId, TicketStatus, VisitKind,
-    service_offset,
+    Certification, DueVisit, Engineer, EngineerBase, EngineerId, EngineerRoute, EngineerState,
+    KeyCustomer, PartAction, ReasonCode, Roster, StockPoint, Ticket, TicketId, TicketStatus,
+    VisitKind, service_offset,
 };
 use crate::optimize::{
     Job, Problem, Stop, StopKind, Window, build_solution, schedule, schedule_as,
@@ -54,6 +54,9 @@ pub struct ManualDay<'a> {
     pub pinned: &'a [(TicketId, EngineerId)],
     /// When the hand acts: what began before stays as it was.
     pub now: DateTime<Utc>,
+    /// What the engineers reported today: each day continues from where
+    /// its engineer said they are (no entry: as the route has it).
+    pub states: &'a HashMap<EngineerId, EngineerState>,
 }
 
 /// Which visit goes where.
@@ -124,6 +127,8 @@ pub enum MoveRefusal {
     },
     #[error("{ticket}'s visit began at {began}; a visit under way or done is not moved")]
     Begun { ticket: String, began: String },
+    #[error("{engineer} is on the way to {ticket}; the visit being driven to is not moved")]
+    EnRoute { ticket: String, engineer: String },
     #[error(
         "every place in {engineer}'s day would start a visit before now ({now}) or change one \
          already begun"
@@ -144,6 +149,7 @@ impl MoveRefusal {
             | MoveRefusal::AwaitingPart(_)
             | MoveRefusal::Pinned { .. }
             | MoveRefusal::Begun { .. }
+            | MoveRefusal::EnRoute { .. }
             | MoveRefusal::PartElsewhere { .. } => Some("ticket_id"),
             MoveRefusal::Position { .. } => Some("position"),
             MoveRefusal::UnknownEngineer(..)
@@ -253,9 +259,16 @@ pub fn move_visit(
     let vehicle = revision
         .vehicle_of(target.id())
         .ok_or_else(|| MoveRefusal::NotWorking(target.id().to_string(), roster.date.to_string()))?;
+    // A visit not begun but committed is the one its engineer is driving to.
     let job = revision
         .job_of(request.ticket)
-        .expect("the moved visit is in the revision");
+        .ok_or_else(|| MoveRefusal::EnRoute {
+            ticket: request.ticket.to_string(),
+            engineer: from_engineer
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        })?;
     revision.may_serve(day, target, vehicle, job)?;
 
     let mut plan = revision.plan.clone();
@@ -414,6 +427,8 @@ pub struct Pins {
     pub engineers: Vec<Engineer>,
     pub key_customers: Vec<KeyCustomer>,
     pub pinned: Vec<(TicketId, EngineerId)>,
+    /// What the engineers reported today (see [`ManualDay::states`]).
+    pub states: HashMap<EngineerId, EngineerState>,
 }
 
 impl Pins {
@@ -433,6 +448,7 @@ impl Pins {
                 key_customers: &self.key_customers,
                 pinned: &self.pinned,
                 now: roster.now,
+                states: &self.states,
             },
             travel,
         );
@@ -476,9 +492,15 @@ impl Revision {
         };
         let mut tickets: Vec<Ticket> = Vec::new();
         let mut due: Vec<DueVisit> = Vec::new();
+        // A visit done or under way may have a ticket closed since (and no
+        // longer among the day's tickets): it is history, not a job.
+        let mut missing: Vec<&TicketId> = Vec::new();
         for visit in involved.iter().flat_map(|r| &r.visits) {
             match visit.kind {
-                VisitKind::Fault => tickets.push(find_ticket(&visit.ticket_id)?.clone()),
+                VisitKind::Fault => match find_ticket(&visit.ticket_id) {
+                    Ok(ticket) => tickets.push(ticket.clone()),
+                    Err(_) => missing.push(&visit.ticket_id),
+                },
                 VisitKind::Preventive => {
                     let customer = day
                         .key_customers
@@ -505,22 +527,28 @@ impl Revision {
                 _ => t.with_status(TicketStatus::Planned),
             })
             .collect();
+        // Every engineer continues from where they are at `now`: what has
+        // begun (and the visit being driven to) stays as stored and is no
+        // job; the rest is re-timed from there.
         let hub_day = HubDay::new(roster.hub, roster.date, tickets, day.engineers.to_vec())?
-            .with_preventive(due);
+            .with_preventive(due)
+            .with_now(day.now)
+            .with_states(day.states.clone())
+            .with_published(Roster {
+                parts: Vec::new(),
+                loaners: Vec::new(),
+                ..roster.clone()
+            })?;
+        let committed = hub_day.committed();
+        if let Some(id) = missing.into_iter().find(|id| !committed.contains(*id)) {
+            return Err(MoveRefusal::NotOnRoster(id.to_string()));
+        }
         let built = HubProblem::build(&hub_day, 1, travel)?;
         let stations = built.station_positions();
-        let diagnosed: HashSet<&TicketId> = roster
-            .parts
-            .iter()
-            .filter(|p| p.action == PartAction::Ordered)
-            .map(|p| &p.ticket_id)
-            .collect();
+        // Each visit keeps the length it was planned with (a diagnosis
+        // stays a diagnosis, whichever revision ordered its part).
         let mut jobs = built.problem.jobs().to_vec();
-        for (job, ticket) in jobs.iter_mut().zip(&built.tickets) {
-            if diagnosed.contains(ticket.id()) {
-                job.service = job.service.min(i64::from(DIAGNOSIS_MINUTES) * 60);
-            }
-        }
+        super::keep_stored_lengths(roster, &built.tickets, &mut jobs);
         let whole_day = Window::new(0, DAY_SECONDS).map_err(DispatchError::from)?;
         for (index, customer) in built.due.iter().enumerate() {
             let mut job = Job::at(built.first_preventive_site + index, ANALYSIS_MINUTES * 60);
@@ -549,10 +577,11 @@ impl Revision {
             let vehicle = revision.vehicle_of(&route.engineer_id).ok_or_else(|| {
                 MoveRefusal::NotWorking(route.engineer_id.to_string(), roster.date.to_string())
             })?;
+            // The committed visits are no jobs: they stay as stored.
             revision.plan[vehicle] = route
                 .visits
                 .iter()
-                .map(|v| revision.job_of(&v.ticket_id).expect("every visit is a job"))
+                .filter_map(|v| revision.job_of(&v.ticket_id))
                 .collect();
         }
         Ok(revision)
@@ -754,32 +783,11 @@ impl Revision {
             })
             .cloned()
             .collect();
-        for route in solution.routes.iter().filter(|r| !r.stops.is_empty()) {
-            let engineer = &hub_problem.engineers[route.vehicle];
-            let mut previous = problem.vehicles()[route.vehicle].start;
-            let mut visits = Vec::new();
-            let mut lunch = None;
-            for stop in &route.stops {
-                match stop.kind {
-                    StopKind::Job(job) => {
-                        let sequence = visits.len() as u32 + 1;
-                        visits.push(hub_problem.visit(job, stop, sequence, previous));
-                        previous = problem.jobs()[job].location;
-                    }
-                    StopKind::Break => {
-                        lunch = Some((hub_problem.at(stop.start), hub_problem.at(stop.departure)));
-                    }
-                }
-            }
-            routes.push(EngineerRoute {
-                engineer_id: engineer.id().clone(),
-                base: engineer.home(),
-                leave_at: hub_problem.at(route.departure),
-                return_at: hub_problem.at(route.end),
-                km: route.distance as f64 / 1000.0,
-                visits,
-                lunch,
-            });
+        // Each touched day whole: what stays as stored, then the re-timed
+        // rest (an engineer left with neither has no route).
+        for vehicle in (0..plan.len()).filter(|&v| self.touches(plan, v)) {
+            let route = solution.routes.iter().find(|r| r.vehicle == vehicle);
+            routes.extend(engineer_route(hub_problem, vehicle, route));
         }
         routes.sort_by(|a, b| a.engineer_id.cmp(&b.engineer_id));
         let visited: HashSet<&TicketId> = routes

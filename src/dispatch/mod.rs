@@ -61,6 +61,7 @@ pub use assignment::{
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
 pub use cadence::{Cadence, DEVIATION_MINUTES, Urgency};
+pub(crate) use continuation::keep_stored_lengths;
 pub use continuation::{Continuation, Restart};
 pub use day::{HubDay, PlanMethod, PlanOptions};
 pub use escalation::{

@@ -778,4 +778,19 @@ fn a_diagnosis_visit_keeps_its_length_when_the_day_is_re_planned() {
     assert!(after.placement.is_some());
     assert_eq!(minutes(&after.roster), Some(45), "still a diagnosis");
     assert_eq!(after.roster.parts, before.parts);
+
+    // A revision planned after the order carries no part record for P1
+    // (the order is an earlier revision's): the visit is still the
+    // diagnosis the roster has, not the two-hour repair.
+    let revised = Roster {
+        parts: Vec::new(),
+        ..before.clone()
+    };
+    let after = insert_fault(&revised, &tickets, &team, &fault, local(7, 45), 4, &[]);
+    assert!(after.placement.is_some());
+    assert_eq!(
+        minutes(&after.roster),
+        Some(45),
+        "a diagnosis from an earlier order"
+    );
 }

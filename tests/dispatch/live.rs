@@ -1,13 +1,13 @@
 //! Live dispatch scenarios on a small hand-made hub: a severity-1 fault at
 //! 22:00 goes out tonight and a severity-4 one waits for the morning; an
 //! engineer finishing late loses the visit they would now be late for; the
-//! visit an engineer is driving to never moves.
+//! visit an engineer is driving to never moves; a pinned visit stays.
 
 use crate::day;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use ruyi::dispatch::{PlanOptions, plan};
+use ruyi::dispatch::{Pins, PlanOptions, plan};
 use ruyi::domain::event::{EngineerEvent, EngineerState, EventKind, Finish, Outcome};
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, EngineerProfile, EventId, GeoPoint,
@@ -341,4 +341,62 @@ fn the_visit_an_engineer_is_driving_to_never_moves() {
         "the new fault is placed: {:?}",
         routes(&again)
     );
+}
+
+/// The late-finish morning again, with the coordinator's pin on the visit
+/// the re-plan hands to the other engineer: the pin puts it back with the
+/// busy engineer (late, which is the coordinator's call), after the visit
+/// they finished, and nothing starts before the re-plan.
+#[test]
+fn a_pinned_visit_stays_with_its_engineer_through_a_live_re_plan() {
+    let (engineers, tickets, first) = a_morning();
+    let busy = first.routes[0].engineer_id.clone();
+    let head = first.routes[0].visits[0].clone();
+    let (events, finished) = first_visit_finished_late(&first, busy.as_str(), 40);
+    let open: Vec<Ticket> = tickets
+        .iter()
+        .filter(|t| t.id() != &head.ticket_id)
+        .cloned()
+        .collect();
+    let again = replan(&open, &engineers, finished, &first, events.clone());
+    let moved = again
+        .routes
+        .iter()
+        .filter(|r| r.engineer_id != busy)
+        .flat_map(|r| &r.visits)
+        .next()
+        .expect("the re-plan moves a visit to the other engineer")
+        .ticket_id
+        .clone();
+    let pins = Pins {
+        tickets: open.clone(),
+        engineers: engineers.clone(),
+        key_customers: Vec::new(),
+        pinned: vec![(moved.clone(), busy.clone())],
+        states: EngineerState::of_each(events),
+    };
+    let kept = pins.keep(again, &GreatCircle::default());
+    let route = kept
+        .routes
+        .iter()
+        .find(|r| r.engineer_id == busy)
+        .expect("the busy engineer keeps a route");
+    let visits: Vec<&str> = route.visits.iter().map(|v| v.ticket_id.as_str()).collect();
+    assert_eq!(visits[0], head.ticket_id.as_str(), "{:?}", routes(&kept));
+    assert_eq!(
+        route.visits[0].departure, head.departure,
+        "the finished visit as stored"
+    );
+    assert!(visits.contains(&moved.as_str()), "{:?}", routes(&kept));
+    let holders = kept
+        .routes
+        .iter()
+        .filter(|r| r.visits.iter().any(|v| v.ticket_id == moved))
+        .count();
+    assert_eq!(holders, 1, "one route per ticket: {:?}", routes(&kept));
+    for visit in kept.routes.iter().flat_map(|r| &r.visits) {
+        if visit.ticket_id != head.ticket_id {
+            assert!(visit.start >= finished, "{visit:?} before the re-plan");
+        }
+    }
 }

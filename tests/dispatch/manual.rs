@@ -99,6 +99,8 @@ fn hand<'a>(
         key_customers: &[],
         pinned,
         now,
+        // Nobody has reported anything: each day continues as stored.
+        states: Box::leak(Box::default()),
     }
 }
 
@@ -154,6 +156,39 @@ fn a_visit_moved_to_another_engineer_is_re_timed_and_checked() {
     visited.sort();
     visited.dedup();
     assert_eq!(visited.len(), before);
+}
+
+/// A visit moved by hand stays the visit it was planned as: a diagnosis
+/// (45 minutes on the roster, its part ordered by an earlier revision, so
+/// the roster in force has no part record for it) is not re-timed as the
+/// full repair.
+#[test]
+fn a_moved_visit_keeps_the_length_it_was_planned_with() {
+    let mut roster = planned();
+    let (tickets, engineers) = (tickets(), engineers());
+    let (ticket, to) = a_minor_visit_and_another_server_engineer(&roster);
+    let visit = roster
+        .routes
+        .iter_mut()
+        .flat_map(|r| &mut r.visits)
+        .find(|v| v.ticket_id == ticket)
+        .unwrap();
+    visit.departure = visit.start + chrono::Duration::minutes(45);
+    let day = hand(&roster, &tickets, &engineers, &[], eight());
+    let request = MoveRequest {
+        ticket: &ticket,
+        to: &to,
+        position: None,
+    };
+    let moved = move_visit(&day, &request, &GreatCircle::default()).unwrap();
+    let visit = moved
+        .roster
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .find(|v| v.ticket_id == ticket)
+        .unwrap();
+    assert_eq!((visit.departure - visit.start).num_minutes(), 45);
 }
 
 #[test]

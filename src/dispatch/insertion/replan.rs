@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use super::placement::{Day, Replan};
 use super::{InsertionError, InsertionRequest};
 use crate::dispatch::continuation::Continuation;
-use crate::dispatch::parts::DIAGNOSIS_MINUTES;
-use crate::dispatch::{DispatchError, HubDay, HubProblem};
+use crate::dispatch::{DispatchError, HubDay, HubProblem, keep_stored_lengths};
 use crate::domain::{EngineerId, PartAction, Roster, Ticket, TicketId, VisitKind};
 use crate::optimize::Problem;
 use crate::travel::TravelModel;
@@ -71,7 +70,10 @@ impl Replanning {
         for route in &roster.routes {
             find_vehicle(&route.engineer_id)?;
         }
-        let jobs = diagnoses_kept_short(request, &built);
+        // Each visit not yet begun keeps the length it was planned with (a
+        // diagnosis stays a diagnosis; the roster's parts are not rebuilt).
+        let mut jobs = built.problem.jobs().to_vec();
+        keep_stored_lengths(roster, &built.tickets, &mut jobs);
         let problem = Problem::new(
             built.problem.matrix().clone(),
             jobs,
@@ -168,28 +170,6 @@ impl<'a> Remaining<'a> {
         }
         Ok(remaining)
     }
-}
-
-/// A visit whose part was ordered is today's diagnosis, not the repair: it
-/// keeps its diagnosis length when re-timed.
-fn diagnoses_kept_short(
-    request: &InsertionRequest,
-    built: &HubProblem,
-) -> Vec<crate::optimize::Job> {
-    let diagnosed: HashSet<&TicketId> = request
-        .roster
-        .parts
-        .iter()
-        .filter(|p| p.action == PartAction::Ordered)
-        .map(|p| &p.ticket_id)
-        .collect();
-    let mut jobs = built.problem.jobs().to_vec();
-    for (job, ticket) in jobs.iter_mut().zip(&built.tickets) {
-        if diagnosed.contains(ticket.id()) {
-            job.service = job.service.min(i64::from(DIAGNOSIS_MINUTES) * 60);
-        }
-    }
-    jobs
 }
 
 /// Pinned visits, and swaps whose part was taken from their engineer's
