@@ -163,11 +163,20 @@ pub async fn plan_and_store_knowing(
         });
     }
     let options = options.clone();
-    let mut roster = spawn_blocking_with_tracing(move || {
+    let pinned_any = !pins.pinned.is_empty();
+    let (mut roster, broken) = spawn_blocking_with_tracing(move || {
         dispatch::plan(&day, &travel, &options).map(|roster| pins.keep(roster, &travel))
     })
     .await??;
     roster.id = Some(store.save_roster(&roster).await?);
+    if pinned_any {
+        // The board says which pins this revision could not keep, and why.
+        let broken: Vec<_> = broken
+            .into_iter()
+            .map(|p| (p.ticket_id, p.reason))
+            .collect();
+        store.record_pins_kept(hub, date, &broken).await?;
+    }
     Ok(roster)
 }
 

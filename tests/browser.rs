@@ -444,44 +444,6 @@ async fn run(
     screenshot(browser, "board-desktop.png").await;
     errors.push(("hub board".into(), console_errors(browser).await));
 
-    // An emergency from the form shows on the board without a reload.
-    let loaded_at = browser
-        .execute("return window.ruyiLoadedAt", vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    click(browser, "#emergency-open").await?;
-    browser
-        .execute(
-            "const f = document.getElementById('emergency-form');
-             f.customer.value = 'Browser Test Bank'; f.skill.value = 'network';
-             f.at.value = '09:00'; f.max_changes.value = '5';",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    click(browser, "#emergency-submit").await?;
-    let inserted = wait_until(
-        browser,
-        "the emergency's ticket",
-        "return window.ruyiLastInserted",
-        Duration::from_secs(60),
-    )
-    .await;
-    let inserted = inserted.as_str().unwrap_or_default().to_string();
-    wait_until(
-        browser,
-        "the emergency's visit in the Gantt",
-        &format!(
-            "return !!document.querySelector(\"#gantt rect.visit[data-ticket='{inserted}']\")"
-        ),
-        Duration::from_secs(30),
-    )
-    .await;
-    let still = browser
-        .execute("return window.ruyiLoadedAt", vec![])
-        .await
-        .map_err(|e| e.to_string())?;
-    check(still == loaded_at, "the board did not reload")?;
     // Pin a visit, re-plan, and the visit is still with its engineer.
     let (pinned_ticket, pinned_engineer) = routes
         .iter()
@@ -554,7 +516,101 @@ async fn run(
         "the engineer's published route has the pinned visit",
     )?;
 
-    errors.push(("hub board actions".into(), console_errors(browser).await));
+    errors.push(("pin and re-plan".into(), console_errors(browser).await));
+
+    // A move by hand that breaks a rule is refused with the rule, and the
+    // roster stays: the pinned visit to another engineer.
+    let replanned: i64 = browser
+        .execute("return window.ruyiBoard.board.roster.id", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .as_i64()
+        .unwrap_or_default();
+    click(
+        browser,
+        &format!("#gantt rect.visit[data-ticket='{pinned_ticket}']"),
+    )
+    .await?;
+    browser
+        .execute(
+            &format!(
+                "const s = document.getElementById('move-engineer');
+                 s.value = [...s.options].map(o => o.value).find(v => v !== '{pinned_engineer}');"
+            ),
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    click(browser, "#move-go").await?;
+    let refusal = wait_until(
+        browser,
+        "the refused move's reason",
+        "const r = document.getElementById('move-result'); return r && r.textContent ? r.textContent : null",
+        Duration::from_secs(30),
+    )
+    .await;
+    let refusal = refusal.as_str().unwrap_or_default().to_string();
+    check(
+        refusal.contains(&pinned_ticket) && refusal.contains(&pinned_engineer),
+        &format!("a move of a pinned visit is refused naming the pin ({refusal})"),
+    )?;
+    let still: i64 = browser
+        .execute("return window.ruyiBoard.board.roster.id", vec![])
+        .await
+        .map_err(|e| e.to_string())?
+        .as_i64()
+        .unwrap_or_default();
+    check(still == replanned, "a refused move writes no revision")?;
+    click(browser, "#visit-panel .close").await?;
+    // The browser reports the refused request itself (a 4xx answer); any
+    // other console error counts.
+    let unexpected: Vec<String> = console_errors(browser)
+        .await
+        .into_iter()
+        .filter(|e| !(e.contains("/moves") && e.contains("status of 4")))
+        .collect();
+    errors.push(("refused move".into(), unexpected));
+
+    // An emergency from the form, right after the re-plan, shows on the
+    // board without a reload.
+    let loaded_at = browser
+        .execute("return window.ruyiLoadedAt", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    click(browser, "#emergency-open").await?;
+    browser
+        .execute(
+            "const f = document.getElementById('emergency-form');
+             f.customer.value = 'Browser Test Bank'; f.skill.value = 'network';
+             f.at.value = '09:00'; f.max_changes.value = '5';",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    click(browser, "#emergency-submit").await?;
+    let inserted = wait_until(
+        browser,
+        "the emergency's ticket",
+        "return window.ruyiLastInserted",
+        Duration::from_secs(60),
+    )
+    .await;
+    let inserted = inserted.as_str().unwrap_or_default().to_string();
+    wait_until(
+        browser,
+        "the emergency's visit in the Gantt",
+        &format!(
+            "return !!document.querySelector(\"#gantt rect.visit[data-ticket='{inserted}']\")"
+        ),
+        Duration::from_secs(30),
+    )
+    .await;
+    let still = browser
+        .execute("return window.ruyiLoadedAt", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    check(still == loaded_at, "the board did not reload")?;
+    errors.push(("emergency insertion".into(), console_errors(browser).await));
 
     // The board at phone size.
     click(browser, "#visit-panel .close").await?;

@@ -9,7 +9,7 @@
 //!
 //! - **Begun visits** (start ≤ now) are history and stay as they are. So
 //!   does the visit an engineer is driving to (they left the previous stop,
-//!   or home, before now): without the car's position it cannot be
+//!   or home, at or before now): without the car's position it cannot be
 //!   turned mid-road, so the engineer finishes that visit first.
 //! - **Lunch.** A lunch that has begun is history. An office-hours engineer
 //!   who has not had it takes it between 12:00 and 13:30 as planned; one who
@@ -65,12 +65,8 @@ impl Restart {
             let lunch = route.lunch.filter(|_| lunch_taken).map(|(_, end)| end);
             visit.max(lunch)
         };
-        // Set off before `at`: on the road. A day or stop left at `at`
-        // itself has not been acted on yet (a re-plan made at `at` sends
-        // engineers off at `at`, and a second look at the same instant —
-        // a pin put back — may still change where they go).
         let left_previous = last_departure(committed).unwrap_or(route.leave_at);
-        if committed < visits.len() && !lunch_next && left_previous < at {
+        if committed < visits.len() && !lunch_next && left_previous <= at {
             committed += 1;
         }
         Restart {

@@ -433,12 +433,13 @@ pub struct Pins {
 
 impl Pins {
     /// `roster` with every pin it can keep put back (see [`keep_pins`]),
-    /// at the roster's own "now"; a pin it cannot keep is logged with the
-    /// rule it would break. Pins never cost the day its plan: should
-    /// putting them back fail, the plan stands as the search made it.
-    pub fn keep(&self, roster: Roster, travel: &dyn TravelModel) -> Roster {
+    /// as the roster was made (just before its "now"), and the pins it could not keep with the
+    /// rule each would break (also logged). Pins never cost the day its
+    /// plan: should putting them back fail, the plan stands as the search
+    /// made it and every pin not already kept is reported broken.
+    pub fn keep(&self, roster: Roster, travel: &dyn TravelModel) -> (Roster, Vec<BrokenPin>) {
         if self.pinned.is_empty() {
-            return roster;
+            return (roster, Vec::new());
         }
         let kept = keep_pins(
             &ManualDay {
@@ -447,23 +448,43 @@ impl Pins {
                 engineers: &self.engineers,
                 key_customers: &self.key_customers,
                 pinned: &self.pinned,
-                now: roster.now,
+                // The roster was made at its "now" and sends engineers off
+                // at that instant at the earliest: nobody has acted on it
+                // yet. Seen from the second before, a route leaving at
+                // "now" is not yet on the road and the pins may change it;
+                // what the plan kept from earlier began before that.
+                now: roster.now - chrono::Duration::seconds(1),
                 states: &self.states,
             },
             travel,
         );
-        match kept {
-            Ok((kept, broken)) => {
-                for pin in broken {
-                    tracing::warn!(ticket = %pin.ticket_id, engineer = %pin.engineer_id, reason = %pin.reason, "pin not kept");
-                }
-                kept
-            }
+        let (roster, broken) = match kept {
+            Ok(kept) => kept,
             Err(error) => {
                 tracing::warn!(%error, "pins not put back; the plan stands without them");
-                roster
+                let reason = format!("the pins could not be put back: {error}");
+                let broken = self
+                    .pinned
+                    .iter()
+                    .filter(|(ticket, engineer)| {
+                        !roster.routes.iter().any(|r| {
+                            &r.engineer_id == engineer
+                                && r.visits.iter().any(|v| &v.ticket_id == ticket)
+                        })
+                    })
+                    .map(|(ticket, engineer)| BrokenPin {
+                        ticket_id: ticket.clone(),
+                        engineer_id: engineer.clone(),
+                        reason: reason.clone(),
+                    })
+                    .collect();
+                (roster, broken)
             }
+        };
+        for pin in &broken {
+            tracing::warn!(ticket = %pin.ticket_id, engineer = %pin.engineer_id, reason = %pin.reason, "pin not kept");
         }
+        (roster, broken)
     }
 }
 

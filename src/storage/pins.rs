@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{StorageError, Store, on_pool};
+use super::{StorageError, Store, in_transaction, on_pool};
 use crate::domain::{EngineerId, Region, TicketId};
 
 /// One pinned visit: the ticket stays with the engineer when the day is
@@ -13,6 +13,10 @@ pub struct Pin {
     pub ticket_id: TicketId,
     pub engineer_id: EngineerId,
     pub pinned_at: DateTime<Utc>,
+    /// Why the day's last re-plan could not put the visit back with its
+    /// engineer (the rule it would break); absent while the pin holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_kept: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -20,6 +24,7 @@ struct PinRow {
     ticket_id: String,
     engineer_id: String,
     pinned_at: DateTime<Utc>,
+    not_kept: Option<String>,
 }
 
 impl PinRow {
@@ -31,6 +36,7 @@ impl PinRow {
             engineer_id: EngineerId::parse(&self.engineer_id)
                 .map_err(|e| invalid("engineer_id", e.message))?,
             pinned_at: self.pinned_at,
+            not_kept: self.not_kept,
         })
     }
 }
@@ -51,7 +57,8 @@ impl Store {
                 "INSERT INTO visit_pins (hub, date, ticket_id, engineer_id, pinned_at) \
                  VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (hub, date, ticket_id) \
-                 DO UPDATE SET engineer_id = excluded.engineer_id, pinned_at = excluded.pinned_at",
+                 DO UPDATE SET engineer_id = excluded.engineer_id, pinned_at = excluded.pinned_at, \
+                 not_kept = NULL",
             )
             .bind(hub.code())
             .bind(date)
@@ -83,11 +90,42 @@ impl Store {
         Ok(removed > 0)
     }
 
+    /// Records what the day's re-plan made of its pins: each of `broken`
+    /// with the reason it was not kept, every other pin of the day as
+    /// holding. One transaction.
+    pub async fn record_pins_kept(
+        &self,
+        hub: Region,
+        date: NaiveDate,
+        broken: &[(TicketId, String)],
+    ) -> Result<(), StorageError> {
+        in_transaction!(self, |tx| {
+            sqlx::query("UPDATE visit_pins SET not_kept = NULL WHERE hub = $1 AND date = $2")
+                .bind(hub.code())
+                .bind(date)
+                .execute(&mut *tx)
+                .await?;
+            for (ticket, reason) in broken {
+                sqlx::query(
+                    "UPDATE visit_pins SET not_kept = $1 \
+                     WHERE hub = $2 AND date = $3 AND ticket_id = $4",
+                )
+                .bind(reason)
+                .bind(hub.code())
+                .bind(date)
+                .bind(ticket.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+
     /// The hub's pins of a day, by ticket id.
     pub async fn pins(&self, hub: Region, date: NaiveDate) -> Result<Vec<Pin>, StorageError> {
         let rows: Vec<PinRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT ticket_id, engineer_id, pinned_at FROM visit_pins \
+                "SELECT ticket_id, engineer_id, pinned_at, not_kept FROM visit_pins \
                  WHERE hub = $1 AND date = $2 ORDER BY ticket_id",
             )
             .bind(hub.code())

@@ -17,6 +17,7 @@ crate::on_both_databases!(spawn_app;
     the_board_shows_the_day_and_answers_304_until_it_changes,
     the_board_stream_announces_each_new_revision_of_the_day,
     a_pinned_visit_stays_with_its_engineer_through_a_re_plan,
+    a_pin_the_re_plan_cannot_keep_says_why_on_the_board,
     a_visit_moved_by_hand_is_re_timed_stored_and_pinned,
     a_move_that_breaks_a_rule_is_refused_naming_it_and_writes_nothing,
     board_endpoints_refuse_bad_input_naming_the_field,
@@ -153,16 +154,21 @@ async fn the_board_stream_announces_each_new_revision_of_the_day(app: TestApp) {
     assert_ne!(second["id"], first);
 }
 
-async fn a_pinned_visit_stays_with_its_engineer_through_a_re_plan(app: TestApp) {
-    let roster_id = planned_day(&app).await;
+/// Pins N3 to E001 on the roster.
+async fn pin_n3_to_e001(app: &TestApp, roster_id: i64) {
     let pinned = send(
-        &app,
+        app,
         Method::POST,
         &format!("/api/v1/hubs/east/rosters/{roster_id}/pins"),
         Some(json!({"ticket_id": "N3", "engineer_id": "E001"})),
     )
     .await;
     assert_eq!(pinned.status().as_u16(), 201);
+}
+
+async fn a_pinned_visit_stays_with_its_engineer_through_a_re_plan(app: TestApp) {
+    let roster_id = planned_day(&app).await;
+    pin_n3_to_e001(&app, roster_id).await;
     let replanned = json_of(app.create_roster("east", "date=2026-11-30").await).await;
     assert!(
         e001_stops(&replanned).contains(&"N3".to_string()),
@@ -188,6 +194,42 @@ async fn a_pinned_visit_stays_with_its_engineer_through_a_re_plan(app: TestApp) 
         Some("ticket"),
     )
     .await;
+}
+
+/// E001 ends their shift at 08:05 with N3 pinned to them: the re-plan
+/// cannot put N3 back, and the board names the pin and the rule.
+async fn a_pin_the_re_plan_cannot_keep_says_why_on_the_board(app: TestApp) {
+    let roster_id = planned_day(&app).await;
+    pin_n3_to_e001(&app, roster_id).await;
+    app.clock
+        .set(monday_morning() + chrono::Duration::minutes(10));
+    let ended = app
+        .post_event(
+            "E001",
+            &json!({"event_id": "e1", "kind": "shift_ended", "at": "2026-11-30T08:05:00+08:00"}),
+        )
+        .await;
+    assert_eq!(
+        ended.status().as_u16(),
+        201,
+        "{}",
+        ended.text().await.unwrap()
+    );
+    let replanned = json_of(
+        app.create_roster("east", "date=2026-11-30&at=2026-11-30T08:10:00%2B08:00")
+            .await,
+    )
+    .await;
+    assert!(
+        !e001_stops(&replanned).contains(&"N3".to_string()),
+        "{replanned}"
+    );
+    let board = json_of(app.get("/api/v1/hubs/east/board?date=2026-11-30").await).await;
+    let reason = board["pins"][0]["not_kept"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("E001"),
+        "the rule, naming the engineer: {board}"
+    );
 }
 
 async fn a_visit_moved_by_hand_is_re_timed_stored_and_pinned(app: TestApp) {

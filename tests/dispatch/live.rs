@@ -375,7 +375,8 @@ fn a_pinned_visit_stays_with_its_engineer_through_a_live_re_plan() {
         pinned: vec![(moved.clone(), busy.clone())],
         states: EngineerState::of_each(events),
     };
-    let kept = pins.keep(again, &GreatCircle::default());
+    let (kept, broken) = pins.keep(again, &GreatCircle::default());
+    assert!(broken.is_empty(), "{broken:?}");
     let route = kept
         .routes
         .iter()

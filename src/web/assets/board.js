@@ -118,6 +118,18 @@
       tile(`#${roster.id} · ${board.revisions}`, t("revision")),
       tile(board.pins.length, t("pins")),
     );
+    // A pin the last re-plan could not keep, with the rule it would break.
+    const broken = board.pins.filter((p) => p.not_kept);
+    if (broken.length) {
+      box.append(tile(broken.length, t("pins_not_kept"), "bad"));
+      const list = el("ul", { id: "pins-not-kept", class: "hint down" });
+      for (const pin of broken) {
+        const item = el("li", { "data-ticket": pin.ticket_id, text: `${pin.ticket_id} → ${pin.engineer_id}: ${pin.not_kept}` });
+        item.addEventListener("click", () => openVisit(pin.ticket_id));
+        list.append(item);
+      }
+      box.append(list);
+    }
   }
 
   // ---- the map -------------------------------------------------------
@@ -402,6 +414,7 @@
       .join("");
     panel.innerHTML = `<button type="button" class="close" aria-label="close">✕</button>
       <h2>${Ruyi.escape(ticketId)} ${Ruyi.sevBadge(ticket.severity)} ${pin ? `<span class="tag pin">${t("pins")}: ${pin.engineer_id}</span>` : ""}</h2>
+      ${pin && pin.not_kept ? `<p class="hint down" id="pin-not-kept">${t("pins_not_kept")}: ${Ruyi.escape(pin.not_kept)}</p>` : ""}
       <dl>
         <dt>${t("customer")}</dt><dd>${Ruyi.escape(ticket.customer || "—")}</dd>
         <dt>${t("skill")}</dt><dd>${Ruyi.escape(ticket.skill || "—")}</dd>

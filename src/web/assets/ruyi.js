@@ -14,7 +14,7 @@
     zh: {
       tickets: "工单", assigned: "已分配", on_time: "12 小时内到场", engineers: "出勤工程师",
       km: "公里", unassigned: "未分配", loaners: "备机", revision: "版本", no_roster: "这一天还没有排班。点“生成排班”。",
-      pins: "固定", pin: "固定到此工程师", unpin: "取消固定", move: "移动到", place: "位置", cheapest: "最省位置",
+      pins: "固定", pins_not_kept: "未能保持的固定", pin: "固定到此工程师", unpin: "取消固定", move: "移动到", place: "位置", cheapest: "最省位置",
       move_go: "移动", ticket: "工单", customer: "客户", severity: "级别", skill: "技能", arrival: "到达",
       service: "服务", on_site_by: "12 小时到场期限", repaired_by: "48 小时修复期限", late: "迟到",
       minutes: "分钟", reason: "原因", fix: "建议", engineer: "工程师", open_ticket: "工单详情",
@@ -39,7 +39,7 @@
     en: {
       tickets: "tickets", assigned: "assigned", on_time: "on site in 12 h", engineers: "engineers out",
       km: "km", unassigned: "unassigned", loaners: "loaners", revision: "revision", no_roster: "No roster for this day yet. Press “Generate roster”.",
-      pins: "pins", pin: "Pin to this engineer", unpin: "Unpin", move: "Move to", place: "place", cheapest: "cheapest place",
+      pins: "pins", pins_not_kept: "pins not kept", pin: "Pin to this engineer", unpin: "Unpin", move: "Move to", place: "place", cheapest: "cheapest place",
       move_go: "Move", ticket: "Ticket", customer: "Customer", severity: "Severity", skill: "Skill", arrival: "Arrival",
       service: "Service", on_site_by: "On site by (12 h)", repaired_by: "Repaired by (48 h)", late: "late",
       minutes: "min", reason: "Reason", fix: "Suggested fix", engineer: "Engineer", open_ticket: "Ticket page",
