@@ -1,9 +1,11 @@
 //! When live dispatch re-plans a hub: what happened there decides how
 //! soon. A severity-1/2 fault or a round-the-clock contract cannot wait
 //! long for its placement; a routine 5x8 ticket, whose clock counts in
-//! service hours, can join the next routine re-plan. Re-plans fall on
-//! fixed boundaries (every half hour, every two hours) so what happens
-//! between two boundaries is planned together, once. The spacing was
+//! service hours, can join the next routine re-plan; a ticket due on site
+//! within a few hours (a key customer's two) is planned within the minute.
+//! Re-plans fall on fixed boundaries (every minute, every half hour, every
+//! two hours) so what happens between two boundaries is planned together,
+//! once. The spacing was
 //! chosen on the simulation: a quarter hour and an hour re-planned half
 //! again as often for 0.5 points more of the 12 h promise.
 
@@ -15,6 +17,11 @@ use crate::domain::{ServiceHours, Ticket};
 /// How soon a change must reach the hub's plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Urgency {
+    /// Within the minute: a ticket due on site within
+    /// [`IMMEDIATE_WINDOW_HOURS`] of its report (a key customer's two
+    /// hours), for which waiting for the next prompt boundary would spend a
+    /// good part of the time there is to drive.
+    Immediate,
     /// By the next prompt boundary: an urgent ticket, a visit that ended
     /// far from plan, an engineer who cannot work.
     Prompt,
@@ -22,11 +29,22 @@ pub enum Urgency {
     Routine,
 }
 
+/// A ticket due on site within this many hours of its report is planned
+/// within the minute. On the simulated week the key customers' two-hour
+/// tickets were 13 % of the attainable ones and three quarters of what
+/// live dispatch missed against hindsight: half an hour's wait for the
+/// boundary is a quarter of their time.
+pub const IMMEDIATE_WINDOW_HOURS: i64 = 4;
+
 impl Urgency {
-    /// A new ticket: prompt for severity 1 and 2 and for round-the-clock
-    /// contracts, routine otherwise.
+    /// A new ticket: immediate when its on-site deadline is near, prompt
+    /// for severity 1 and 2 and for round-the-clock contracts, routine
+    /// otherwise.
     pub fn of_ticket(ticket: &Ticket) -> Self {
-        if ticket.severity().level() <= 2
+        let deadlines = ticket.deadlines();
+        if deadlines.on_site_by - ticket.reported_at() <= Duration::hours(IMMEDIATE_WINDOW_HOURS) {
+            Urgency::Immediate
+        } else if ticket.severity().level() <= 2
             || ticket.deadlines().hours == ServiceHours::SevenByTwentyFour
         {
             Urgency::Prompt
@@ -84,6 +102,7 @@ impl Cadence {
     /// of its spacing (now itself when it falls on one).
     pub fn replan_at(&self, now: DateTime<Utc>, urgency: Urgency) -> DateTime<Utc> {
         let spacing = match urgency {
+            Urgency::Immediate => Duration::minutes(1),
             Urgency::Prompt => self.prompt,
             Urgency::Routine => self.routine,
         }
@@ -160,6 +179,44 @@ mod tests {
         assert_eq!(
             cadence.replan_at(at(23, 59, 1), Urgency::Routine),
             at(0, 0, 0) + Duration::days(1)
+        );
+        assert_eq!(
+            cadence.replan_at(at(14, 7, 30), Urgency::Immediate),
+            at(14, 8, 0),
+            "within the minute"
+        );
+    }
+
+    #[test]
+    fn a_ticket_due_on_site_within_hours_is_planned_at_once() {
+        use crate::domain::{GeoPoint, Region, Severity, Skill, SlaPolicy, TicketId, TicketReport};
+        let ticket = |severity, sla| {
+            Ticket::new(TicketReport {
+                id: TicketId::parse("T1").unwrap(),
+                customer: "Acme".to_string(),
+                site: GeoPoint::new(30.27, 120.15).unwrap(),
+                city_adcode: 330100,
+                region: Region::East,
+                severity,
+                skill: Skill::Server,
+                reported_at: Utc.with_ymd_and_hms(2026, 11, 30, 6, 0, 0).unwrap(),
+                service_minutes: 60,
+                sla,
+            })
+            .unwrap()
+        };
+        // A key customer's two hours on site.
+        assert_eq!(
+            Urgency::of_ticket(&ticket(Severity::MINOR, SlaPolicy::key_customer())),
+            Urgency::Immediate
+        );
+        assert_eq!(
+            Urgency::of_ticket(&ticket(Severity::CRITICAL, SlaPolicy::default())),
+            Urgency::Prompt
+        );
+        assert_eq!(
+            Urgency::of_ticket(&ticket(Severity::MINOR, SlaPolicy::default())),
+            Urgency::Routine
         );
     }
 }
