@@ -433,14 +433,16 @@ pub struct Pins {
 
 impl Pins {
     /// `roster` with every pin it can keep put back (see [`keep_pins`]),
-    /// as the roster was made (just before its "now"), and the pins it could not keep with the
-    /// rule each would break (also logged). Pins never cost the day its
-    /// plan: should putting them back fail, the plan stands as the search
-    /// made it and every pin not already kept is reported broken.
+    /// as the roster was made (just before its "now"), and the pins it
+    /// could not keep with the rule each would break (also logged). Pins
+    /// never cost the day its plan: should putting them back fail, the
+    /// plan stands as the search made it and every pin not already kept is
+    /// reported broken.
     pub fn keep(&self, roster: Roster, travel: &dyn TravelModel) -> (Roster, Vec<BrokenPin>) {
         if self.pinned.is_empty() {
             return (roster, Vec::new());
         }
+        let made = roster.created_at;
         let kept = keep_pins(
             &ManualDay {
                 roster: &roster,
@@ -484,6 +486,11 @@ impl Pins {
         for pin in &broken {
             tracing::warn!(ticket = %pin.ticket_id, engineer = %pin.engineer_id, reason = %pin.reason, "pin not kept");
         }
+        // Still the revision the plan made, when it made it.
+        let roster = Roster {
+            created_at: made,
+            ..roster
+        };
         (roster, broken)
     }
 }
