@@ -57,6 +57,7 @@ on_both_databases!(setup;
     events_are_read_by_engineer_ticket_and_time_and_the_log_is_append_only,
     a_batch_of_events_is_stored_all_or_nothing,
     ticket_contact_details_round_trip,
+    pins_not_kept_are_recorded_and_cleared_by_the_next_re_plan_or_pin,
 );
 
 async fn migrations_can_run_twice(store: Store) {
@@ -776,5 +777,76 @@ async fn ticket_contact_details_round_trip(store: Store) {
             .unwrap_err()
             .field,
         "contact_phone"
+    );
+}
+
+async fn pins_not_kept_are_recorded_and_cleared_by_the_next_re_plan_or_pin(store: Store) {
+    load_small_network(&store).await;
+    store
+        .insert_tickets(&[ticket("T1", Region::East), ticket("T2", Region::East)])
+        .await
+        .unwrap();
+    let (t1, t2) = (
+        TicketId::parse("T1").unwrap(),
+        TicketId::parse("T2").unwrap(),
+    );
+    let (e1, e2) = (
+        EngineerId::parse("E001").unwrap(),
+        EngineerId::parse("E002").unwrap(),
+    );
+    let day = monday();
+    store
+        .pin_visit(Region::East, day, &t1, &e1, monday_morning())
+        .await
+        .unwrap();
+    store
+        .pin_visit(Region::East, day, &t2, &e2, monday_morning())
+        .await
+        .unwrap();
+    let not_kept = |pins: &[ruyi::storage::Pin]| {
+        pins.iter()
+            .map(|p| (p.ticket_id.to_string(), p.not_kept.clone()))
+            .collect::<Vec<_>>()
+    };
+    // A re-plan that could not keep T1.
+    store
+        .record_pins_kept(
+            Region::East,
+            day,
+            &[(t1.clone(), "E001's shift has ended".into())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        not_kept(&store.pins(Region::East, day).await.unwrap()),
+        vec![
+            ("T1".to_string(), Some("E001's shift has ended".to_string())),
+            ("T2".to_string(), None),
+        ]
+    );
+    // Pinned again by hand: the mark is gone.
+    store
+        .pin_visit(Region::East, day, &t1, &e2, monday_morning())
+        .await
+        .unwrap();
+    let pins = store.pins(Region::East, day).await.unwrap();
+    assert_eq!(pins[0].engineer_id, e2);
+    assert_eq!(pins[0].not_kept, None);
+    // The next re-plan kept every pin: no marks left.
+    store
+        .record_pins_kept(Region::East, day, &[(t2.clone(), "no room".into())])
+        .await
+        .unwrap();
+    store
+        .record_pins_kept(Region::East, day, &[])
+        .await
+        .unwrap();
+    assert!(
+        store
+            .pins(Region::East, day)
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| p.not_kept.is_none())
     );
 }
