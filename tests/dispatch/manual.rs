@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ruyi::dispatch::{
-    ManualDay, MoveRefusal, MoveRequest, PlanOptions, keep_pins, move_visit, plan,
+    ManualDay, MoveRefusal, MoveRequest, Moved, PlanOptions, keep_pins, move_visit, plan,
 };
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, EngineerProfile, GeoPoint, Region, Roster,
@@ -129,18 +129,23 @@ fn a_minor_visit_and_another_server_engineer(roster: &Roster) -> (TicketId, Engi
     (visit.ticket_id.clone(), EngineerId::parse(other).unwrap())
 }
 
+/// `ticket` moved by hand to `to` at 08:00, nothing pinned.
+fn moved_at_eight(roster: &Roster, ticket: &TicketId, to: &EngineerId) -> Moved {
+    let (tickets, engineers) = (tickets(), engineers());
+    let day = hand(roster, &tickets, &engineers, &[], eight());
+    let request = MoveRequest {
+        ticket,
+        to,
+        position: None,
+    };
+    move_visit(&day, &request, &GreatCircle::default()).unwrap()
+}
+
 #[test]
 fn a_visit_moved_to_another_engineer_is_re_timed_and_checked() {
     let roster = planned();
-    let (tickets, engineers) = (tickets(), engineers());
     let (ticket, to) = a_minor_visit_and_another_server_engineer(&roster);
-    let day = hand(&roster, &tickets, &engineers, &[], eight());
-    let request = MoveRequest {
-        ticket: &ticket,
-        to: &to,
-        position: None,
-    };
-    let moved = move_visit(&day, &request, &GreatCircle::default()).unwrap();
+    let moved = moved_at_eight(&roster, &ticket, &to);
     assert_eq!(holder(&moved.roster, ticket.as_str()), Some(to.to_string()));
     assert!(moved.affected.contains(&to));
     assert!(moved.arrival >= eight(), "nothing starts before now");
@@ -165,7 +170,6 @@ fn a_visit_moved_to_another_engineer_is_re_timed_and_checked() {
 #[test]
 fn a_moved_visit_keeps_the_length_it_was_planned_with() {
     let mut roster = planned();
-    let (tickets, engineers) = (tickets(), engineers());
     let (ticket, to) = a_minor_visit_and_another_server_engineer(&roster);
     let visit = roster
         .routes
@@ -174,13 +178,7 @@ fn a_moved_visit_keeps_the_length_it_was_planned_with() {
         .find(|v| v.ticket_id == ticket)
         .unwrap();
     visit.departure = visit.start + chrono::Duration::minutes(45);
-    let day = hand(&roster, &tickets, &engineers, &[], eight());
-    let request = MoveRequest {
-        ticket: &ticket,
-        to: &to,
-        position: None,
-    };
-    let moved = move_visit(&day, &request, &GreatCircle::default()).unwrap();
+    let moved = moved_at_eight(&roster, &ticket, &to);
     let visit = moved
         .roster
         .routes
