@@ -13,7 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::dispatch::{self, CallCenter, DispatchError, HubDay, Pins, PlanOptions};
 use crate::domain::{
-    EngineerId, EngineerState, PartsOnHand, Region, Roster, TicketId, TicketStatus, due_on,
+    EngineerId, EngineerState, PartsOnHand, Region, Roster, StockPoint, TicketId, TicketStatus,
+    due_on,
     key_customers,
 };
 use crate::storage::{StorageError, Store, TicketFilter};
@@ -128,6 +129,12 @@ pub async fn plan_and_store_knowing(
     }
     let engineers = store.engineers_in_region(hub).await?;
     let key_customers = key_customers(&store.stations_in_region(hub).await?);
+    // The plan draws parts from its engineers' bases and the hub's
+    // warehouse only.
+    let mut points: Vec<StockPoint> = engineers.iter().map(StockPoint::of).collect();
+    points.push(StockPoint::Hub(hub));
+    points.sort_by_key(StockPoint::code);
+    points.dedup();
     // A coordinator's pins hold through every re-plan of the day.
     let pinned: Vec<_> = (store.pins(hub, date).await?.into_iter())
         .map(|pin| (pin.ticket_id, pin.engineer_id))
@@ -156,7 +163,7 @@ pub async fn plan_and_store_knowing(
         day = day.with_published(published)?;
     }
     // Parts are tracked once a stock has been loaded.
-    if let Some(stock) = store.stock().await? {
+    if let Some(stock) = store.stock_at(&points).await? {
         day = day.with_stock(PartsOnHand {
             stock,
             orders: store.pending_orders().await?,

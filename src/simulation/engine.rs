@@ -12,7 +12,8 @@ use super::measure::{EngineerDay, PlanTiming, PolicyRun, TicketFate, VisitRecord
 use crate::dispatch::{self, Cadence, PlanMethod, PlanOptions, Urgency, day_origin, morning_of};
 use crate::domain::event::{EngineerEvent, EventKind, Finish, Outcome};
 use crate::domain::{
-    Engineer, EngineerId, EventId, GeoPoint, Region, ShiftPattern, Ticket, TicketId, VisitKind,
+    Engineer, EngineerId, EngineerRoute, EventId, GeoPoint, Region, ShiftPattern, Ticket, TicketId,
+    VisitKind,
     service_offset,
 };
 use crate::network::{Network, generate_tickets};
@@ -216,6 +217,11 @@ struct Simulation<'a> {
     remote: HashSet<TicketId>,
     /// Head revision per hub and day, for loaners.
     heads: HashMap<(Region, NaiveDate), i64>,
+    /// Each engineer's route of a day in the revision in force, as the
+    /// revision's announcement brings it to the phone: the same route
+    /// `engineer_route` reads back (checked against the store in debug
+    /// builds), without a read per engineer per re-plan.
+    routes: HashMap<(usize, NaiveDate), std::sync::Arc<(i64, EngineerRoute)>>,
 }
 
 impl<'a> Simulation<'a> {
@@ -286,6 +292,7 @@ impl<'a> Simulation<'a> {
             visits: Vec::new(),
             remote: HashSet::new(),
             heads: HashMap::new(),
+            routes: HashMap::new(),
         }
     }
 
@@ -484,6 +491,17 @@ impl<'a> Simulation<'a> {
         let id = roster.id.expect("a stored roster has its id");
         self.revision_now.insert(id, now);
         self.heads.insert((hub, date), id);
+        let region = &self.engineers;
+        // Days gone by are read no more; the hub's day is replaced whole.
+        self.routes.retain(|&(index, day), _| {
+            day > date || (day == date && region[index].engineer.region() != hub)
+        });
+        for route in &roster.routes {
+            if let Some(&index) = self.engineer_index.get(&route.engineer_id) {
+                self.routes
+                    .insert((index, date), std::sync::Arc::new((id, route.clone())));
+            }
+        }
         for attempt in &roster.remote {
             if attempt.outcome == crate::domain::RemoteOutcome::Resolved
                 && let Some(&index) = self.ticket_index.get(&attempt.ticket_id)
@@ -544,15 +562,22 @@ impl<'a> Simulation<'a> {
         if self.engineers[index].sick_on == Some(date) {
             return Ok(());
         }
-        let id = self.engineers[index].engineer.id().clone();
-        let Some(stored) = self.store.engineer_route(&id, date).await? else {
+        let route = self.routes.get(&(index, date)).cloned();
+        #[cfg(debug_assertions)]
+        {
+            let id = self.engineers[index].engineer.id();
+            let stored = self.store.engineer_route(id, date).await?;
+            assert_eq!(
+                stored.map(|s| (s.roster_id, s.route)).as_ref(),
+                route.as_deref(),
+                "the route {id} holds is the stored one"
+            );
+        }
+        let Some(route) = route else {
             return Ok(());
         };
-        let made_at = self
-            .revision_now
-            .get(&stored.roster_id)
-            .copied()
-            .unwrap_or(now);
+        let (roster_id, route) = &*route;
+        let made_at = self.revision_now.get(roster_id).copied().unwrap_or(now);
         let busy: HashSet<&TicketId> = self
             .engineers
             .iter()
@@ -562,7 +587,7 @@ impl<'a> Simulation<'a> {
             })
             .collect();
         let sim = &self.engineers[index];
-        let next = stored.route.visits.iter().find(|visit| {
+        let next = route.visits.iter().find(|visit| {
             visit.kind != VisitKind::Preventive
                 && !busy.contains(&visit.ticket_id)
                 && self
@@ -623,7 +648,7 @@ impl<'a> Simulation<'a> {
             },
         )
         .await?;
-        let key = (id, date);
+        let key = (self.engineers[index].engineer.id().clone(), date);
         self.days.entry(key).or_default().km += leg.meters / 1000.0;
         let sim = &mut self.engineers[index];
         sim.generation += 1;

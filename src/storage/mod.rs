@@ -206,7 +206,12 @@ impl Store {
                 // at every commit (a power cut may lose the last commits,
                 // never corrupt the file).
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal);
+                .synchronous(SqliteSynchronous::Normal)
+                // A hub's re-plan reads its day's tickets, events and routes
+                // again: 32 MiB of pages per connection (SQLite's default
+                // is 2 MiB) keep them in the process rather than re-read
+                // from the file through a system call each.
+                .pragma("cache_size", "-32768");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)

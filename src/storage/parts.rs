@@ -132,6 +132,31 @@ impl PartRow {
     }
 }
 
+/// Stock rows as the domain's stock.
+fn stock_of(rows: Vec<StockRow>) -> Result<Stock, StorageError> {
+    let lines = rows
+        .into_iter()
+        .map(|row| {
+            let bad =
+                |column, message: String| StorageError::invalid_row("part_stock", column, message);
+            Ok((
+                StockPoint::parse(&row.base).map_err(|e| bad("base", e.message))?,
+                PartCode::parse(&row.part).map_err(|e| bad("part", e.message))?,
+                u32::try_from(row.quantity)
+                    .map_err(|_| bad("quantity", format!("{} is out of range", row.quantity)))?,
+            ))
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    Ok(Stock::new(lines))
+}
+
+/// Of a ticket's part orders (`roster_parts p`), only the newest revision's:
+/// every re-plan writes the order again, so reading them all would grow
+/// with the day's revisions (a simulated month re-plans a hub thousands of
+/// times) while only the newest counts.
+const NEWEST_ORDER: &str = "p.roster_id = (SELECT MAX(q.roster_id) FROM roster_parts q \
+     WHERE q.ticket_id = p.ticket_id AND q.action = 'ordered')";
+
 impl Store {
     /// Replaces the whole stock (the shipped network's, or an import).
     pub async fn set_stock(&self, stock: &Stock) -> Result<(), StorageError> {
@@ -162,22 +187,36 @@ impl Store {
         if rows.is_empty() {
             return Ok(None);
         }
-        let lines = rows
-            .into_iter()
-            .map(|row| {
-                let bad = |column, message: String| {
-                    StorageError::invalid_row("part_stock", column, message)
-                };
-                Ok((
-                    StockPoint::parse(&row.base).map_err(|e| bad("base", e.message))?,
-                    PartCode::parse(&row.part).map_err(|e| bad("part", e.message))?,
-                    u32::try_from(row.quantity).map_err(|_| {
-                        bad("quantity", format!("{} is out of range", row.quantity))
-                    })?,
-                ))
-            })
-            .collect::<Result<Vec<_>, StorageError>>()?;
-        Ok(Some(Stock::new(lines)))
+        stock_of(rows).map(Some)
+    }
+
+    /// The stock at `points` only (a hub's plan draws on its engineers'
+    /// bases and its own warehouse, not on the whole country's shelves),
+    /// or `None` when no stock was ever loaded anywhere.
+    pub async fn stock_at(&self, points: &[StockPoint]) -> Result<Option<Stock>, StorageError> {
+        let codes: Vec<String> = points.iter().map(StockPoint::code).collect();
+        let list = super::placeholders(1, codes.len().max(1));
+        let sql = format!("SELECT base, part, quantity FROM part_stock WHERE base IN ({list})");
+        let (loaded, rows): (bool, Vec<StockRow>) = on_pool!(self, |pool| {
+            let loaded: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM part_stock)")
+                    .fetch_one(pool)
+                    .await?;
+            let mut query = sqlx::query_as(&sql);
+            match codes.is_empty() {
+                true => query = query.bind(""),
+                false => {
+                    for code in &codes {
+                        query = query.bind(code.as_str());
+                    }
+                }
+            }
+            (loaded, if loaded { query.fetch_all(pool).await? } else { Vec::new() })
+        });
+        if !loaded {
+            return Ok(None);
+        }
+        stock_of(rows).map(Some)
     }
 
     /// Parts ordered for still-open tickets, the latest order per ticket:
@@ -188,7 +227,8 @@ impl Store {
         let rows: Vec<PartRow> = on_pool!(self, |pool| {
             let mut rows: Vec<PartRow> = sqlx::query_as(&format!(
                 "SELECT p.{} FROM roster_parts p JOIN tickets t ON t.id = p.ticket_id \
-                 WHERE p.action = 'ordered' AND t.status = $1 ORDER BY p.roster_id",
+                 WHERE p.action = 'ordered' AND t.status = $1 AND {NEWEST_ORDER} \
+                 ORDER BY p.roster_id",
                 PART_COLUMNS.replace(", ", ", p.")
             ))
             .bind(TicketStatus::Open.code())
@@ -234,7 +274,8 @@ impl Store {
         );
         let ordered_sql = format!(
             "SELECT p.ticket_id, r.date FROM roster_parts p JOIN rosters r ON r.id = p.roster_id \
-             WHERE p.action = 'ordered' AND p.ticket_id IN ({list}) ORDER BY p.roster_id"
+             WHERE p.action = 'ordered' AND p.ticket_id IN ({list}) AND {NEWEST_ORDER} \
+             ORDER BY p.roster_id"
         );
         let (arrived, ordered): (Vec<String>, Vec<(String, chrono::NaiveDate)>) =
             on_pool!(self, |pool| {

@@ -356,7 +356,8 @@ macro_rules! move_head {
 /// Makes the roster's visits the published ones of its hub and day (one
 /// per ticket across all days: a ticket on another day's head is refused);
 /// evaluates to the tickets the replaced revision published and this one
-/// does not.
+/// does not. A few statements per roster, whatever its size: a month of
+/// live dispatch saves tens of thousands of revisions.
 macro_rules! publish_visits {
     ($tx:ident, $roster:expr, $roster_id:expr) => {{
         let roster: &Roster = $roster;
@@ -372,67 +373,103 @@ macro_rules! publish_visits {
             .bind(roster.date)
             .execute(&mut *$tx)
             .await?;
-        for route in &roster.routes {
-            for visit in &route.visits {
-                if visit.kind == VisitKind::Fault {
-                    // A later day's route holding the ticket wins; an
-                    // earlier day's visit is history (a diagnosis before
-                    // the part came, or a day that is over), and this
-                    // visit becomes the ticket's published one.
-                    let later: Option<i64> = sqlx::query_scalar(
-                        "SELECT roster_id FROM published_visits \
-                         WHERE visit_id = $1 AND kind = 'fault' AND date > $2",
-                    )
-                    .bind(visit.ticket_id.as_str())
-                    .bind(roster.date)
-                    .fetch_optional(&mut *$tx)
-                    .await?;
-                    if let Some(later) = later {
-                        return Err(StorageError::TicketOnAnotherRoute {
-                            ticket: visit.ticket_id.clone(),
-                            roster: later,
-                        });
-                    }
-                    sqlx::query(
-                        "DELETE FROM published_visits \
-                         WHERE visit_id = $1 AND kind = 'fault' AND date < $2",
-                    )
-                    .bind(visit.ticket_id.as_str())
-                    .bind(roster.date)
-                    .execute(&mut *$tx)
-                    .await?;
-                }
-                let inserted = sqlx::query(
-                    "INSERT INTO published_visits (visit_id, date, kind, hub, roster_id, \
-                     engineer_id) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(visit.ticket_id.as_str())
-                .bind(roster.date)
-                .bind(visit.kind.code())
-                .bind(roster.hub.code())
-                .bind($roster_id)
-                .bind(route.engineer_id.as_str())
-                .execute(&mut *$tx)
-                .await;
-                if let Err(error) = inserted {
-                    // Published by a concurrent save of another day.
-                    return Err(match &error {
-                        sqlx::Error::Database(db) if db.is_unique_violation() => {
-                            StorageError::TicketOnAnotherRoute {
-                                ticket: visit.ticket_id.clone(),
-                                roster: $roster_id,
-                            }
-                        }
-                        _ => error.into(),
-                    });
-                }
-            }
-        }
-        let now: std::collections::HashSet<&str> = roster
+        let visits: Vec<(&EngineerId, &Visit)> = roster
             .routes
             .iter()
-            .flat_map(|r| &r.visits)
-            .map(|v| v.ticket_id.as_str())
+            .flat_map(|route| route.visits.iter().map(move |v| (&route.engineer_id, v)))
+            .collect();
+        let faults: Vec<&str> = visits
+            .iter()
+            .filter(|(_, v)| v.kind == VisitKind::Fault)
+            .map(|(_, v)| v.ticket_id.as_str())
+            .collect();
+        // A later day's route holding the ticket wins; an earlier day's
+        // visit is history (a diagnosis before the part came, or a day
+        // that is over), and this visit becomes the ticket's published one.
+        let mut later: HashMap<String, i64> = HashMap::new();
+        for chunk in faults.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT visit_id, roster_id FROM published_visits WHERE kind = 'fault' AND date > ",
+            );
+            query.push_bind(roster.date).push(" AND visit_id IN (");
+            let mut list = query.separated(", ");
+            for ticket in chunk {
+                list.push_bind(*ticket);
+            }
+            query.push(")");
+            let rows: Vec<(String, i64)> = query.build_query_as().fetch_all(&mut *$tx).await?;
+            later.extend(rows);
+        }
+        if let Some((_, visit)) = visits.iter().find(|(_, v)| {
+            v.kind == VisitKind::Fault && later.contains_key(v.ticket_id.as_str())
+        }) {
+            return Err(StorageError::TicketOnAnotherRoute {
+                ticket: visit.ticket_id.clone(),
+                roster: later[visit.ticket_id.as_str()],
+            });
+        }
+        for chunk in faults.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
+                "DELETE FROM published_visits WHERE kind = 'fault' AND date < ",
+            );
+            query.push_bind(roster.date).push(" AND visit_id IN (");
+            let mut list = query.separated(", ");
+            for ticket in chunk {
+                list.push_bind(*ticket);
+            }
+            query.push(")");
+            query.build().execute(&mut *$tx).await?;
+        }
+        let mut inserted = 0;
+        for chunk in visits.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
+                "INSERT INTO published_visits (visit_id, date, kind, hub, roster_id, engineer_id) ",
+            );
+            query.push_values(chunk, |mut row, (engineer, visit)| {
+                row.push_bind(visit.ticket_id.as_str())
+                    .push_bind(roster.date)
+                    .push_bind(visit.kind.code())
+                    .push_bind(roster.hub.code())
+                    .push_bind($roster_id)
+                    .push_bind(engineer.as_str());
+            });
+            query.push(" ON CONFLICT DO NOTHING");
+            inserted += query.build().execute(&mut *$tx).await?.rows_affected();
+        }
+        if inserted < visits.len() as u64 {
+            // Published meanwhile by a concurrent save of another day (or
+            // given twice by this roster): the first such ticket is named.
+            let mut seen = std::collections::HashSet::new();
+            let mut holders: HashMap<String, i64> = HashMap::new();
+            for chunk in faults.chunks(ROWS_PER_STATEMENT) {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT visit_id, roster_id FROM published_visits WHERE kind = 'fault' AND roster_id <> ",
+                );
+                query.push_bind($roster_id).push(" AND visit_id IN (");
+                let mut list = query.separated(", ");
+                for ticket in chunk {
+                    list.push_bind(*ticket);
+                }
+                query.push(")");
+                let rows: Vec<(String, i64)> = query.build_query_as().fetch_all(&mut *$tx).await?;
+                holders.extend(rows);
+            }
+            let (ticket, by) = visits
+                .iter()
+                .map(|(_, v)| &v.ticket_id)
+                .find_map(|t| match holders.get(t.as_str()) {
+                    Some(&by) => Some((t, by)),
+                    None => (!seen.insert(t)).then_some((t, $roster_id)),
+                })
+                .unwrap_or((&visits[0].1.ticket_id, $roster_id));
+            return Err(StorageError::TicketOnAnotherRoute {
+                ticket: ticket.clone(),
+                roster: by,
+            });
+        }
+        let now: std::collections::HashSet<&str> = visits
+            .iter()
+            .map(|(_, v)| v.ticket_id.as_str())
             .collect();
         before
             .into_iter()
@@ -441,19 +478,47 @@ macro_rules! publish_visits {
     }};
 }
 
-/// Sets a planned ticket open again, unless a day's revision in force
-/// still publishes a visit to it.
+/// Rows per multi-row statement: within SQLite's limit of bound
+/// parameters for the widest row (a visit's 14 columns).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `UPDATE tickets SET status = $to WHERE status = $from AND id IN (…)`,
+/// with `$extra` SQL after the list, in statements of
+/// [`ROWS_PER_STATEMENT`] tickets.
+macro_rules! set_status {
+    ($tx:ident, $ids:expr, $to:expr, $from:expr, $extra:expr) => {{
+        let ids: Vec<&str> = $ids;
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new("UPDATE tickets SET status = ");
+            query.push_bind(($to).code());
+            if let Some(from) = $from {
+                query.push(" WHERE status = ").push_bind(from.code());
+            } else {
+                query.push(" WHERE 1 = 1");
+            }
+            query.push(" AND id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            query.push(")").push($extra);
+            query.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Sets planned tickets open again, unless a day's revision in force
+/// still publishes a visit to them.
 macro_rules! reopen_unless_published {
-    ($tx:ident, $ticket:expr) => {{
-        sqlx::query(
-            "UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3 AND NOT EXISTS \
-             (SELECT 1 FROM published_visits WHERE visit_id = $2 AND kind = 'fault')",
-        )
-        .bind(TicketStatus::Open.code())
-        .bind($ticket)
-        .bind(TicketStatus::Planned.code())
-        .execute(&mut *$tx)
-        .await?;
+    ($tx:ident, $tickets:expr) => {{
+        set_status!(
+            $tx,
+            $tickets,
+            TicketStatus::Open,
+            Some(TicketStatus::Planned),
+            " AND NOT EXISTS (SELECT 1 FROM published_visits p \
+             WHERE p.visit_id = tickets.id AND p.kind = 'fault')"
+        );
     }};
 }
 
@@ -511,125 +576,150 @@ macro_rules! write_roster {
         .await?;
         move_head!($tx, roster, roster_id);
         let unpublished = publish_visits!($tx, roster, roster_id);
-        for (position, route) in roster.routes.iter().enumerate() {
-            let route_id: i64 = sqlx::query_scalar(
+        let routes: Vec<(usize, &EngineerRoute)> = roster.routes.iter().enumerate().collect();
+        let mut route_ids: HashMap<i64, i64> = HashMap::new();
+        for chunk in routes.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO roster_routes (roster_id, position, engineer_id, base_lat, \
-                 base_lon, leave_at, return_at, km, lunch_start, lunch_end) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            )
-            .bind(roster_id)
-            .bind(position as i64)
-            .bind(route.engineer_id.as_str())
-            .bind(route.base.lat())
-            .bind(route.base.lon())
-            .bind(route.leave_at)
-            .bind(route.return_at)
-            .bind(route.km)
-            .bind(route.lunch.map(|(start, _)| start))
-            .bind(route.lunch.map(|(_, end)| end))
-            .fetch_one(&mut *$tx)
-            .await?;
-            for visit in &route.visits {
-                sqlx::query(&format!(
-                    "INSERT INTO roster_visits ({VISIT_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-                ))
-                .bind(route_id)
-                .bind(i64::from(visit.sequence))
-                .bind(visit.ticket_id.as_str())
-                .bind(visit.location.lat())
-                .bind(visit.location.lon())
-                .bind(visit.arrival)
-                .bind(visit.start)
-                .bind(visit.departure)
-                .bind(visit.on_site_by)
-                .bind(visit.repaired_by)
-                .bind(visit.late_minutes)
-                .bind(visit.km_from_previous)
-                .bind(visit.kind.code())
-                .bind(visit.late_reason.as_deref())
-                .execute(&mut *$tx)
-                .await?;
-                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3")
-                    .bind(TicketStatus::Planned.code())
-                    .bind(visit.ticket_id.as_str())
-                    .bind(TicketStatus::Open.code())
-                    .execute(&mut *$tx)
-                    .await?;
-            }
+                 base_lon, leave_at, return_at, km, lunch_start, lunch_end) ",
+            );
+            query.push_values(chunk, |mut row, (position, route)| {
+                row.push_bind(roster_id)
+                    .push_bind(*position as i64)
+                    .push_bind(route.engineer_id.as_str())
+                    .push_bind(route.base.lat())
+                    .push_bind(route.base.lon())
+                    .push_bind(route.leave_at)
+                    .push_bind(route.return_at)
+                    .push_bind(route.km)
+                    .push_bind(route.lunch.map(|(start, _)| start))
+                    .push_bind(route.lunch.map(|(_, end)| end));
+            });
+            query.push(" RETURNING position, id");
+            let ids: Vec<(i64, i64)> = query.build_query_as().fetch_all(&mut *$tx).await?;
+            route_ids.extend(ids);
         }
-        for (position, unassigned) in roster.unassigned.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO roster_unassigned (roster_id, position, ticket_id, reason, detail) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(roster_id)
-            .bind(position as i64)
-            .bind(unassigned.ticket_id.as_str())
-            .bind(unassigned.reason.code())
-            .bind(&unassigned.detail)
-            .execute(&mut *$tx)
-            .await?;
-            reopen_unless_published!($tx, unassigned.ticket_id.as_str());
+        let visits: Vec<(i64, &Visit)> = routes
+            .iter()
+            .flat_map(|(position, route)| {
+                let route_id = route_ids[&(*position as i64)];
+                route.visits.iter().map(move |visit| (route_id, visit))
+            })
+            .collect();
+        for chunk in visits.chunks(ROWS_PER_STATEMENT) {
+            let mut query =
+                sqlx::QueryBuilder::new(format!("INSERT INTO roster_visits ({VISIT_COLUMNS}) "));
+            query.push_values(chunk, |mut row, (route_id, visit)| {
+                row.push_bind(*route_id)
+                    .push_bind(i64::from(visit.sequence))
+                    .push_bind(visit.ticket_id.as_str())
+                    .push_bind(visit.location.lat())
+                    .push_bind(visit.location.lon())
+                    .push_bind(visit.arrival)
+                    .push_bind(visit.start)
+                    .push_bind(visit.departure)
+                    .push_bind(visit.on_site_by)
+                    .push_bind(visit.repaired_by)
+                    .push_bind(visit.late_minutes)
+                    .push_bind(visit.km_from_previous)
+                    .push_bind(visit.kind.code())
+                    .push_bind(visit.late_reason.as_deref());
+            });
+            query.build().execute(&mut *$tx).await?;
         }
-        // Visits the revision replaced gave and this one does not: open
-        // again, unless another day's revision holds them.
-        for ticket in &unpublished {
-            reopen_unless_published!($tx, ticket.as_str());
+        set_status!(
+            $tx,
+            visits.iter().map(|(_, v)| v.ticket_id.as_str()).collect(),
+            TicketStatus::Planned,
+            Some(TicketStatus::Open),
+            ""
+        );
+        let unassigned: Vec<(usize, &UnassignedTicket)> =
+            roster.unassigned.iter().enumerate().collect();
+        for chunk in unassigned.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
+                "INSERT INTO roster_unassigned (roster_id, position, ticket_id, reason, detail) ",
+            );
+            query.push_values(chunk, |mut row, (position, unassigned)| {
+                row.push_bind(roster_id)
+                    .push_bind(*position as i64)
+                    .push_bind(unassigned.ticket_id.as_str())
+                    .push_bind(unassigned.reason.code())
+                    .push_bind(unassigned.detail.as_str());
+            });
+            query.build().execute(&mut *$tx).await?;
         }
-        for (position, attempt) in roster.remote.iter().enumerate() {
-            sqlx::query(
+        // Tickets left unplaced, and visits the revision replaced gave and
+        // this one does not: open again, unless another day's revision
+        // holds them.
+        reopen_unless_published!(
+            $tx,
+            (roster.unassigned.iter().map(|u| u.ticket_id.as_str()))
+                .chain(unpublished.iter().map(String::as_str))
+                .collect()
+        );
+        let remote: Vec<(usize, &RemoteAttempt)> = roster.remote.iter().enumerate().collect();
+        for chunk in remote.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO roster_remote (roster_id, position, ticket_id, agent, start_at, \
-                 end_at, outcome, responded_in_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(roster_id)
-            .bind(position as i64)
-            .bind(attempt.ticket_id.as_str())
-            .bind(i64::from(attempt.agent))
-            .bind(attempt.start)
-            .bind(attempt.end)
-            .bind(attempt.outcome.code())
-            .bind(attempt.responded_in_time)
-            .execute(&mut *$tx)
-            .await?;
-            if attempt.outcome == RemoteOutcome::Resolved {
-                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
-                    .bind(TicketStatus::Resolved.code())
-                    .bind(attempt.ticket_id.as_str())
-                    .execute(&mut *$tx)
-                    .await?;
-            }
+                 end_at, outcome, responded_in_time) ",
+            );
+            query.push_values(chunk, |mut row, (position, attempt)| {
+                row.push_bind(roster_id)
+                    .push_bind(*position as i64)
+                    .push_bind(attempt.ticket_id.as_str())
+                    .push_bind(i64::from(attempt.agent))
+                    .push_bind(attempt.start)
+                    .push_bind(attempt.end)
+                    .push_bind(attempt.outcome.code())
+                    .push_bind(attempt.responded_in_time);
+            });
+            query.build().execute(&mut *$tx).await?;
         }
-        for (position, loaner) in roster.loaners.iter().enumerate() {
-            sqlx::query(
+        set_status!(
+            $tx,
+            (roster.remote.iter())
+                .filter(|a| a.outcome == RemoteOutcome::Resolved)
+                .map(|a| a.ticket_id.as_str())
+                .collect(),
+            TicketStatus::Resolved,
+            None::<TicketStatus>,
+            ""
+        );
+        let loaners: Vec<(usize, &Loaner)> = roster.loaners.iter().enumerate().collect();
+        for chunk in loaners.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO roster_loaners (roster_id, position, ticket_id, repaired_by, \
-                 source, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(roster_id)
-            .bind(position as i64)
-            .bind(loaner.ticket_id.as_str())
-            .bind(loaner.repaired_by)
-            .bind(loaner.source.words())
-            .bind(&loaner.detail)
-            .execute(&mut *$tx)
-            .await?;
+                 source, detail) ",
+            );
+            query.push_values(chunk, |mut row, (position, loaner)| {
+                row.push_bind(roster_id)
+                    .push_bind(*position as i64)
+                    .push_bind(loaner.ticket_id.as_str())
+                    .push_bind(loaner.repaired_by)
+                    .push_bind(loaner.source.words())
+                    .push_bind(loaner.detail.as_str());
+            });
+            query.build().execute(&mut *$tx).await?;
         }
-        for (position, workload) in roster.workloads.iter().enumerate() {
-            sqlx::query(
+        let workloads: Vec<(usize, &StationWorkload)> =
+            roster.workloads.iter().enumerate().collect();
+        for chunk in workloads.chunks(ROWS_PER_STATEMENT) {
+            let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO roster_workloads (roster_id, position, base, engineers, \
-                 min_minutes, max_minutes, mean_minutes, std_minutes) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(roster_id)
-            .bind(position as i64)
-            .bind(&workload.base)
-            .bind(i64::from(workload.engineers))
-            .bind(workload.min_minutes)
-            .bind(workload.max_minutes)
-            .bind(workload.mean_minutes)
-            .bind(workload.std_minutes)
-            .execute(&mut *$tx)
-            .await?;
+                 min_minutes, max_minutes, mean_minutes, std_minutes) ",
+            );
+            query.push_values(chunk, |mut row, (position, workload)| {
+                row.push_bind(roster_id)
+                    .push_bind(*position as i64)
+                    .push_bind(workload.base.as_str())
+                    .push_bind(i64::from(workload.engineers))
+                    .push_bind(workload.min_minutes)
+                    .push_bind(workload.max_minutes)
+                    .push_bind(workload.mean_minutes)
+                    .push_bind(workload.std_minutes);
+            });
+            query.build().execute(&mut *$tx).await?;
         }
         super::parts::save_roster_parts!($tx, roster_id, &roster.parts);
         roster_id
