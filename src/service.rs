@@ -14,8 +14,7 @@ use tokio::task::JoinHandle;
 use crate::dispatch::{self, CallCenter, DispatchError, HubDay, Pins, PlanOptions};
 use crate::domain::{
     EngineerId, EngineerState, PartsOnHand, Region, Roster, StockPoint, TicketId, TicketStatus,
-    due_on,
-    key_customers,
+    due_on, key_customers,
 };
 use crate::storage::{StorageError, Store, TicketFilter};
 use crate::travel::GreatCircle;

@@ -112,7 +112,7 @@ pub fn fill_slack(
             StopKind::Job(job) if job < faults => stop.lateness <= fault_lateness[job],
             _ => true,
         });
-        keeps_lateness.then_some(timed.travel_cost + timed.lateness_cost)
+        keeps_lateness.then_some(timed.travel_cost + timed.lateness_cost + timed.disruption_cost)
     };
     let mut costs: Vec<i64> = plan
         .iter()

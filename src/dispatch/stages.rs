@@ -41,14 +41,12 @@ pub fn plan(
         Some(triaged) => day.with_tickets(triaged.dispatch.clone()),
         None => day.clone(),
     };
-    let hub_problem = HubProblem::build(&routed, options.horizon_days, travel)?;
-    let announced = options
-        .warm_start
-        .then(|| {
-            day.published()
-                .map(|published| announced(&hub_problem, published))
-        })
-        .flatten();
+    let mut hub_problem = HubProblem::build(&routed, options.horizon_days, travel)?;
+    let published = day.published().filter(|_| options.warm_start);
+    let announced = published.map(|published| announced(&hub_problem, published));
+    if let Some(published) = published {
+        hub_problem.problem = with_announcements(&hub_problem, published)?;
+    }
     let (solution, assignment) = solve_hub_from(&hub_problem, options, announced)?;
     let objective = checked(&hub_problem.problem, &solution)?;
     let mut roster = if hub_problem.due.is_empty() {
@@ -139,6 +137,59 @@ fn announced(hub_problem: &HubProblem, published: &Roster) -> optimize::Plan {
             _ => Vec::new(),
         })
         .collect()
+}
+
+/// A published visit moved by a re-plan to another engineer (or another
+/// day), or to more than [`DISRUPTION_SLACK_MINUTES`] later, costs as much
+/// as 10 km of driving, or 42 minutes of lateness on a severity-2 fault: a
+/// re-plan moves announced visits for a real gain, not for a few metres.
+pub const DISRUPTION_COST: i64 = 10_000;
+/// How much later than announced a visit may start before the move counts
+/// as a disruption (the simulation counts a change past half an hour too).
+pub const DISRUPTION_SLACK_MINUTES: i64 = 30;
+
+/// The hub's problem with each visit the published revision still has
+/// ahead announced to its engineer (see [`optimize::Announcement`]).
+fn with_announcements(
+    hub_problem: &HubProblem,
+    published: &Roster,
+) -> Result<Problem, DispatchError> {
+    let problem = &hub_problem.problem;
+    let job_of: HashMap<&TicketId, usize> = hub_problem
+        .tickets
+        .iter()
+        .enumerate()
+        .map(|(job, ticket)| (ticket.id(), job))
+        .collect();
+    let vehicle_of: HashMap<&EngineerId, usize> = hub_problem
+        .engineers
+        .iter()
+        .zip(&hub_problem.days)
+        .enumerate()
+        .filter(|(_, (_, day))| **day == 0)
+        .map(|(v, (engineer, _))| (engineer.id(), v))
+        .collect();
+    let mut jobs = problem.jobs().to_vec();
+    for route in &published.routes {
+        let Some(&vehicle) = vehicle_of.get(&route.engineer_id) else {
+            continue;
+        };
+        for visit in &route.visits {
+            if let Some(&job) = job_of.get(&visit.ticket_id) {
+                jobs[job].announced = Some(optimize::Announcement {
+                    vehicle,
+                    start: (visit.start - hub_problem.origin).num_seconds(),
+                    slack: DISRUPTION_SLACK_MINUTES * 60,
+                    cost: DISRUPTION_COST,
+                });
+            }
+        }
+    }
+    Ok(Problem::new(
+        problem.matrix().clone(),
+        jobs,
+        problem.vehicles().to_vec(),
+    )?)
 }
 
 /// [`solve_hub`], from the published routes when `announced` is given:
@@ -236,7 +287,18 @@ impl DayByDay {
         let open = &self.open;
         let today = Problem::new(
             problem.matrix().clone(),
-            open.iter().map(|&j| problem.jobs()[j].clone()).collect(),
+            open.iter()
+                .map(|&j| {
+                    // An announcement names a vehicle of the hub's problem:
+                    // here, of this day's crew (another day's is constant).
+                    let mut job = problem.jobs()[j].clone();
+                    job.announced = job.announced.and_then(|a| {
+                        let vehicle = crew.iter().position(|&v| v == a.vehicle)?;
+                        Some(optimize::Announcement { vehicle, ..a })
+                    });
+                    job
+                })
+                .collect(),
             crew.iter()
                 .map(|&v| problem.vehicles()[v].clone())
                 .collect(),

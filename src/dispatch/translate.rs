@@ -525,7 +525,11 @@ fn restart_vehicle(
             start = start.max(seconds(free));
         }
         if restart.has_begun() {
-            let worked = start - seconds(continuation.stored.leave_at);
+            // Time worked, not time passed: an engineer idle since their
+            // last visit (an on-call engineer at home in the afternoon)
+            // has not spent their day's hours waiting for the evening.
+            let busy_until = restart.free_at.map_or(start, seconds).min(start);
+            let worked = busy_until - seconds(continuation.stored.leave_at);
             vehicle.max_work = vehicle.max_work.map(|limit| (limit - worked).max(0));
         }
         if restart.lunch_taken {

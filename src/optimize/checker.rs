@@ -134,6 +134,14 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                         ));
                     }
                     objective.lateness += job.deadline.map_or(0, |d| lateness * d.penalty_per_unit);
+                    // Written out, not `Announcement::cost_of`: the checker
+                    // prices on its own.
+                    if let Some(announced) = job.announced
+                        && (announced.vehicle != route.vehicle
+                            || stop.start - announced.start > announced.slack)
+                    {
+                        objective.disruption += announced.cost;
+                    }
                     for (amount, demand) in load.iter_mut().zip(&job.demand) {
                         *amount += demand;
                     }

@@ -88,7 +88,12 @@ pub fn route_cost(problem: &Problem, vehicle: usize, jobs: &[usize]) -> Option<i
         return Some(0);
     }
     let s = schedule(problem, vehicle, jobs)?;
-    Some(problem.vehicles()[vehicle].fixed_cost + s.travel_cost + s.lateness_cost)
+    Some(
+        problem.vehicles()[vehicle].fixed_cost
+            + s.travel_cost
+            + s.lateness_cost
+            + s.disruption_cost,
+    )
 }
 
 /// Turns job sequences into a full solution with schedules, reasons for the
@@ -108,9 +113,11 @@ pub fn build_solution(problem: &Problem, plan: &Plan) -> Solution {
             route,
             lateness_cost,
             travel_cost,
+            disruption_cost,
         } = schedule(problem, vehicle, jobs).expect("plans passed to build_solution are feasible");
         objective.travel += travel_cost;
         objective.lateness += lateness_cost;
+        objective.disruption += disruption_cost;
         objective.fixed += problem.vehicles()[vehicle].fixed_cost;
         for &job in jobs {
             routed[job] = true;

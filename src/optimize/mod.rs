@@ -54,7 +54,7 @@ mod solution;
 
 pub use checker::{Violation, check};
 pub use construction::{Plan, build_solution, route_cost};
-pub use problem::{Break, Job, Problem, SoftDeadline, TravelMatrix, Vehicle, Window};
+pub use problem::{Announcement, Break, Job, Problem, SoftDeadline, TravelMatrix, Vehicle, Window};
 pub use schedule::{Scheduled, schedule, schedule_as};
 pub use solution::{
     LowerBound, Objective, Route, Solution, SolveStats, Stop, StopKind, Unassigned,
@@ -362,5 +362,71 @@ mod tests {
         let solution = solve_from(&problem, &start, &params());
         check(&problem, &solution).unwrap();
         assert!(solution.unassigned.is_empty());
+    }
+
+    /// Two sites, 10 apart on a line from vehicle 0's depot; vehicle 1
+    /// starts at the far site. One job at each site, announced on vehicle
+    /// 0: cheapest is vehicle 1 at the far site (0 km) unless the move is
+    /// priced above the 20 units it saves.
+    fn announced_pair(cost: i64) -> Problem {
+        let size = 3;
+        let cells: Vec<i64> = (0..size * size)
+            .map(|i| 10 * ((i / size) as i64 - (i % size) as i64).abs())
+            .collect();
+        let mut jobs = vec![Job::at(1, 5), Job::at(2, 5)];
+        for (job, start) in jobs.iter_mut().zip([10, 25]) {
+            job.announced = Some(Announcement {
+                vehicle: 0,
+                start,
+                slack: 10,
+                cost,
+            });
+        }
+        let shift = Window::new(0, 200).unwrap();
+        let vehicles = vec![
+            Vehicle::new(0, Some(0), shift),
+            Vehicle::new(2, Some(2), shift),
+        ];
+        Problem::new(
+            TravelMatrix::new(size, cells.clone(), cells).unwrap(),
+            jobs,
+            vehicles,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_announced_visit_moves_only_when_the_gain_is_worth_the_disruption() {
+        let announced = vec![vec![0, 1], Vec::new()];
+        let vehicle_of_far_job = |cost| {
+            let problem = announced_pair(cost);
+            let solution = solve_from(&problem, &announced, &params());
+            let objective = check(&problem, &solution).unwrap();
+            assert_eq!(objective, solution.objective);
+            let route = solution
+                .routes
+                .iter()
+                .find(|r| r.stops.iter().any(|s| s.kind == StopKind::Job(1)))
+                .unwrap();
+            (route.vehicle, objective.disruption)
+        };
+        // Vehicle 0 serving both drives 40; vehicle 1 taking the far job
+        // saves 20 of it (vehicle 0 drives 20, vehicle 1 nothing).
+        assert_eq!(vehicle_of_far_job(5), (1, 5));
+        assert_eq!(vehicle_of_far_job(50), (0, 0));
+    }
+
+    #[test]
+    fn a_start_later_than_announced_past_the_slack_is_priced_and_an_earlier_one_is_not() {
+        let announcement = Announcement {
+            vehicle: 0,
+            start: 100,
+            slack: 30,
+            cost: 7,
+        };
+        assert_eq!(announcement.cost_of(0, 20), 0);
+        assert_eq!(announcement.cost_of(0, 130), 0);
+        assert_eq!(announcement.cost_of(0, 131), 7);
+        assert_eq!(announcement.cost_of(1, 100), 7);
     }
 }

@@ -155,6 +155,37 @@ pub struct Job {
     /// any. A vehicle without a team may serve any job — the dispatcher's
     /// candidate sets: nearby stations' engineers plus the hub's.
     pub teams: Vec<u32>,
+    /// Where and when a published plan told someone this visit would be:
+    /// a re-plan that moves it pays for the disruption.
+    pub announced: Option<Announcement>,
+}
+
+/// A visit already announced to its engineer (and customer). Giving it to
+/// another vehicle, or starting it more than `slack` later than announced,
+/// costs `cost` once: so a re-plan moves announced visits only for a gain
+/// worth the disruption, and routes do not churn for a few metres. An
+/// earlier start is not priced: a fault visited sooner is no one's loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Announcement {
+    /// The vehicle it was announced on.
+    pub vehicle: usize,
+    /// The start of service announced.
+    pub start: i64,
+    /// How much later it may start before the move is priced.
+    pub slack: i64,
+    /// What moving it costs, in the objective's units.
+    pub cost: i64,
+}
+
+impl Announcement {
+    /// What serving the visit with `vehicle`, starting at `start`, costs.
+    pub fn cost_of(&self, vehicle: usize, start: i64) -> i64 {
+        if vehicle != self.vehicle || start > self.start + self.slack {
+            self.cost
+        } else {
+            0
+        }
+    }
 }
 
 impl Job {
@@ -170,6 +201,7 @@ impl Job {
             unassigned_penalty: 1_000_000_000,
             demand: Vec::new(),
             teams: Vec::new(),
+            announced: None,
         }
     }
 
@@ -395,6 +427,16 @@ impl Problem {
                 return Err(OptimizeError::invalid(
                     field("deadline"),
                     "penalty must not be negative",
+                ));
+            }
+            if let Some(announced) = job.announced
+                && (announced.vehicle >= vehicles.len()
+                    || announced.slack < 0
+                    || announced.cost < 0)
+            {
+                return Err(OptimizeError::invalid(
+                    field("announced"),
+                    "needs a vehicle of the problem, and no negative slack or cost",
                 ));
             }
             if job.demand.iter().any(|d| *d < 0) {

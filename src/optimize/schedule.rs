@@ -29,6 +29,9 @@ pub struct Scheduled {
     /// Cost of the driving ([`Vehicle::leg_cost`] of the route's distance
     /// and travel time); the vehicle's fixed cost is not included.
     pub travel_cost: i64,
+    /// Cost of the announced visits this route moves; the route's share of
+    /// [`super::Objective::disruption`].
+    pub disruption_cost: i64,
 }
 
 /// Start of service at or after `arrival` in the first window that allows it.
@@ -117,6 +120,7 @@ pub fn schedule_as(
             },
             lateness_cost: 0,
             travel_cost: 0,
+            disruption_cost: 0,
         });
     }
     let breaks: Vec<&Break> = vehicle.breaks().collect();
@@ -136,7 +140,7 @@ pub fn schedule_as(
             .filter_map(|position| {
                 forward(problem, vehicle_index, vehicle, jobs, &breaks, &[position])
             })
-            .min_by_key(|s| (s.lateness_cost, s.route.end));
+            .min_by_key(|s| (s.lateness_cost + s.disruption_cost, s.route.end));
     }
     let placement = earliest_placement(problem, vehicle, jobs, &breaks)?;
     forward(problem, vehicle_index, vehicle, jobs, &breaks, &placement)
@@ -328,9 +332,19 @@ fn forward(
             StopKind::Break => None,
         })
         .sum();
+    let disruption_cost = stops
+        .iter()
+        .filter_map(|s| match s.kind {
+            StopKind::Job(j) => problem.jobs()[j]
+                .announced
+                .map(|a| a.cost_of(vehicle_index, s.start)),
+            StopKind::Break => None,
+        })
+        .sum();
     Some(Scheduled {
         travel_cost: vehicle.leg_cost(distance, travel_time),
         lateness_cost,
+        disruption_cost,
         route: Route {
             vehicle: vehicle_index,
             stops,

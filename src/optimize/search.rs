@@ -401,7 +401,7 @@ impl<'a> Search<'a> {
         let vehicles = problem.vehicles();
         let timed_exactly = jobs
             .iter()
-            .all(|j| j.deadline.is_none_or(|d| d.penalty_per_unit == 0))
+            .all(|j| j.deadline.is_none_or(|d| d.penalty_per_unit == 0) && j.announced.is_none())
             && vehicles.iter().all(|v| v.max_work.is_none());
         let timing = if !timed_exactly {
             Timing::Rich

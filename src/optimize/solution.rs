@@ -113,13 +113,15 @@ pub struct Objective {
     pub travel: i64,
     /// Sum of [`super::Vehicle::fixed_cost`] over the vehicles used.
     pub fixed: i64,
+    /// Sum over announced visits moved of [`super::Announcement::cost`].
+    pub disruption: i64,
 }
 
 impl Objective {
     /// The sum of the parts: the single figure the solver minimises and
     /// plans are compared by.
     pub fn total(&self) -> i64 {
-        self.unassigned + self.lateness + self.travel + self.fixed
+        self.unassigned + self.lateness + self.travel + self.fixed + self.disruption
     }
 }
 

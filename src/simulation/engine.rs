@@ -13,8 +13,7 @@ use crate::dispatch::{self, Cadence, PlanMethod, PlanOptions, Urgency, day_origi
 use crate::domain::event::{EngineerEvent, EventKind, Finish, Outcome};
 use crate::domain::{
     Engineer, EngineerId, EngineerRoute, EventId, GeoPoint, Region, ShiftPattern, Ticket, TicketId,
-    VisitKind,
-    service_offset,
+    VisitKind, service_offset,
 };
 use crate::network::{Network, generate_tickets};
 use crate::rng::Rng;

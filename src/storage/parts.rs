@@ -198,10 +198,9 @@ impl Store {
         let list = super::placeholders(1, codes.len().max(1));
         let sql = format!("SELECT base, part, quantity FROM part_stock WHERE base IN ({list})");
         let (loaded, rows): (bool, Vec<StockRow>) = on_pool!(self, |pool| {
-            let loaded: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM part_stock)")
-                    .fetch_one(pool)
-                    .await?;
+            let loaded: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM part_stock)")
+                .fetch_one(pool)
+                .await?;
             let mut query = sqlx::query_as(&sql);
             match codes.is_empty() {
                 true => query = query.bind(""),
@@ -211,7 +210,14 @@ impl Store {
                     }
                 }
             }
-            (loaded, if loaded { query.fetch_all(pool).await? } else { Vec::new() })
+            (
+                loaded,
+                if loaded {
+                    query.fetch_all(pool).await?
+                } else {
+                    Vec::new()
+                },
+            )
         });
         if !loaded {
             return Ok(None);
