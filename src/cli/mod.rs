@@ -281,6 +281,19 @@ pub(crate) async fn open_store(database_url: &DatabaseUrl) -> anyhow::Result<Sto
     let store = Store::connect(database_url.expose())
         .await
         .with_context(|| format!("connecting to {database_url}"))?;
+    prepare_store(store).await
+}
+
+/// [`open_store`] on one connection ([`Store::connect_sole`]), for a
+/// simulation's own database.
+pub(crate) async fn open_sole_store(database_url: &DatabaseUrl) -> anyhow::Result<Store> {
+    let store = Store::connect_sole(database_url.expose())
+        .await
+        .with_context(|| format!("connecting to {database_url}"))?;
+    prepare_store(store).await
+}
+
+async fn prepare_store(store: Store) -> anyhow::Result<Store> {
     store.migrate().await.context("applying migrations")?;
     if store.network_counts().await?.is_empty() {
         tracing::info!("empty network tables: loading the shipped network");

@@ -48,7 +48,7 @@ pub struct SimulateArgs {
     pub plan_seconds: f64,
     /// Search budget of a live re-plan, which starts from the published
     /// routes.
-    #[arg(long, default_value_t = 0.025)]
+    #[arg(long, default_value_t = 0.0125)]
     pub replan_seconds: f64,
     /// Policies simulated at once (each on its own database).
     #[arg(long, default_value_t = 2)]
@@ -271,7 +271,7 @@ fn run_one(
         .context("starting the async runtime")?;
     let begins = config.begins();
     let run = runtime.block_on(async {
-        let store = super::open_store(&url).await?;
+        let store = super::open_sole_store(&url).await?;
         let run = simulate(&store, network, config, policy, |at| {
             bar.set_position((at - begins).num_minutes().max(0) as u64);
             bar.set_message(

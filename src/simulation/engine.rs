@@ -63,7 +63,7 @@ impl SimulationConfig {
                 time_limit: StdDuration::from_millis(100),
                 ..PlanOptions::default()
             },
-            replan_time_limit: StdDuration::from_millis(25),
+            replan_time_limit: StdDuration::from_micros(12_500),
             travel: GreatCircle::default(),
             sick_share: 0.01,
             return_share: 0.06,
