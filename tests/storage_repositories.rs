@@ -11,6 +11,7 @@ use ruyi::domain::{
     DomainError, EngineerEvent, EngineerId, EventId, EventKind, Region, ServiceHours, Severity,
     SlaPolicy, Ticket, TicketContact, TicketId, TicketStatus,
 };
+use ruyi::domain::{PartAction, PartCode, PartPlan, PartSource, StockPoint};
 use ruyi::storage::{EventRules, NewEvent, StorageError, Store, TicketFilter};
 
 async fn setup(backend: TestBackend) -> Option<(Store, TestDatabase)> {
@@ -58,6 +59,7 @@ on_both_databases!(setup;
     a_batch_of_events_is_stored_all_or_nothing,
     ticket_contact_details_round_trip,
     pins_not_kept_are_recorded_and_cleared_by_the_next_re_plan_or_pin,
+    a_revision_carrying_a_made_diagnosis_order_leaves_its_fixed_ticket_fixed,
 );
 
 async fn migrations_can_run_twice(store: Store) {
@@ -849,4 +851,44 @@ async fn pins_not_kept_are_recorded_and_cleared_by_the_next_re_plan_or_pin(store
             .iter()
             .all(|p| p.not_kept.is_none())
     );
+}
+
+/// The day's first revision sends an engineer to diagnose T1 and orders its
+/// part (T1 open again: the repair waits for the part). The visit fixes T1
+/// after all; a later revision of the day keeps the visit made, with its
+/// order — and must not open T1 again (it did, and the fixed ticket was
+/// re-planned and its part re-ordered every day after).
+async fn a_revision_carrying_a_made_diagnosis_order_leaves_its_fixed_ticket_fixed(store: Store) {
+    let t1 = ticket("T1", Region::East);
+    store
+        .insert_tickets(std::slice::from_ref(&t1))
+        .await
+        .unwrap();
+    let order = PartPlan {
+        ticket_id: t1.id().clone(),
+        part: PartCode::parse("SRV-PSU").unwrap(),
+        action: PartAction::Ordered,
+        base: StockPoint::parse("hub:east").unwrap(),
+        source: PartSource::Maker,
+        arrives_at: Some(monday_morning() + Duration::days(3)),
+        detail: "ordered from the maker".to_string(),
+    };
+    let mut first = roster(&[&t1], &[], monday_morning());
+    first.parts.push(order.clone());
+    let first_id = store.save_roster(&first).await.unwrap();
+    let status = || {
+        let (store, id) = (store.clone(), t1.id().clone());
+        async move { store.ticket(&id).await.unwrap().unwrap().status() }
+    };
+    assert_eq!(status().await, TicketStatus::Open);
+    raw_execute(
+        &store,
+        "UPDATE tickets SET status = 'resolved' WHERE id = 'T1'",
+    )
+    .await;
+    let mut revision = roster(&[&t1], &[], monday_morning());
+    revision.replaces = Some(first_id);
+    revision.parts.push(order);
+    store.save_roster(&revision).await.unwrap();
+    assert_eq!(status().await, TicketStatus::Resolved);
 }

@@ -98,9 +98,15 @@ macro_rules! save_roster_parts {
                 }
             }
             if plan.action == $crate::domain::PartAction::Ordered {
-                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                // The repair waits for the part: a planned ticket is open
+                // again. Only a planned one — a revision carries the order
+                // of a diagnosis visit already made, and the ticket that
+                // visit fixed must stay fixed (it was opened again, and
+                // re-planned and re-ordered every day after).
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3")
                     .bind($crate::domain::TicketStatus::Open.code())
                     .bind(plan.ticket_id.as_str())
+                    .bind($crate::domain::TicketStatus::Planned.code())
                     .execute(&mut *$tx)
                     .await?;
             }
