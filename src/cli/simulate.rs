@@ -163,13 +163,14 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     )?;
     writeln!(
         out,
-        "{} day(s) from {} 08:00, {} tickets a day, seed {}, re-plans at the next {}/{} min, \
-         {} s of search per plan ({} s per live re-plan); simulated in {elapsed:.0} s. Tables \
-         in {}, chart in {}",
+        "{} day(s) from {} 08:00, {} tickets a day, seed {}, re-plans within the minute for a \
+         ticket due on site within {} h, else at the next {}/{} min, {} s of search per plan \
+         ({} s per live re-plan); simulated in {elapsed:.0} s. Tables in {}, chart in {}",
         args.days,
         args.start,
         args.tickets,
         args.seed,
+        crate::dispatch::IMMEDIATE_WINDOW_HOURS,
         args.prompt_minutes,
         args.routine_minutes,
         args.plan_seconds,

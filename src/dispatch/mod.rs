@@ -60,7 +60,7 @@ pub use assignment::{
     available_seconds, initial_routes,
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
-pub use cadence::{Cadence, DEVIATION_MINUTES, Urgency};
+pub use cadence::{Cadence, DEVIATION_MINUTES, IMMEDIATE_WINDOW_HOURS, Urgency};
 pub(crate) use continuation::keep_stored_lengths;
 pub use continuation::{Continuation, Restart};
 pub use day::{HubDay, PlanMethod, PlanOptions};
