@@ -110,16 +110,18 @@ pub fn solve_hub(
     solve_hub_from(hub_problem, options, None)
 }
 
+/// Each ticket's job in the hub's problem.
+fn job_of(hub_problem: &HubProblem) -> HashMap<&TicketId, usize> {
+    (hub_problem.tickets.iter().enumerate())
+        .map(|(job, ticket)| (ticket.id(), job))
+        .collect()
+}
+
 /// Each of the planned day's vehicles' jobs in the order the published
 /// revision gave them to its engineer (tickets it did not route, and
 /// visits kept as they were, are not jobs to seed).
 fn announced(hub_problem: &HubProblem, published: &Roster) -> optimize::Plan {
-    let job_of: HashMap<&TicketId, usize> = hub_problem
-        .tickets
-        .iter()
-        .enumerate()
-        .map(|(job, ticket)| (ticket.id(), job))
-        .collect();
+    let job_of = job_of(hub_problem);
     let routes: HashMap<&EngineerId, &[Visit]> = published
         .routes
         .iter()
@@ -155,12 +157,7 @@ fn with_announcements(
     published: &Roster,
 ) -> Result<Problem, DispatchError> {
     let problem = &hub_problem.problem;
-    let job_of: HashMap<&TicketId, usize> = hub_problem
-        .tickets
-        .iter()
-        .enumerate()
-        .map(|(job, ticket)| (ticket.id(), job))
-        .collect();
+    let job_of = job_of(hub_problem);
     let vehicle_of: HashMap<&EngineerId, usize> = hub_problem
         .engineers
         .iter()

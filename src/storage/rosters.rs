@@ -353,6 +353,18 @@ macro_rules! move_head {
     }};
 }
 
+/// Appends `$ids` as the bound list of an `IN (` already pushed, and the
+/// closing parenthesis.
+macro_rules! push_list {
+    ($query:ident, $ids:expr) => {{
+        let mut list = $query.separated(", ");
+        for id in $ids {
+            list.push_bind(*id);
+        }
+        $query.push(")");
+    }};
+}
+
 /// Makes the roster's visits the published ones of its hub and day (one
 /// per ticket across all days: a ticket on another day's head is refused);
 /// evaluates to the tickets the replaced revision published and this one
@@ -392,11 +404,7 @@ macro_rules! publish_visits {
                 "SELECT visit_id, roster_id FROM published_visits WHERE kind = 'fault' AND date > ",
             );
             query.push_bind(roster.date).push(" AND visit_id IN (");
-            let mut list = query.separated(", ");
-            for ticket in chunk {
-                list.push_bind(*ticket);
-            }
-            query.push(")");
+            push_list!(query, chunk);
             let rows: Vec<(String, i64)> = query.build_query_as().fetch_all(&mut *$tx).await?;
             later.extend(rows);
         }
@@ -413,11 +421,7 @@ macro_rules! publish_visits {
                 "DELETE FROM published_visits WHERE kind = 'fault' AND date < ",
             );
             query.push_bind(roster.date).push(" AND visit_id IN (");
-            let mut list = query.separated(", ");
-            for ticket in chunk {
-                list.push_bind(*ticket);
-            }
-            query.push(")");
+            push_list!(query, chunk);
             query.build().execute(&mut *$tx).await?;
         }
         let mut inserted = 0;
@@ -446,11 +450,7 @@ macro_rules! publish_visits {
                     "SELECT visit_id, roster_id FROM published_visits WHERE kind = 'fault' AND roster_id <> ",
                 );
                 query.push_bind($roster_id).push(" AND visit_id IN (");
-                let mut list = query.separated(", ");
-                for ticket in chunk {
-                    list.push_bind(*ticket);
-                }
-                query.push(")");
+                push_list!(query, chunk);
                 let rows: Vec<(String, i64)> = query.build_query_as().fetch_all(&mut *$tx).await?;
                 holders.extend(rows);
             }
@@ -497,11 +497,8 @@ macro_rules! set_status {
                 query.push(" WHERE 1 = 1");
             }
             query.push(" AND id IN (");
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            query.push(")").push($extra);
+            push_list!(query, chunk);
+            query.push($extra);
             query.build().execute(&mut *$tx).await?;
         }
     }};
