@@ -160,6 +160,7 @@ fn build(jobs: &[JobSpec], vehicles: &[VehicleSpec], exact: bool) -> Problem {
             job.deadline = spec.deadline.filter(|_| !exact).map(|at| SoftDeadline {
                 at,
                 penalty_per_unit: 3,
+                miss_cost: 500,
             });
             job.skills = spec.skill.map_or(0, |s| 1 << s);
             job.teams = spec.team.into_iter().collect();

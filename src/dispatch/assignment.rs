@@ -168,9 +168,7 @@ fn candidates(problem: &Problem, days: &[u32]) -> Vec<Candidate> {
             let travel = (to_site + back).min(2 * nearest_other[j].0);
             let drive = vehicle.leg_cost(matrix.distance(vehicle.start, job.location), to_site);
             let arrival = (vehicle.shift.start + to_site).max(job.envelope().start);
-            let lateness = job
-                .deadline
-                .map_or(0, |d| (arrival - d.at).max(0) * d.penalty_per_unit);
+            let lateness = job.deadline.map_or(0, |d| d.cost((arrival - d.at).max(0)));
             all.push(Candidate {
                 job: j,
                 vehicle: v,

@@ -23,6 +23,14 @@ use super::{DispatchError, HubProblem, assignment, balance, greedy, preventive, 
 const ASSIGNMENT_SHARE: f64 = optimize::SAFETY_FACTOR;
 const ASSIGNMENT_MIN_SECONDS: f64 = 10.0;
 
+/// What leaving a ticket to the next day's crew costs a day's routing, on
+/// top of the unassigned penalty, when that crew could reach it only after
+/// its on-site deadline: such a ticket is worth two that can wait. Each day
+/// is routed to serve as many tickets as it can, so without it a 7x24
+/// fault due tonight lost its place to two 5x8 ones due tomorrow afternoon
+/// and was served the next morning, hours late.
+const DEFERRAL_PENALTY: i64 = super::UNASSIGNED_PENALTY;
+
 /// Plans a hub's day the way the network works: the call center first
 /// tries the remote candidates (when the day has one); what it cannot solve
 /// is translated once and routed over the horizon; the plan is checked;
@@ -242,6 +250,38 @@ fn solve_hub_from(
     Ok((solution, report))
 }
 
+/// Whether leaving job `j` to `next_crew` would make it late: the soonest
+/// any of them could be there (leaving home at the start of their shift,
+/// in one of the job's windows) is past its on-site deadline. A job none
+/// of them can serve is late if its deadline falls within the horizon
+/// (a 5x8 fault of a Friday, due on Monday, can wait for the weekend).
+fn deferral_breaks_deadline(
+    problem: &Problem,
+    j: usize,
+    next_crew: &[usize],
+    horizon_end: i64,
+) -> bool {
+    let job = &problem.jobs()[j];
+    let Some(deadline) = job.deadline else {
+        return false;
+    };
+    let soonest = (next_crew.iter())
+        .map(|&v| &problem.vehicles()[v])
+        .filter(|vehicle| vehicle.can_serve(job))
+        .filter_map(|vehicle| {
+            let reach =
+                vehicle.shift.start + problem.matrix().duration(vehicle.start, job.location);
+            (job.windows.iter())
+                .find(|window| window.end >= reach)
+                .map(|window| reach.max(window.start))
+        })
+        .min();
+    match soonest {
+        Some(at) => at > deadline.at,
+        None => deadline.at < horizon_end,
+    }
+}
+
 /// The horizon routed one day after the other, each day over the tickets
 /// the earlier days left.
 struct DayByDay {
@@ -282,6 +322,13 @@ impl DayByDay {
             return Ok(());
         }
         let open = &self.open;
+        let next_crew: Vec<usize> = (0..problem.vehicles().len())
+            .filter(|&v| hub_problem.days[v] == day + 1)
+            .collect();
+        let horizon_end = (problem.vehicles().iter())
+            .map(|v| v.shift.end)
+            .max()
+            .unwrap_or(0);
         let today = Problem::new(
             problem.matrix().clone(),
             open.iter()
@@ -289,6 +336,11 @@ impl DayByDay {
                     // An announcement names a vehicle of the hub's problem:
                     // here, of this day's crew (another day's is constant).
                     let mut job = problem.jobs()[j].clone();
+                    if !next_crew.is_empty()
+                        && deferral_breaks_deadline(problem, j, &next_crew, horizon_end)
+                    {
+                        job.unassigned_penalty += DEFERRAL_PENALTY;
+                    }
                     job.announced = job.announced.and_then(|a| {
                         let vehicle = crew.iter().position(|&v| v == a.vehicle)?;
                         Some(optimize::Announcement { vehicle, ..a })
@@ -685,5 +737,38 @@ mod tests {
         let twice = vec![ticket("T1", Skill::Printer, Severity::MINOR, 1.0); 2];
         let err = HubDay::new(Region::East, monday(), twice, Vec::new()).unwrap_err();
         assert_eq!(err.to_string(), "ticket T1 is given twice");
+    }
+
+    #[test]
+    fn a_ticket_the_next_crew_would_reach_too_late_is_due_today() {
+        // The next day's engineer starts at 100 at location 0, 50 from the
+        // site; a second one (another station's) may not serve it.
+        let cells = vec![0, 50, 50, 0];
+        let problem = |at: i64| {
+            let mut job = optimize::Job::at(1, 10);
+            job.teams = vec![1];
+            job.deadline = Some(optimize::SoftDeadline {
+                at,
+                penalty_per_unit: 1,
+                miss_cost: 0,
+            });
+            let mut next = optimize::Vehicle::new(0, Some(0), Window::new(100, 1000).unwrap());
+            next.team = Some(1);
+            let mut other = next.clone();
+            other.team = Some(2);
+            Problem::new(
+                optimize::TravelMatrix::new(2, cells.clone(), cells.clone()).unwrap(),
+                vec![job],
+                vec![next, other],
+            )
+            .unwrap()
+        };
+        // Reached at 150: due by 120 it cannot wait, by 150 it can.
+        assert!(deferral_breaks_deadline(&problem(120), 0, &[0], 1000));
+        assert!(!deferral_breaks_deadline(&problem(150), 0, &[0], 1000));
+        // Nobody of the next crew may serve it: it waits only when due
+        // past the horizon (a Friday's 5x8 fault due on Monday).
+        assert!(deferral_breaks_deadline(&problem(500), 0, &[1], 1000));
+        assert!(!deferral_breaks_deadline(&problem(2000), 0, &[1], 1000));
     }
 }

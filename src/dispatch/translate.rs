@@ -51,6 +51,14 @@ pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
 /// weight of 10 drove 13 % more for the same on-time share, and 2 still
 /// drove more than the greedy baseline.
 pub const LATENESS_COST_PER_SECOND: i64 = 1;
+/// Cost of missing the on-site deadline at all, before the severity
+/// weight: 30 km of driving for a severity-4 request, 240 km for a
+/// severity-1 fault. Priced per second alone, a 2-hour promise missed by an
+/// hour weighed 29 km for a severity-1 fault, so a live plan left the
+/// fault late rather than send an idle engineer 23 km away; a promise is
+/// kept or broken. Once it is broken the per-second price stays low, so
+/// plans do not chase minutes with long detours.
+pub const MISSED_DEADLINE_COST: i64 = 30_000;
 /// The office-hours lunch break.
 pub const LUNCH_MINUTES: i64 = 45;
 
@@ -419,6 +427,7 @@ fn ticket_job(
     job.deadline = Some(SoftDeadline {
         at: (ticket.deadlines().on_site_by - origin).num_seconds(),
         penalty_per_unit: LATENESS_COST_PER_SECOND * ticket.severity().lateness_weight(),
+        miss_cost: MISSED_DEADLINE_COST * ticket.severity().lateness_weight(),
     });
     job.skills = required_bits(ticket);
     job.teams = qualified_candidate_stations(ticket.site(), stations, job.skills, station_bits);

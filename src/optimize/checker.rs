@@ -133,7 +133,10 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<Objective, Vec<Vi
                             stop.lateness
                         ));
                     }
-                    objective.lateness += job.deadline.map_or(0, |d| lateness * d.penalty_per_unit);
+                    objective.lateness += job.deadline.map_or(0, |d| match lateness > 0 {
+                        true => d.miss_cost + lateness * d.penalty_per_unit,
+                        false => 0,
+                    });
                     // Written out, not `Announcement::cost_of`: the checker
                     // prices on its own.
                     if let Some(announced) = job.announced

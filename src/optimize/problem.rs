@@ -119,7 +119,8 @@ impl TravelMatrix {
 }
 
 /// A soft deadline on arrival (the 12 h on-site limit): arriving later costs
-/// `penalty_per_unit` per time unit late, but is never infeasible.
+/// `miss_cost` plus `penalty_per_unit` per time unit late, but is never
+/// infeasible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SoftDeadline {
     /// Latest arrival that costs nothing.
@@ -127,6 +128,22 @@ pub struct SoftDeadline {
     /// Cost per time unit of arrival after `at`, added to the objective's
     /// lateness part; never negative.
     pub penalty_per_unit: i64,
+    /// Cost of arriving after `at` at all, however little, added to the
+    /// lateness part; never negative. A promise is kept or broken: priced
+    /// per minute alone, a miss by ten minutes weighs almost nothing, and
+    /// a plan lets it happen to save a short drive.
+    pub miss_cost: i64,
+}
+
+impl SoftDeadline {
+    /// What an arrival `lateness` time units after `at` costs (nothing
+    /// when it is not late).
+    pub fn cost(&self, lateness: i64) -> i64 {
+        match lateness > 0 {
+            true => self.miss_cost + lateness * self.penalty_per_unit,
+            false => 0,
+        }
+    }
 }
 
 /// A visit to make.
@@ -422,7 +439,7 @@ impl Problem {
                 ));
             }
             if let Some(deadline) = job.deadline
-                && deadline.penalty_per_unit < 0
+                && (deadline.penalty_per_unit < 0 || deadline.miss_cost < 0)
             {
                 return Err(OptimizeError::invalid(
                     field("deadline"),

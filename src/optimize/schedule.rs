@@ -326,9 +326,7 @@ fn forward(
     let lateness_cost = stops
         .iter()
         .filter_map(|s| match s.kind {
-            StopKind::Job(j) => problem.jobs()[j]
-                .deadline
-                .map(|d| s.lateness * d.penalty_per_unit),
+            StopKind::Job(j) => problem.jobs()[j].deadline.map(|d| d.cost(s.lateness)),
             StopKind::Break => None,
         })
         .sum();

@@ -399,10 +399,11 @@ impl<'a> Search<'a> {
     pub fn new(problem: &'a Problem) -> Self {
         let jobs = problem.jobs();
         let vehicles = problem.vehicles();
-        let timed_exactly = jobs
-            .iter()
-            .all(|j| j.deadline.is_none_or(|d| d.penalty_per_unit == 0) && j.announced.is_none())
-            && vehicles.iter().all(|v| v.max_work.is_none());
+        let timed_exactly = jobs.iter().all(|j| {
+            j.deadline
+                .is_none_or(|d| d.penalty_per_unit == 0 && d.miss_cost == 0)
+                && j.announced.is_none()
+        }) && vehicles.iter().all(|v| v.max_work.is_none());
         let timing = if !timed_exactly {
             Timing::Rich
         } else if jobs.iter().all(|j| j.windows.len() == 1)

@@ -201,6 +201,7 @@ mod tests {
         urgent.deadline = Some(SoftDeadline {
             at: 40_000,
             penalty_per_unit: 8,
+            miss_cost: 0,
         });
         urgent.skills = 0b101;
         urgent.teams = vec![2];
@@ -209,6 +210,7 @@ mod tests {
         calm.deadline = Some(SoftDeadline {
             at: 200_000,
             penalty_per_unit: 1,
+            miss_cost: 0,
         });
         let mut engineer = Vehicle::new(0, Some(0), Window::new(28_800, 61_200).unwrap());
         engineer.skills = 0b111;

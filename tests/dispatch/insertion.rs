@@ -278,7 +278,7 @@ fn check_whole_day(roster: &Roster, day_tickets: &[Ticket], team: &[Engineer]) {
             location = to;
             let deadline = problem.jobs()[job].deadline.unwrap();
             let lateness = (seconds(visit.arrival) - deadline.at).max(0);
-            objective.lateness += lateness * deadline.penalty_per_unit;
+            objective.lateness += deadline.cost(lateness);
             stops.push(Stop {
                 kind: StopKind::Job(job),
                 arrival: seconds(visit.arrival),
