@@ -47,6 +47,13 @@ impl Policy {
         Policy::Hindsight,
     ];
 
+    /// Whether the policy re-plans a hub on every cadence boundary (some
+    /// 450 plans a simulated day) rather than once a day: such a run takes
+    /// several times as long.
+    pub fn replans(self) -> bool {
+        matches!(self, Policy::Live | Policy::Greedy)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Policy::Live => "live",
