@@ -12,8 +12,8 @@ use super::measure::{EngineerDay, PlanTiming, PolicyRun, TicketFate, VisitRecord
 use crate::dispatch::{self, Cadence, PlanMethod, PlanOptions, Urgency, day_origin, morning_of};
 use crate::domain::event::{EngineerEvent, EventKind, Finish, Outcome};
 use crate::domain::{
-    Engineer, EngineerId, EngineerRoute, EventId, GeoPoint, Region, ShiftPattern, Ticket, TicketId,
-    VisitKind, service_offset,
+    Engineer, EngineerId, EngineerRoute, EventId, GeoPoint, Region, Roster, ShiftPattern, Ticket,
+    TicketId, VisitKind, service_offset,
 };
 use crate::network::{Network, generate_tickets};
 use crate::rng::Rng;
@@ -180,7 +180,24 @@ pub async fn simulate(
             break;
         }
         sim.now = at;
-        sim.handle(happening).await?;
+        match happening {
+            // Hubs due at the same instant plan side by side, as `ruyi
+            // serve`'s one task per hub does: a hub's plan reads only its
+            // own tickets, engineers and stock, so the order they finish
+            // in changes nothing, and their results are taken in the
+            // order they were due.
+            Happening::Plan(hub) => {
+                let mut hubs = vec![hub];
+                while let Some(Reverse((next_at, _, Happening::Plan(next)))) = sim.queue.peek()
+                    && *next_at == at
+                {
+                    hubs.push(*next);
+                    sim.queue.pop();
+                }
+                sim.plan(&hubs).await?;
+            }
+            happening => sim.handle(happening).await?,
+        }
         progress(at);
     }
     sim.finish().await
@@ -392,7 +409,7 @@ impl<'a> Simulation<'a> {
                 self.store.insert_tickets(&revealed).await?;
                 self.plan_all(self.now);
             }
-            Happening::Plan(hub) => self.plan(hub).await?,
+            Happening::Plan(hub) => self.plan(&[hub]).await?,
             Happening::Wake {
                 engineer,
                 generation,
@@ -431,17 +448,49 @@ impl<'a> Simulation<'a> {
         Ok(())
     }
 
-    async fn plan(&mut self, hub: Region) -> Result<(), SimulationError> {
-        if self.pending.get(&hub) != Some(&self.now) {
-            return Ok(());
-        }
-        self.pending.remove(&hub);
+    /// Plans the hubs due now, side by side, and publishes each plan in
+    /// the order given.
+    async fn plan(&mut self, hubs: &[Region]) -> Result<(), SimulationError> {
         let now = self.now;
         let date = now.with_timezone(&service_offset()).date_naive();
         let known_until = match self.policy {
             Policy::Hindsight => day_origin(date + Duration::days(1)),
             _ => now,
         };
+        let mut due: Vec<(Region, PlanOptions)> = Vec::new();
+        for &hub in hubs {
+            if self.pending.get(&hub) != Some(&now) {
+                continue;
+            }
+            self.pending.remove(&hub);
+            due.push((hub, self.options(hub, date)));
+        }
+        let store = self.store;
+        let travel = &self.config.travel;
+        let plans = futures_util::future::join_all(due.iter().map(|(hub, options)| async move {
+            let started = Instant::now();
+            let roster =
+                plan_and_store_knowing(store, *hub, date, now, known_until, options, travel).await;
+            (roster, started.elapsed().as_secs_f64())
+        }))
+        .await;
+        for ((hub, _), (roster, seconds)) in due.into_iter().zip(plans) {
+            match roster {
+                Ok(roster) => self.publish(hub, date, roster, seconds),
+                // As live dispatch does: the last published plan stays, and
+                // the run says how often that happened.
+                Err(error) => {
+                    tracing::warn!(%hub, at = %now, %error, "a plan failed; the published one stays");
+                    self.failed_plans += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The options of the hub's plan now: the policy's method, and a live
+    /// re-plan's small budget once the day has a published plan.
+    fn options(&self, hub: Region, date: NaiveDate) -> PlanOptions {
         let options = PlanOptions {
             method: if self.policy == Policy::Greedy {
                 PlanMethod::Greedy
@@ -454,39 +503,21 @@ impl<'a> Simulation<'a> {
             ..self.config.plan.clone()
         };
         let warm = options.warm_start && self.heads.contains_key(&(hub, date));
-        let options = PlanOptions {
+        PlanOptions {
             time_limit: if warm {
                 self.config.replan_time_limit
             } else {
                 options.time_limit
             },
             ..options
-        };
-        let started = Instant::now();
-        let roster = plan_and_store_knowing(
-            self.store,
-            hub,
-            date,
-            now,
-            known_until,
-            &options,
-            &self.config.travel,
-        )
-        .await;
-        let roster = match roster {
-            Ok(roster) => roster,
-            // As live dispatch does: the last published plan stays, and
-            // the run says how often that happened.
-            Err(error) => {
-                tracing::warn!(%hub, at = %now, %error, "a plan failed; the published one stays");
-                self.failed_plans += 1;
-                return Ok(());
-            }
-        };
-        self.timings.push(PlanTiming {
-            hub,
-            seconds: started.elapsed().as_secs_f64(),
-        });
+        }
+    }
+
+    /// Takes a stored plan as the hub's published routes: engineers follow
+    /// it from now, and changes to what they were told are counted.
+    fn publish(&mut self, hub: Region, date: NaiveDate, roster: Roster, seconds: f64) {
+        let now = self.now;
+        self.timings.push(PlanTiming { hub, seconds });
         let id = roster.id.expect("a stored roster has its id");
         self.revision_now.insert(id, now);
         self.heads.insert((hub, date), id);
@@ -550,7 +581,6 @@ impl<'a> Simulation<'a> {
                 );
             }
         }
-        Ok(())
     }
 
     /// An idle engineer looks at their route of the day and sets off for

@@ -110,7 +110,10 @@ pub struct EngineerDay {
     pub overtime_seconds: i64,
 }
 
-/// How long one plan took (wall clock, planning and storing).
+/// How long one plan took (wall clock, planning and storing): the time a
+/// hub's change waits for its placement. Hubs due at the same instant plan
+/// side by side, so their times overlap and include each other's share of
+/// the machine.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanTiming {
     pub hub: Region,
