@@ -81,6 +81,7 @@ pub fn run(settings: &Settings, args: ReplanArgs, out: &mut dyn Write) -> anyhow
     let cold = settings.plan_options();
     let warm = PlanOptions {
         warm_start: true,
+        live: true,
         time_limit: settings.time_limit / crate::api::LIVE_BUDGET_SHARE,
         ..settings.plan_options()
     };

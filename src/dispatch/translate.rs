@@ -20,7 +20,8 @@ use super::day::HubDay;
 use super::parts::{self, PartNeed};
 use crate::domain::{
     Certification, Engineer, EngineerBase, GeoPoint, KeyCustomer, Loaner, PartAction, PartPlan,
-    PendingOrder, ShiftPattern, StationId, StockPoint, Ticket, VisitKind, service_offset,
+    PendingOrder, ServiceHours, ShiftPattern, StationId, StockPoint, Ticket, VisitKind,
+    service_offset,
 };
 use crate::optimize::{Break, Job, Problem, SoftDeadline, Vehicle, Window};
 use crate::travel::TravelModel;
@@ -51,6 +52,13 @@ pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
 /// weight of 10 drove 13 % more for the same on-time share, and 2 still
 /// drove more than the greedy baseline.
 pub const LATENESS_COST_PER_SECOND: i64 = 1;
+/// Only faults up to this severity are chased by the second once their
+/// promise is broken; a late severity-3-4 one pays its miss
+/// ([`MISSED_DEADLINE_COST`]) and is then served where it costs least
+/// driving that day (it is still served that day: leaving it costs
+/// [`UNASSIGNED_PENALTY`]). 10 simulated days: the same on-site share, 1.6 %
+/// less driving.
+pub const CHASED_SEVERITY: u8 = 2;
 /// Cost of missing the on-site deadline at all, before the severity
 /// weight: 30 km of driving for a severity-4 request, 240 km for a
 /// severity-1 fault. Priced per second alone, a 2-hour promise missed by an
@@ -419,15 +427,19 @@ fn ticket_job(
     (stations, station_bits): (&[GeoPoint], &[u64]),
 ) -> Job {
     let mut job = Job::at(location, ticket.service_minutes() as i64 * 60);
-    job.windows = if ticket.severity().level() <= NIGHT_CALL_SEVERITY {
+    job.windows = if goes_out_at_night(ticket) {
         vec![horizon]
     } else {
         daytime_windows(horizon)
     };
+    let weight = ticket.severity().lateness_weight();
     job.deadline = Some(SoftDeadline {
         at: (ticket.deadlines().on_site_by - origin).num_seconds(),
-        penalty_per_unit: LATENESS_COST_PER_SECOND * ticket.severity().lateness_weight(),
-        miss_cost: MISSED_DEADLINE_COST * ticket.severity().lateness_weight(),
+        penalty_per_unit: match ticket.severity().level() <= CHASED_SEVERITY {
+            true => LATENESS_COST_PER_SECOND * weight,
+            false => 0,
+        },
+        miss_cost: MISSED_DEADLINE_COST * weight,
     });
     job.skills = required_bits(ticket);
     job.teams = qualified_candidate_stations(ticket.site(), stations, job.skills, station_bits);
@@ -439,6 +451,20 @@ fn ticket_job(
 /// severity 3 on a visit starts in the daytime ([`DAYTIME_STARTS`] to
 /// [`DAYTIME_ENDS`]) and a fault reported at 22:00 waits for the morning.
 pub const NIGHT_CALL_SEVERITY: u8 = 2;
+/// On a 7x24 contract, whose clock runs through the night, an impaired
+/// system (severity 3) also gets a night call; a request for information
+/// (severity 4) still waits for the morning. Key customers buy 2 h on site
+/// around the clock: on the simulated month, three in five of their
+/// severity-3 faults due at night were late when they waited.
+pub const NIGHT_CALL_SEVERITY_ROUND_THE_CLOCK: u8 = 3;
+
+/// Whether the ticket's visit may start at night.
+fn goes_out_at_night(ticket: &Ticket) -> bool {
+    let level = ticket.severity().level();
+    level <= NIGHT_CALL_SEVERITY
+        || (level <= NIGHT_CALL_SEVERITY_ROUND_THE_CLOCK
+            && ticket.sla().hours() == ServiceHours::SevenByTwentyFour)
+}
 /// When daytime visits may start, in seconds from local midnight.
 pub const DAYTIME_STARTS: i64 = 7 * 3600;
 /// The latest start of a daytime visit, in seconds from local midnight.

@@ -144,6 +144,7 @@ async fn replan(hub: Region, planning: &LivePlanning, published: &broadcast::Sen
     let date = now.with_timezone(&service_offset()).date_naive();
     let options = PlanOptions {
         warm_start: true,
+        live: true,
         ..planning.options.clone()
     };
     let started = std::time::Instant::now();

@@ -500,6 +500,7 @@ impl<'a> Simulation<'a> {
             // Live re-plans start from what was published; the day's first
             // plan (nothing published yet) runs the assignment MIP.
             warm_start: self.policy == Policy::Live,
+            live: self.policy == Policy::Live,
             ..self.config.plan.clone()
         };
         let warm = options.warm_start && self.heads.contains_key(&(hub, date));

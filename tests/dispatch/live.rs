@@ -1,5 +1,8 @@
 //! Live dispatch scenarios on a small hand-made hub: a severity-1 fault at
-//! 22:00 goes out tonight and a severity-4 one waits for the morning; an
+//! 22:00 goes out tonight and a severity-4 one waits for the morning (a
+//! severity-3 one goes out on a 7x24 contract); in a live series, a fault
+//! the next crew reaches in time waits rather than a long drive, unless
+//! the next day cannot hold it; an
 //! engineer finishing late loses the visit they would now be late for; the
 //! visit an engineer is driving to never moves; a pinned visit stays.
 
@@ -155,6 +158,182 @@ fn a_severity_one_fault_at_22_goes_out_tonight_and_a_severity_four_waits_for_the
         .find(|u| u.ticket_id.as_str() == "T4")
         .expect("T4 is listed");
     assert_eq!(waiting.reason, ReasonCode::PlannedTomorrow, "{waiting:?}");
+}
+
+#[test]
+fn a_severity_three_fault_goes_out_tonight_on_a_7x24_contract_and_waits_on_a_5x8_one() {
+    let engineers = vec![
+        engineer("E1", 0.0, on_call()),
+        engineer("E2", 0.0, ShiftPattern::office_hours()),
+    ];
+    let round_the_clock = fault(
+        "T1",
+        6.0,
+        Severity::MINOR,
+        at(22, 0),
+        60,
+        SlaPolicy::key_customer(),
+    );
+    let office = fault(
+        "T2",
+        7.0,
+        Severity::MINOR,
+        at(22, 0),
+        60,
+        SlaPolicy::default(),
+    );
+    let roster = plan(
+        &day(
+            Region::East,
+            monday(),
+            &[round_the_clock, office],
+            &engineers,
+        )
+        .with_now(at(22, 5)),
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    let tonight: Vec<_> = roster.routes.iter().flat_map(|r| &r.visits).collect();
+    let visit = tonight
+        .iter()
+        .find(|v| v.ticket_id.as_str() == "T1")
+        .unwrap_or_else(|| panic!("T1 not served tonight: {:?}", routes(&roster)));
+    assert_eq!(visit.late_minutes, 0, "on site within its 2 h");
+    assert!(
+        tonight.iter().all(|v| v.ticket_id.as_str() != "T2"),
+        "a 5x8 severity-3 fault got a night call-out: {:?}",
+        routes(&roster)
+    );
+}
+
+/// China time on Sunday 29 November 2026, when only on-call engineers work.
+fn sunday_at(hour: u32, minute: u32) -> DateTime<Utc> {
+    at(hour, minute) - chrono::Duration::days(1)
+}
+
+fn sunday() -> NaiveDate {
+    monday() - chrono::Duration::days(1)
+}
+
+/// E1 on call 100 km north, E2 in the office beside the sites from Monday.
+/// At noon on Sunday only E1 works; a 5x8 fault due on site on Tuesday
+/// waits for E2's Monday rather than E1's 260 km round trip today, while a
+/// key customer's, due at 13:50, gets E1 today.
+#[test]
+fn a_fault_the_next_crew_reaches_in_time_waits_rather_than_a_long_drive_today() {
+    let engineers = vec![
+        engineer("E1", 100.0, on_call()),
+        engineer("E2", 0.0, ShiftPattern::office_hours()),
+    ];
+    let plan_one = |ticket: Ticket| {
+        plan(
+            &day(Region::East, sunday(), &[ticket], &engineers).with_now(sunday_at(12, 0)),
+            &GreatCircle::default(),
+            &PlanOptions {
+                live: true,
+                ..options()
+            },
+        )
+        .unwrap()
+    };
+    let roster = plan_one(fault(
+        "T1",
+        1.0,
+        Severity::MAJOR,
+        sunday_at(11, 50),
+        60,
+        SlaPolicy::default(),
+    ));
+    assert!(
+        roster.routes.iter().all(|r| r.visits.is_empty()),
+        "a long drive today for a fault due on Tuesday: {:?}",
+        routes(&roster)
+    );
+    let waiting = roster.unassigned.first().expect("T1 is listed");
+    assert_eq!(waiting.reason, ReasonCode::PlannedTomorrow, "{waiting:?}");
+    // A plan made once serves it today: tomorrow's tickets would find it
+    // in their way.
+    let once = plan(
+        &day(
+            Region::East,
+            sunday(),
+            &[fault(
+                "T1",
+                1.0,
+                Severity::MAJOR,
+                sunday_at(11, 50),
+                60,
+                SlaPolicy::default(),
+            )],
+            &engineers,
+        )
+        .with_now(sunday_at(12, 0)),
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(
+        routes(&once),
+        vec![("E1".to_string(), vec!["T1".to_string()])]
+    );
+    let roster = plan_one(fault(
+        "T2",
+        1.0,
+        Severity::MAJOR,
+        sunday_at(11, 50),
+        60,
+        SlaPolicy::key_customer(),
+    ));
+    assert_eq!(
+        routes(&roster),
+        vec![("E1".to_string(), vec!["T2".to_string()])],
+        "the key customer's fault due at 13:50 waited"
+    );
+}
+
+/// Four 4-hour jobs reported on Sunday, due on site Tuesday 11:00: each
+/// alone could wait for Monday's crew, but Monday holds only three (E2
+/// two, E1 from 100 km one within its 12 hours). The one the later day
+/// would serve late or not at all is planned today instead.
+#[test]
+fn a_ticket_left_to_wait_that_the_next_day_cannot_hold_is_served_today() {
+    let engineers = vec![
+        engineer("E1", 100.0, on_call()),
+        engineer("E2", 0.0, ShiftPattern::office_hours()),
+    ];
+    let tickets: Vec<Ticket> = (1..=4)
+        .map(|n| {
+            fault(
+                &format!("T{n}"),
+                1.0 + f64::from(n) * 0.2,
+                Severity::MINOR,
+                sunday_at(10, 0),
+                240,
+                SlaPolicy::default(),
+            )
+        })
+        .collect();
+    let roster = plan(
+        &day(Region::East, sunday(), &tickets, &engineers).with_now(sunday_at(12, 0)),
+        &GreatCircle::default(),
+        &PlanOptions {
+            live: true,
+            ..options()
+        },
+    )
+    .unwrap();
+    let today: Vec<_> = roster.routes.iter().flat_map(|r| &r.visits).collect();
+    assert!(
+        !today.is_empty(),
+        "everything waited for a Monday that cannot hold it: {:?} {:?}",
+        routes(&roster),
+        roster.unassigned
+    );
+    for waiting in &roster.unassigned {
+        assert_eq!(waiting.reason, ReasonCode::PlannedTomorrow, "{waiting:?}");
+    }
+    assert_eq!(today.len() + roster.unassigned.len(), 4);
 }
 
 /// E1 and E2 on call; T1, T3 and T2 north of Hangzhou, each due on site by
