@@ -45,8 +45,9 @@ pub const DAY_SHIFT_BIT: u32 = 14;
 /// add up to, so the solver only leaves out what it cannot serve.
 pub const UNASSIGNED_PENALTY: i64 = 1_000_000_000;
 /// Cost of one second past the on-site deadline, before the severity
-/// weight. Driving costs 1 per metre, so an hour late for a severity-4
-/// request weighs like 3.6 km of detour, and for a severity-1 fault 29 km.
+/// weight, for the faults chased by the second ([`CHASED_SEVERITY`]).
+/// Driving costs 1 per metre, so an hour late for a severity-2 fault weighs
+/// like 14 km of detour, and for a severity-1 fault 29 km.
 /// Higher weights made the plans chase minutes of lateness with long
 /// detours: on the 3,000-ticket national day (`ruyi bench dispatch`) a
 /// weight of 10 drove 13 % more for the same on-time share, and 2 still
