@@ -237,14 +237,17 @@ fn a_fault_the_next_crew_reaches_in_time_waits_rather_than_a_long_drive_today() 
         )
         .unwrap()
     };
-    let roster = plan_one(fault(
-        "T1",
-        1.0,
-        Severity::MAJOR,
-        sunday_at(11, 50),
-        60,
-        SlaPolicy::default(),
-    ));
+    let office_fault = || {
+        fault(
+            "T1",
+            1.0,
+            Severity::MAJOR,
+            sunday_at(11, 50),
+            60,
+            SlaPolicy::default(),
+        )
+    };
+    let roster = plan_one(office_fault());
     assert!(
         roster.routes.iter().all(|r| r.visits.is_empty()),
         "a long drive today for a fault due on Tuesday: {:?}",
@@ -255,20 +258,7 @@ fn a_fault_the_next_crew_reaches_in_time_waits_rather_than_a_long_drive_today() 
     // A plan made once serves it today: tomorrow's tickets would find it
     // in their way.
     let once = plan(
-        &day(
-            Region::East,
-            sunday(),
-            &[fault(
-                "T1",
-                1.0,
-                Severity::MAJOR,
-                sunday_at(11, 50),
-                60,
-                SlaPolicy::default(),
-            )],
-            &engineers,
-        )
-        .with_now(sunday_at(12, 0)),
+        &day(Region::East, sunday(), &[office_fault()], &engineers).with_now(sunday_at(12, 0)),
         &GreatCircle::default(),
         &options(),
     )
