@@ -254,14 +254,21 @@ fn solve_hub_from(
     // The horizon is routed day by day; when a ticket left to wait for the
     // next crew ends up late (or nowhere) on the later days, the days are
     // routed once more with it due on the first.
+    // The second pass searches on half the budget: it starts from the
+    // same routes and changes only where the waiting tickets go.
     let mut forced = HashSet::new();
     let mut spent = SolveStats::default();
+    let again = PlanOptions {
+        time_limit: options.time_limit / 2,
+        ..options.clone()
+    };
     let mut days = loop {
         let mut days = DayByDay::new(problem.vehicles().len(), problem.jobs().len());
+        let pass = if forced.is_empty() { options } else { &again };
         days.forced = forced;
         days.stats = spent;
         for day in 0..=last_day {
-            days.route(hub_problem, day, seeds.as_deref(), warm, options)?;
+            days.route(hub_problem, day, seeds.as_deref(), warm, pass)?;
         }
         let regret = days.regret(problem);
         if regret.is_empty() || !days.forced.is_empty() {
