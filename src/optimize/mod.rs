@@ -369,6 +369,43 @@ mod tests {
         .unwrap()
     }
 
+    /// A fleet large enough for the granular insertion (more than
+    /// `search::GRANULAR_FLEET` vehicles), in classes of identical vehicles
+    /// at four depots, over jobs with soft deadlines (rich timing): the
+    /// search's bookkeeping of empty routes (checked against the routes in
+    /// debug builds) and its buffers give a feasible plan that serves every
+    /// job.
+    #[test]
+    fn a_large_fleet_of_identical_vehicles_plans_feasibly() {
+        let size = 40;
+        let cells: Vec<i64> = (0..size * size)
+            .map(|i| 7 * ((i / size) as i64 - (i % size) as i64).abs())
+            .collect();
+        let jobs = (4..size)
+            .map(|l| {
+                let mut job = Job::at(l, 30);
+                job.deadline = Some(SoftDeadline {
+                    at: 20 * l as i64,
+                    penalty_per_unit: 1,
+                    miss_cost: 500,
+                });
+                job
+            })
+            .collect();
+        let vehicles = (0..120)
+            .map(|v| Vehicle::new(v % 4, Some(v % 4), Window::new(0, 600).unwrap()))
+            .collect();
+        let problem = Problem::new(
+            TravelMatrix::new(size, cells.clone(), cells).unwrap(),
+            jobs,
+            vehicles,
+        )
+        .unwrap();
+        let solution = solve(&problem, &params());
+        check(&problem, &solution).unwrap();
+        assert!(solution.unassigned.is_empty());
+    }
+
     #[test]
     fn a_deadline_missed_by_a_little_costs_its_whole_miss_price() {
         // Priced per unit alone, 45 units late (45) and a drive of 10 beat

@@ -289,6 +289,38 @@ struct State {
     /// date by [`Search::refresh`] so a move costs nothing per vehicle.
     routes_cost: i64,
     used_routes: usize,
+    /// Which routes are empty, one bit per vehicle at its slot (see
+    /// [`Search`]'s `slot_of`), kept up to date with the routes so the
+    /// granular insertion finds a class's next empty route in a few words.
+    empty_slots: Vec<u64>,
+}
+
+/// Sets or clears bit `slot` of `bits`.
+fn set_slot(bits: &mut [u64], slot: usize, on: bool) {
+    let mask = 1u64 << (slot % 64);
+    if on {
+        bits[slot / 64] |= mask;
+    } else {
+        bits[slot / 64] &= !mask;
+    }
+}
+
+/// The first set bit of `bits` in `from..to`.
+fn first_set(bits: &[u64], from: usize, to: usize) -> Option<usize> {
+    let mut at = from;
+    while at < to {
+        let offset = at % 64;
+        let span = (64 - offset).min(to - at);
+        let mut word = bits[at / 64] >> offset;
+        if span < 64 {
+            word &= (1u64 << span) - 1;
+        }
+        if word != 0 {
+            return Some(at + word.trailing_zeros() as usize);
+        }
+        at += span;
+    }
+    None
 }
 
 impl State {
@@ -302,8 +334,19 @@ impl State {
 
     /// Makes `self` equal to `other` where a move changed it: the routes in
     /// `touched` and the jobs in `moved`.
-    fn copy_changes(&mut self, other: &State, touched: &[usize], moved: &[usize]) {
+    fn copy_changes(
+        &mut self,
+        other: &State,
+        touched: &[usize],
+        moved: &[usize],
+        slot_of: &[usize],
+    ) {
         for &v in touched {
+            set_slot(
+                &mut self.empty_slots,
+                slot_of[v],
+                other.routes[v].is_empty(),
+            );
             self.routes[v].clone_from(&other.routes[v]);
             self.caches[v].copy_from(&other.caches[v]);
         }
@@ -382,8 +425,17 @@ pub struct Search<'a> {
     /// The vehicles of each class, and where the last empty one was found.
     members: Vec<Vec<usize>>,
     empty_hint: Vec<usize>,
+    /// Each vehicle's slot: the classes' members one after the other, so a
+    /// class's routes are a run of bits in a state's `empty_slots`.
+    slot_of: Vec<usize>,
+    /// Each class's first slot.
+    class_slot: Vec<usize>,
     /// Routes a granular insertion tries (a buffer).
     candidates: Vec<usize>,
+    /// Positions a rich insertion times, and the route it times them on
+    /// (buffers: an insertion is the search's innermost step).
+    positions: Vec<(i64, usize)>,
+    scratch: Vec<usize>,
     insertion_stamp: u64,
     counts: Counts,
     /// Cost of a random matrix read relative to a small matrix.
@@ -436,6 +488,16 @@ impl<'a> Search<'a> {
                 members.push(vec![v]);
             } else if let Some(list) = members.iter_mut().find(|list| list[0] == class) {
                 list.push(v);
+            }
+        }
+        let mut slot_of = vec![0; vehicles.len()];
+        let mut class_slot = Vec::with_capacity(members.len());
+        let mut next_slot = 0;
+        for list in &members {
+            class_slot.push(next_slot);
+            for &v in list {
+                slot_of[v] = next_slot;
+                next_slot += 1;
             }
         }
         let matrix = problem.matrix();
@@ -510,8 +572,12 @@ impl<'a> Search<'a> {
             empty_tried: vec![0; vehicles.len()],
             near_stamp: vec![0; vehicles.len()],
             empty_hint: vec![0; members.len()],
+            slot_of,
+            class_slot,
             members,
             candidates: Vec::new(),
+            positions: Vec::new(),
+            scratch: Vec::new(),
             insertion_stamp: 0,
             counts: Counts::default(),
             memory: 1.0 + size as f64 / super::MEMORY_SIDE,
@@ -660,10 +726,10 @@ impl<'a> Search<'a> {
             .sum();
         self.counts.copied += copied as u64;
         if accepted {
-            current.copy_changes(candidate, &self.touched, &self.removed);
+            current.copy_changes(candidate, &self.touched, &self.removed, &self.slot_of);
             *current_cost = cost;
         } else {
-            candidate.copy_changes(current, &self.touched, &self.removed);
+            candidate.copy_changes(current, &self.touched, &self.removed, &self.slot_of);
         }
         accepted
     }
@@ -777,6 +843,7 @@ impl<'a> Search<'a> {
             unassigned_cost,
             routes_cost: 0,
             used_routes: 0,
+            empty_slots: vec![0; plan.len().div_ceil(64)],
         };
         for v in 0..plan.len() {
             self.refresh(&mut state, v);
@@ -984,6 +1051,7 @@ impl<'a> Search<'a> {
         self.counts.nodes += (nodes * cache.earliest.len().div_ceil(nodes)) as u64;
         state.routes_cost += cache.cost - old_cost;
         state.used_routes = state.used_routes + usize::from(nodes > 2) - usize::from(was_used);
+        set_slot(&mut state.empty_slots, self.slot_of[v], nodes == 2);
         state.caches[v] = cache;
     }
 
@@ -1319,10 +1387,20 @@ impl<'a> Search<'a> {
         self.counts.scanned += GRANULAR_NEIGHBOURS as u64;
         if used < self.max_routes {
             for (class, members) in self.members.iter().enumerate() {
+                // The first empty member from the hint on, round the class:
+                // the probe's work is counted as probing one by one would.
                 let from = self.empty_hint[class];
-                let found = (0..members.len())
-                    .map(|k| (from + k) % members.len())
-                    .find(|&at| state.routes[members[at]].is_empty());
+                let first = self.class_slot[class];
+                let found = first_set(&state.empty_slots, first + from, first + members.len())
+                    .or_else(|| first_set(&state.empty_slots, first, first + from))
+                    .map(|slot| slot - first);
+                debug_assert_eq!(
+                    found,
+                    (0..members.len())
+                        .map(|k| (from + k) % members.len())
+                        .find(|&at| state.routes[members[at]].is_empty()),
+                    "the empty routes' bits"
+                );
                 self.counts.routes += found.map_or(members.len(), |at| {
                     (at + members.len() - from) % members.len() + 1
                 }) as u64;
@@ -1382,7 +1460,8 @@ impl<'a> Search<'a> {
         };
         let limited = vehicle.max_travel_time.is_some() || vehicle.max_distance.is_some();
         let mut best: Option<(i64, usize)> = None;
-        let mut candidates: Vec<(i64, usize)> = Vec::new();
+        let mut candidates = std::mem::take(&mut self.positions);
+        candidates.clear();
         let mut evaluated = 0;
         if self.timing == Timing::Exact {
             let best = self.best_exact_insertion(state, v, job, fixed, rng);
@@ -1422,21 +1501,25 @@ impl<'a> Search<'a> {
                 if best.is_none_or(|b| delta < b.0) {
                     best = Some((delta, position));
                 }
-            } else {
+            } else if incumbent.is_none_or(|f| delta < f) {
+                // A position whose travel alone cannot beat the incumbent
+                // would never be timed (see below).
                 candidates.push((delta, position));
             }
         }
         self.counts.positions += evaluated;
         self.counts.tries += 1;
         if self.timing != Timing::Rich {
+            self.positions = candidates;
             return best;
         }
         // Rich problems: time the screened candidates exactly, cheapest
         // travel first, and stop once travel alone cannot beat the best.
         candidates.sort_unstable();
-        let mut scratch = route.clone();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clone_from(route);
         let old = cache.cost;
-        for (travel_delta, position) in candidates {
+        for &(travel_delta, position) in &candidates {
             let floor = best.map(|b| b.0).into_iter().chain(incumbent).min();
             // Inserting a visit only delays the ones after it, so the travel
             // increase is (nearly always) a floor on the full increase.
@@ -1453,6 +1536,8 @@ impl<'a> Search<'a> {
             }
             scratch.remove(position);
         }
+        self.positions = candidates;
+        self.scratch = scratch;
         best
     }
 }
@@ -1699,5 +1784,25 @@ impl RoutePool {
             .collect();
         routes.sort_unstable();
         routes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_set_bit_of_a_range_is_found_across_words() {
+        let mut bits = vec![0u64; 3];
+        for slot in [3, 64, 130] {
+            set_slot(&mut bits, slot, true);
+        }
+        assert_eq!(first_set(&bits, 0, 192), Some(3));
+        assert_eq!(first_set(&bits, 4, 192), Some(64));
+        assert_eq!(first_set(&bits, 65, 130), None);
+        assert_eq!(first_set(&bits, 65, 131), Some(130));
+        assert_eq!(first_set(&bits, 3, 3), None);
+        set_slot(&mut bits, 64, false);
+        assert_eq!(first_set(&bits, 4, 192), Some(130));
     }
 }
