@@ -459,12 +459,28 @@ pub const NIGHT_CALL_SEVERITY: u8 = 2;
 /// severity-3 faults due at night were late when they waited.
 pub const NIGHT_CALL_SEVERITY_ROUND_THE_CLOCK: u8 = 3;
 
-/// Whether the ticket's visit may start at night.
+/// Whether the ticket's visit may start at night: a severe fault
+/// ([`NIGHT_CALL_SEVERITY`], [`NIGHT_CALL_SEVERITY_ROUND_THE_CLOCK`]), or
+/// any fault whose round-the-clock on-site promise is shorter than the
+/// night ([`promise_shorter_than_the_night`]).
 fn goes_out_at_night(ticket: &Ticket) -> bool {
     let level = ticket.severity().level();
+    let round_the_clock = ticket.sla().hours() == ServiceHours::SevenByTwentyFour;
     level <= NIGHT_CALL_SEVERITY
-        || (level <= NIGHT_CALL_SEVERITY_ROUND_THE_CLOCK
-            && ticket.sla().hours() == ServiceHours::SevenByTwentyFour)
+        || (round_the_clock && level <= NIGHT_CALL_SEVERITY_ROUND_THE_CLOCK)
+        || (round_the_clock && promise_shorter_than_the_night(ticket))
+}
+
+/// Whether a 7x24 ticket's on-site promise is shorter than the night
+/// ([`DAYTIME_ENDS`] to [`DAYTIME_STARTS`]): reported at night, it is
+/// broken by waiting for the daytime, whatever its severity. A key
+/// customer buys 2 h on site around the clock, a request for information
+/// included: on 10 simulated days of live dispatch, letting their
+/// severity-4 requests go out at night kept 95.1 % of the attainable
+/// promises instead of 94.8 %, on 0.8 % less driving.
+fn promise_shorter_than_the_night(ticket: &Ticket) -> bool {
+    let night = DAY_SECONDS - (DAYTIME_ENDS - DAYTIME_STARTS);
+    i64::from(ticket.sla().on_site_minutes()) * 60 < night
 }
 /// When daytime visits may start, in seconds from local midnight.
 pub const DAYTIME_STARTS: i64 = 7 * 3600;

@@ -1,6 +1,7 @@
 //! Live dispatch scenarios on a small hand-made hub: a severity-1 fault at
 //! 22:00 goes out tonight and a severity-4 one waits for the morning (a
-//! severity-3 one goes out on a 7x24 contract); in a live series, a fault
+//! severity-3 one goes out on a 7x24 contract, and so does a key
+//! customer's request, whose 2 h cannot wait); in a live series, a fault
 //! the next crew reaches in time waits rather than a long drive, unless
 //! the next day cannot hold it; an
 //! engineer finishing late loses the visit they would now be late for; the
@@ -111,12 +112,17 @@ fn event(n: u32, engineer: &str, at: DateTime<Utc>, kind: EventKind) -> Engineer
     }
 }
 
-#[test]
-fn a_severity_one_fault_at_22_goes_out_tonight_and_a_severity_four_waits_for_the_morning() {
-    let engineers = vec![
+/// An on-call engineer and an office-hours one, at the same base.
+fn night_crew() -> Vec<Engineer> {
+    vec![
         engineer("E1", 0.0, on_call()),
         engineer("E2", 0.0, ShiftPattern::office_hours()),
-    ];
+    ]
+}
+
+#[test]
+fn a_severity_one_fault_at_22_goes_out_tonight_and_a_severity_four_waits_for_the_morning() {
+    let engineers = night_crew();
     let urgent = fault(
         "T1",
         6.0,
@@ -161,11 +167,33 @@ fn a_severity_one_fault_at_22_goes_out_tonight_and_a_severity_four_waits_for_the
 }
 
 #[test]
+fn a_key_customers_request_at_22_goes_out_tonight_as_its_2_hours_cannot_wait_for_the_morning() {
+    let engineers = night_crew();
+    let key = fault(
+        "T1",
+        6.0,
+        Severity::REQUEST,
+        at(22, 0),
+        60,
+        SlaPolicy::key_customer(),
+    );
+    let roster = plan(
+        &day(Region::East, monday(), &[key], &engineers).with_now(at(22, 5)),
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    let visit = (roster.routes.iter())
+        .flat_map(|r| &r.visits)
+        .find(|v| v.ticket_id.as_str() == "T1")
+        .unwrap_or_else(|| panic!("T1 waited for the morning: {:?}", routes(&roster)));
+    assert!(visit.start >= at(22, 5) && visit.start < at(23, 0));
+    assert_eq!(visit.late_minutes, 0, "on site within its 2 h");
+}
+
+#[test]
 fn a_severity_three_fault_goes_out_tonight_on_a_7x24_contract_and_waits_on_a_5x8_one() {
-    let engineers = vec![
-        engineer("E1", 0.0, on_call()),
-        engineer("E2", 0.0, ShiftPattern::office_hours()),
-    ];
+    let engineers = night_crew();
     let round_the_clock = fault(
         "T1",
         6.0,
