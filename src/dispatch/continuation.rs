@@ -15,8 +15,9 @@
 //!   who has not had it takes it between 12:00 and 13:30 as planned; one who
 //!   is free only after 13:30 without a planned lunch had no visit over
 //!   lunch (a day that runs past noon always plans one) and has eaten.
-//! - **Working time** counts from leaving home to the end of the last
-//!   visit begun: time spent idle since then is not work.
+//! - **Working time** is each begun visit's drive, wait and service:
+//!   time spent idle since the last of them, or between two of them
+//!   (waiting for the work a later plan brought), is not work.
 //! - An engineer whose visits are all done stays at the last site: a route
 //!   is one tour from home to home, so going home and out again is not a
 //!   route.

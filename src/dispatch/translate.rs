@@ -318,7 +318,13 @@ impl HubProblem {
             let whereabout = continuation.and_then(|c| whereabouts[c]);
             let continuation = continuation.map(|c| continuations[c].clone());
             if crew.day_of[v] == 0 {
-                restart_vehicle(&mut vehicle, continuation.as_ref(), whereabout, now, origin);
+                restart_vehicle(
+                    &mut vehicle,
+                    continuation.as_ref(),
+                    (whereabout, travel),
+                    now,
+                    origin,
+                );
             }
             vehicles.push(vehicle);
             continued.push(continuation);
@@ -559,7 +565,7 @@ fn engineer_vehicle(
 fn restart_vehicle(
     vehicle: &mut Vehicle,
     continuation: Option<&Continuation>,
-    whereabout: Option<usize>,
+    (whereabout, travel): (Option<usize>, &dyn TravelModel),
     now: i64,
     origin: DateTime<Utc>,
 ) {
@@ -577,11 +583,8 @@ fn restart_vehicle(
             start = start.max(seconds(free));
         }
         if restart.has_begun() {
-            // Time worked, not time passed: an engineer idle since their
-            // last visit (an on-call engineer at home in the afternoon)
-            // has not spent their day's hours waiting for the evening.
             let busy_until = restart.free_at.map_or(start, seconds).min(start);
-            let worked = busy_until - seconds(continuation.stored.leave_at);
+            let worked = worked_seconds(continuation, busy_until, travel, origin);
             vehicle.max_work = vehicle.max_work.map(|limit| (limit - worked).max(0));
         }
         if restart.lunch_taken {
@@ -595,6 +598,42 @@ fn restart_vehicle(
     if start > start_of(vehicle.shift.start) + LUNCH_LATEST {
         vehicle.lunch = None;
     }
+}
+
+/// Seconds an engineer continuing `continuation` has worked by
+/// `busy_until` (seconds from `origin`): each committed visit's drive,
+/// wait and service, counted from when they had to leave for it. Time
+/// passed is not time worked: an on-call engineer out on a call at 01:00
+/// and then idle until a visit at 11:00 has worked four hours, not ten,
+/// and the day's limit counts what they worked, as their overtime does.
+/// (Counting the day's span from leaving home, such an engineer became
+/// unusable for the afternoon once their 11:00 visit began, while the
+/// re-plan at 09:00 had counted the same idle morning as free.)
+fn worked_seconds(
+    continuation: &Continuation,
+    busy_until: i64,
+    travel: &dyn TravelModel,
+    origin: DateTime<Utc>,
+) -> i64 {
+    let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
+    let committed = continuation.committed();
+    let mut worked = 0;
+    let mut free = seconds(continuation.stored.leave_at);
+    let mut from = continuation.stored.base;
+    for (index, visit) in committed.iter().enumerate() {
+        let drive = travel.leg(from, visit.location).seconds.round() as i64;
+        let left = free.max(seconds(visit.arrival) - drive);
+        let done = match index + 1 == committed.len() {
+            // The last visit begun: until the engineer is free (an
+            // overrun, or an early finish, they reported).
+            true => busy_until,
+            false => seconds(visit.departure),
+        };
+        worked += (done - left).max(0);
+        free = seconds(visit.departure);
+        from = visit.location;
+    }
+    worked
 }
 
 /// Midnight of the day `at` (seconds from the origin) falls on.

@@ -5,7 +5,8 @@
 //! the next crew reaches in time waits rather than a long drive, unless
 //! the next day cannot hold it; an
 //! engineer finishing late loses the visit they would now be late for; the
-//! visit an engineer is driving to never moves; a pinned visit stays.
+//! visit an engineer is driving to never moves; a pinned visit stays; an
+//! on-call engineer out at night and idle all morning has the afternoon.
 
 use crate::day;
 use std::time::Duration;
@@ -597,4 +598,112 @@ fn a_pinned_visit_stays_with_its_engineer_through_a_live_re_plan() {
             assert!(visit.start >= finished, "{visit:?} before the re-plan");
         }
     }
+}
+
+/// `engineer`'s events of driving to `visit` from `left`, arriving as
+/// planned, and (when `finished`) fixing it as planned; numbered from `n`.
+fn visit_events(
+    n: u32,
+    engineer: &str,
+    left: DateTime<Utc>,
+    visit: &ruyi::domain::Visit,
+    finished: bool,
+) -> Vec<EngineerEvent> {
+    let ticket_id = visit.ticket_id.clone();
+    let mut events = vec![
+        event(
+            n,
+            engineer,
+            left,
+            EventKind::EnRoute {
+                ticket_id: ticket_id.clone(),
+            },
+        ),
+        event(
+            n + 1,
+            engineer,
+            visit.arrival,
+            EventKind::Arrived {
+                ticket_id: ticket_id.clone(),
+                site: Some(visit.location),
+                service_minutes: Some(((visit.departure - visit.start).num_minutes()) as u32),
+            },
+        ),
+    ];
+    if finished {
+        events.push(event(
+            n + 2,
+            engineer,
+            visit.departure,
+            EventKind::Finished {
+                ticket_id,
+                finish: Finish {
+                    outcome: Outcome::Fixed,
+                    parts_used: Vec::new(),
+                    notes: None,
+                    signed_off_by: None,
+                },
+            },
+        ));
+    }
+    events
+}
+
+/// The one visit to `ticket` on `roster`.
+fn visit_to<'a>(roster: &'a Roster, ticket: &str) -> &'a ruyi::domain::Visit {
+    roster
+        .routes
+        .iter()
+        .flat_map(|r| &r.visits)
+        .find(|v| v.ticket_id.as_str() == ticket)
+        .unwrap_or_else(|| panic!("{ticket} is on no route: {:?}", routes(roster)))
+}
+
+#[test]
+fn an_on_call_engineer_idle_all_morning_after_a_night_call_still_has_the_afternoon() {
+    // One on-call engineer, 10 hours a day. A fault at 00:30 takes them
+    // out at night; they are home by 02:30 and idle until 10:00, when a
+    // second fault comes in; at 11:00, on site at the second, a third.
+    // They have worked about three and a half hours: the third is theirs
+    // this afternoon (counted from leaving home at night, their "day"
+    // was over at 11:00, and the fault waited for tomorrow, late).
+    let engineers = vec![engineer("E1", 0.0, ShiftPattern::OnCall { max_hours: 10 })];
+    let sla = SlaPolicy::round_the_clock();
+    let night = fault("T1", 5.0, Severity::CRITICAL, at(0, 30), 60, sla);
+    let morning = fault("T2", 6.0, Severity::MAJOR, at(10, 0), 120, sla);
+    let noon = fault("T3", 7.0, Severity::MAJOR, at(11, 0), 120, sla);
+    let mut first = plan(
+        &day(
+            Region::East,
+            monday(),
+            std::slice::from_ref(&night),
+            &engineers,
+        )
+        .with_now(at(0, 35)),
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    first.id = Some(1);
+    let t1 = visit_to(&first, "T1").clone();
+    assert!(t1.departure < at(2, 30), "{t1:?}");
+    let mut events = visit_events(1, "E1", first.routes[0].leave_at, &t1, true);
+    let mut second = replan(
+        std::slice::from_ref(&morning),
+        &engineers,
+        at(10, 0),
+        &first,
+        events.clone(),
+    );
+    second.id = Some(2);
+    let t2 = visit_to(&second, "T2").clone();
+    assert!(t2.start < at(10, 30), "{t2:?}");
+    events.extend(visit_events(4, "E1", at(10, 0), &t2, false));
+    let third = replan(&[morning, noon], &engineers, at(11, 0), &second, events);
+    let t3 = visit_to(&third, "T3");
+    assert_eq!(t3.late_minutes, 0, "{:?}", routes(&third));
+    assert!(
+        t3.start >= t2.departure && t3.departure < at(15, 0),
+        "T3 this afternoon: {t3:?}"
+    );
 }
