@@ -58,8 +58,9 @@ pub(crate) use take_unit;
 ///
 /// A live day stores a revision every few minutes, each carrying the day's
 /// part plans: one read of what was stored before and one multi-row insert
-/// per [`ROWS_PER_STATEMENT`] plans, not a read and an insert per plan (a
-/// fifth of a simulated live day's statements were these).
+/// per [`ROWS_PER_STATEMENT`](super::rosters::ROWS_PER_STATEMENT) plans,
+/// not a read and an insert per plan (a fifth of a simulated live day's
+/// statements were these).
 macro_rules! save_roster_parts {
     ($tx:expr, $roster_id:expr, $plans:expr) => {{
         let plans: &[$crate::domain::PartPlan] = $plans;
@@ -71,7 +72,7 @@ macro_rules! save_roster_parts {
         let tickets: std::collections::BTreeSet<&str> =
             plans.iter().map(|plan| plan.ticket_id.as_str()).collect();
         let tickets: Vec<&str> = tickets.into_iter().collect();
-        for chunk in tickets.chunks($crate::storage::parts::ROWS_PER_STATEMENT) {
+        for chunk in tickets.chunks($crate::storage::rosters::ROWS_PER_STATEMENT) {
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT DISTINCT ticket_id, action FROM roster_parts WHERE ticket_id IN (",
             );
@@ -83,7 +84,7 @@ macro_rules! save_roster_parts {
             let rows: Vec<(String, String)> = query.build_query_as().fetch_all(&mut *$tx).await?;
             stored.extend(rows);
         }
-        for chunk in plans.chunks($crate::storage::parts::ROWS_PER_STATEMENT) {
+        for chunk in plans.chunks($crate::storage::rosters::ROWS_PER_STATEMENT) {
             let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO roster_parts (roster_id, ticket_id, part, base, source, action, \
                  arrives_at, detail) ",
@@ -137,10 +138,6 @@ macro_rules! save_roster_parts {
     }};
 }
 pub(crate) use save_roster_parts;
-
-/// Part plans per multi-row insert: 8 bound values each, well within
-/// SQLite's and PostgreSQL's limits of bound parameters.
-pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 fn invalid(column: &'static str, message: impl ToString) -> StorageError {
     StorageError::invalid_row("roster_parts", column, message)

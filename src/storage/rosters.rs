@@ -480,7 +480,7 @@ macro_rules! publish_visits {
 
 /// Rows per multi-row statement: within SQLite's limit of bound
 /// parameters for the widest row (a visit's 14 columns).
-const ROWS_PER_STATEMENT: usize = 500;
+pub(super) const ROWS_PER_STATEMENT: usize = 500;
 
 /// `UPDATE tickets SET status = $to WHERE status = $from AND id IN (…)`,
 /// with `$extra` SQL after the list, in statements of

@@ -410,43 +410,12 @@ fn first_visit_finished_late(
     busy: &str,
     late: i64,
 ) -> (Vec<EngineerEvent>, DateTime<Utc>) {
-    let head = first.routes[0].visits[0].clone();
+    let head = &first.routes[0].visits[0];
     let finished = head.departure + chrono::Duration::minutes(late);
-    let events = vec![
-        event(
-            1,
-            busy,
-            at(8, 30),
-            EventKind::EnRoute {
-                ticket_id: head.ticket_id.clone(),
-            },
-        ),
-        event(
-            2,
-            busy,
-            head.arrival,
-            EventKind::Arrived {
-                ticket_id: head.ticket_id.clone(),
-                site: Some(head.location),
-                service_minutes: Some(((head.departure - head.start).num_minutes()) as u32),
-            },
-        ),
-        event(
-            3,
-            busy,
-            finished,
-            EventKind::Finished {
-                ticket_id: head.ticket_id.clone(),
-                finish: Finish {
-                    outcome: Outcome::Fixed,
-                    parts_used: Vec::new(),
-                    notes: None,
-                    signed_off_by: None,
-                },
-            },
-        ),
-    ];
-    (events, finished)
+    (
+        visit_events(1, busy, at(8, 30), head, Some(finished)),
+        finished,
+    )
 }
 
 #[test]
@@ -601,13 +570,13 @@ fn a_pinned_visit_stays_with_its_engineer_through_a_live_re_plan() {
 }
 
 /// `engineer`'s events of driving to `visit` from `left`, arriving as
-/// planned, and (when `finished`) fixing it as planned; numbered from `n`.
+/// planned, and fixing it at `finished` (if given); numbered from `n`.
 fn visit_events(
     n: u32,
     engineer: &str,
     left: DateTime<Utc>,
     visit: &ruyi::domain::Visit,
-    finished: bool,
+    finished: Option<DateTime<Utc>>,
 ) -> Vec<EngineerEvent> {
     let ticket_id = visit.ticket_id.clone();
     let mut events = vec![
@@ -630,11 +599,11 @@ fn visit_events(
             },
         ),
     ];
-    if finished {
+    if let Some(finished) = finished {
         events.push(event(
             n + 2,
             engineer,
-            visit.departure,
+            finished,
             EventKind::Finished {
                 ticket_id,
                 finish: Finish {
@@ -687,7 +656,7 @@ fn an_on_call_engineer_idle_all_morning_after_a_night_call_still_has_the_afterno
     first.id = Some(1);
     let t1 = visit_to(&first, "T1").clone();
     assert!(t1.departure < at(2, 30), "{t1:?}");
-    let mut events = visit_events(1, "E1", first.routes[0].leave_at, &t1, true);
+    let mut events = visit_events(1, "E1", first.routes[0].leave_at, &t1, Some(t1.departure));
     let mut second = replan(
         std::slice::from_ref(&morning),
         &engineers,
@@ -698,7 +667,7 @@ fn an_on_call_engineer_idle_all_morning_after_a_night_call_still_has_the_afterno
     second.id = Some(2);
     let t2 = visit_to(&second, "T2").clone();
     assert!(t2.start < at(10, 30), "{t2:?}");
-    events.extend(visit_events(4, "E1", at(10, 0), &t2, false));
+    events.extend(visit_events(4, "E1", at(10, 0), &t2, None));
     let third = replan(&[morning, noon], &engineers, at(11, 0), &second, events);
     let t3 = visit_to(&third, "T3");
     assert_eq!(t3.late_minutes, 0, "{:?}", routes(&third));
