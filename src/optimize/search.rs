@@ -395,6 +395,14 @@ pub struct Search<'a> {
     class_of: Vec<usize>,
     /// Nearest jobs of each job, nearest first (the job itself first).
     neighbours: Vec<Vec<u32>>,
+    /// Which vehicles may serve each job ([`Vehicle::can_serve`]), one
+    /// bit per vehicle, `servable_words` words per job: a hub's ticket may
+    /// go to the crews of a few stations near its site only, so most empty
+    /// vehicles a granular insertion probes cannot take it, and testing
+    /// their skills and teams again at every insertion cost a tenth of a
+    /// live re-plan.
+    servable: Vec<u64>,
+    servable_words: usize,
     /// Hard envelope of each job's windows.
     envelope: Vec<(i64, i64)>,
     /// Distance from the first vehicle's start, for the recreate orders.
@@ -521,6 +529,15 @@ impl<'a> Search<'a> {
                 order
             })
             .collect();
+        let servable_words = vehicles.len().div_ceil(64);
+        let mut servable = vec![0u64; jobs.len() * servable_words];
+        for (j, job) in jobs.iter().enumerate() {
+            for (v, vehicle) in vehicles.iter().enumerate() {
+                if vehicle.can_serve(job) {
+                    servable[j * servable_words + v / 64] |= 1 << (v % 64);
+                }
+            }
+        }
         let envelope = jobs
             .iter()
             .map(|j| {
@@ -557,6 +574,8 @@ impl<'a> Search<'a> {
             breaks,
             class_of,
             neighbours,
+            servable,
+            servable_words,
             envelope,
             depot_distance,
             arc_cost,
@@ -583,6 +602,11 @@ impl<'a> Search<'a> {
             memory: 1.0 + size as f64 / super::MEMORY_SIDE,
             pool: RoutePool::default(),
         }
+    }
+
+    /// Whether vehicle `v` may serve `job` (skills and teams).
+    fn serves(&self, v: usize, job: usize) -> bool {
+        self.servable[job * self.servable_words + v / 64] >> (v % 64) & 1 == 1
     }
 
     /// Work done so far, in work units.
@@ -1381,7 +1405,9 @@ impl<'a> Search<'a> {
                 && self.near_stamp[v] != stamp
             {
                 self.near_stamp[v] = stamp;
-                candidates.push(v);
+                if self.serves(v, job) {
+                    candidates.push(v);
+                }
             }
         }
         self.counts.scanned += GRANULAR_NEIGHBOURS as u64;
@@ -1405,8 +1431,13 @@ impl<'a> Search<'a> {
                     (at + members.len() - from) % members.len() + 1
                 }) as u64;
                 if let Some(at) = found {
+                    // The hint moves for every class, servable or not, so
+                    // the probes (and the work counted) stay those of a
+                    // search that tried them all.
                     self.empty_hint[class] = at;
-                    candidates.push(members[at]);
+                    if self.serves(members[at], job) {
+                        candidates.push(members[at]);
+                    }
                 }
             }
         }
@@ -1437,7 +1468,7 @@ impl<'a> Search<'a> {
         let problem = self.problem;
         let vehicle = &problem.vehicles()[v];
         let target = &problem.jobs()[job];
-        if !vehicle.can_serve(target) {
+        if !self.serves(v, job) {
             return None;
         }
         let cache = &state.caches[v];
