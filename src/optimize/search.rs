@@ -305,6 +305,11 @@ fn set_slot(bits: &mut [u64], slot: usize, on: bool) {
     }
 }
 
+/// Whether bit `at` of `bits` is set.
+fn bit(bits: &[u64], at: usize) -> bool {
+    bits[at / 64] >> (at % 64) & 1 == 1
+}
+
 /// The first set bit of `bits` in `from..to`.
 fn first_set(bits: &[u64], from: usize, to: usize) -> Option<usize> {
     let mut at = from;
@@ -432,6 +437,12 @@ pub struct Search<'a> {
     near_stamp: Vec<u64>,
     /// The vehicles of each class, and where the last empty one was found.
     members: Vec<Vec<usize>>,
+    /// The classes of more than one vehicle; how many have one; and, per
+    /// job, the classes of one that may serve it (a hub's engineers are
+    /// mostly each their own class, and a ticket servable by a few).
+    shared_classes: Vec<usize>,
+    single_classes: usize,
+    single_serving: Vec<Vec<u32>>,
     empty_hint: Vec<usize>,
     /// Each vehicle's slot: the classes' members one after the other, so a
     /// class's routes are a run of bits in a state's `empty_slots`.
@@ -538,6 +549,21 @@ impl<'a> Search<'a> {
                 }
             }
         }
+        let shared_classes: Vec<usize> = (0..members.len())
+            .filter(|&class| members[class].len() > 1)
+            .collect();
+        let single_serving = (0..jobs.len())
+            .map(|j| {
+                (0..members.len() as u32)
+                    .filter(|&class| {
+                        let list = &members[class as usize];
+                        list.len() == 1
+                            && servable[j * servable_words + list[0] / 64] >> (list[0] % 64) & 1
+                                == 1
+                    })
+                    .collect()
+            })
+            .collect();
         let envelope = jobs
             .iter()
             .map(|j| {
@@ -591,6 +617,9 @@ impl<'a> Search<'a> {
             empty_tried: vec![0; vehicles.len()],
             near_stamp: vec![0; vehicles.len()],
             empty_hint: vec![0; members.len()],
+            single_classes: members.len() - shared_classes.len(),
+            shared_classes,
+            single_serving,
             slot_of,
             class_slot,
             members,
@@ -606,7 +635,7 @@ impl<'a> Search<'a> {
 
     /// Whether vehicle `v` may serve `job` (skills and teams).
     fn serves(&self, v: usize, job: usize) -> bool {
-        self.servable[job * self.servable_words + v / 64] >> (v % 64) & 1 == 1
+        bit(&self.servable[job * self.servable_words..], v)
     }
 
     /// Work done so far, in work units.
@@ -1412,7 +1441,17 @@ impl<'a> Search<'a> {
         }
         self.counts.scanned += GRANULAR_NEIGHBOURS as u64;
         if used < self.max_routes {
-            for (class, members) in self.members.iter().enumerate() {
+            // A class of one is probed once and its hint never moves: only
+            // those that may serve the job need looking at.
+            self.counts.routes += self.single_classes as u64;
+            for &class in &self.single_serving[job] {
+                let v = self.members[class as usize][0];
+                if state.routes[v].is_empty() {
+                    candidates.push(v);
+                }
+            }
+            for &class in &self.shared_classes {
+                let members = &self.members[class];
                 // The first empty member from the hint on, round the class:
                 // the probe's work is counted as probing one by one would.
                 let from = self.empty_hint[class];
