@@ -165,7 +165,7 @@ pub async fn plan_and_store_knowing(
     if let Some(stock) = store.stock_at(&points).await? {
         day = day.with_stock(PartsOnHand {
             stock,
-            orders: store.pending_orders().await?,
+            orders: store.pending_orders(Some(hub)).await?,
         });
     }
     let options = options.clone();

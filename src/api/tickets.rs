@@ -593,7 +593,7 @@ pub async fn list_tickets(
         }
         Some(StatusFilter::AwaitingPart) => {
             let ordered: HashSet<TicketId> = store
-                .pending_orders()
+                .pending_orders(region)
                 .await?
                 .into_iter()
                 .map(|order| order.ticket_id)

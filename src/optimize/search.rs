@@ -557,9 +557,7 @@ impl<'a> Search<'a> {
                 (0..members.len() as u32)
                     .filter(|&class| {
                         let list = &members[class as usize];
-                        list.len() == 1
-                            && servable[j * servable_words + list[0] / 64] >> (list[0] % 64) & 1
-                                == 1
+                        list.len() == 1 && bit(&servable[j * servable_words..], list[0])
                     })
                     .collect()
             })

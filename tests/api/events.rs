@@ -395,7 +395,7 @@ async fn a_needs_part_outcome_orders_the_part_and_opens_the_ticket_for_a_return_
     assert_eq!(t1.status(), TicketStatus::Open, "open for the return visit");
     assert_eq!(t1.part(), Some(&part));
     // S001 holds none: the hub's warehouse sends it, there next morning.
-    let orders = app.store.pending_orders().await.unwrap();
+    let orders = app.store.pending_orders(None).await.unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].ticket_id.as_str(), "T1");
     assert_eq!(orders[0].base.code(), "S001");

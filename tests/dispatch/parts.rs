@@ -192,7 +192,7 @@ async fn a_swap_is_served_from_the_shelf_that_holds_its_part_and_the_rest_is_ord
     };
     assert_eq!(status("T20261130-00002").await, TicketStatus::Planned);
     assert_eq!(status("T20261130-00001").await, TicketStatus::Open);
-    assert_eq!(store.pending_orders().await.unwrap().len(), 1);
+    assert_eq!(store.pending_orders(None).await.unwrap().len(), 1);
 
     // Tuesday: the part is still travelling, so no visit, and the reason says so.
     let tuesday = plan_and_store(
@@ -288,5 +288,5 @@ async fn two_plans_cannot_take_the_same_last_unit(store: Store) {
         TicketStatus::Open,
         "nothing of the refused roster was stored"
     );
-    assert!(store.pending_orders().await.unwrap().is_empty());
+    assert!(store.pending_orders(None).await.unwrap().is_empty());
 }
