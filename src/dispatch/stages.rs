@@ -20,11 +20,10 @@ use super::{DispatchError, HubProblem, assignment, balance, greedy, preventive, 
 /// or the assignment (and the plan) would depend on the machine's load. As
 /// generous as the core's own net ([`optimize::SAFETY_FACTOR`]), so that a
 /// machine loaded enough to starve the MIP would starve the search first.
-/// The least is a minute: with 10 s, two simulated days of three policies
-/// side by side on 2 cores solved one hindsight MIP (4,488 variables) in
-/// 10.4 s, so the clock, not the nodes, stopped it, and two runs of a month
-/// printed different morning rows. With the floor raised, the same two days
-/// printed the same tables.
+/// The least is a minute: at 10 s the clock could stop a MIP before its
+/// nodes did (the simulated month of four policies on 2 cores solved 693,
+/// the slowest in 13.5 s), and two runs of the month printed different
+/// morning rows; with a minute's floor a rerun printed the same ones.
 const ASSIGNMENT_SHARE: f64 = optimize::SAFETY_FACTOR;
 const ASSIGNMENT_MIN_SECONDS: f64 = 60.0;
 
