@@ -519,7 +519,13 @@ pub fn check_event(
     match kind {
         EventKind::EnRoute { ticket_id } | EventKind::Arrived { ticket_id, .. } => {
             let route = check.route.unwrap_or(&[]);
-            if !route.contains(ticket_id) {
+            // Arriving where the engineer said they were driving to: that
+            // drive was checked against the route of its day, and a night
+            // call that sets off at 23:50 arrives on a day whose route does
+            // not hold it.
+            let driving_there = matches!(kind, EventKind::Arrived { .. })
+                && matches!(&state.activity, Activity::EnRoute { ticket_id: to, .. } if to == ticket_id);
+            if !route.contains(ticket_id) && !driving_there {
                 let listed = if route.is_empty() {
                     "the engineer has no published route that day".to_string()
                 } else {
@@ -763,6 +769,26 @@ mod tests {
         );
         // On site at T1: T2 must wait for T1's finish.
         assert!(check_event(&check(&events, &route), at(10, 0), &arrived("T2")).is_err());
+    }
+
+    #[test]
+    fn arriving_after_midnight_where_the_engineer_was_driving_is_accepted() {
+        // En route to T1 on yesterday's route; the day's route (checked
+        // for the arrival's day) holds only T2, or nothing at all.
+        let events = day();
+        let en_route = &events[..2];
+        for route in [&[ticket("T2")][..], &[]] {
+            let mut check = check(en_route, route);
+            check.route = (!route.is_empty()).then_some(route);
+            assert!(check_event(&check, at(9, 0), &arrived("T1")).is_ok());
+            // Somewhere else is still off the route, and setting off anew
+            // needs the day's route.
+            assert!(check_event(&check, at(9, 0), &arrived("T9")).is_err());
+            let again = EventKind::EnRoute {
+                ticket_id: ticket("T1"),
+            };
+            assert!(check_event(&check, at(9, 0), &again).is_err());
+        }
     }
 
     #[test]
