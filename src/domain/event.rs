@@ -480,7 +480,8 @@ pub struct EventCheck<'a> {
 
 /// Checks that `kind` at `at` may follow the stored events: not in the
 /// future beyond the skew, not before the previous event, arriving only at
-/// a ticket of the route (driving to one too), finishing only the visit
+/// a ticket of the route or the one the engineer set off for (driving to
+/// one only on the route), finishing only the visit
 /// the engineer is on site at, and arriving only when not on site
 /// elsewhere.
 pub fn check_event(
