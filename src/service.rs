@@ -81,13 +81,20 @@ pub async fn plan_and_store(
     options: &PlanOptions,
     travel: &GreatCircle,
 ) -> Result<Roster, ServiceError> {
-    plan_and_store_knowing(store, hub, date, now, now, options, travel).await
+    plan_and_store_knowing(store, hub, date, now, now, options, travel, None).await
 }
 
 /// [`plan_and_store`] with the tickets reported by `known_until` rather
 /// than by `now`: only the simulation's hindsight bound, which knows the
 /// whole day at midnight, passes a later time (no visit still starts
 /// before its ticket's report).
+///
+/// `previous` is the revision of the day this planner stored last, if it
+/// keeps one (a live hub's task, the simulation): when it is still the
+/// day's head, the plan continues from it instead of reading it back —
+/// some 300 rows a re-plan, the largest read of one. Revisions are never
+/// changed once stored, so the head's id names the same roster.
+#[allow(clippy::too_many_arguments)]
 pub async fn plan_and_store_knowing(
     store: &Store,
     hub: Region,
@@ -96,6 +103,7 @@ pub async fn plan_and_store_knowing(
     known_until: DateTime<Utc>,
     options: &PlanOptions,
     travel: &GreatCircle,
+    previous: Option<&Roster>,
 ) -> Result<Roster, ServiceError> {
     let mut tickets = store
         .tickets(TicketFilter {
@@ -106,7 +114,25 @@ pub async fn plan_and_store_knowing(
     // A plan made at `now` knows only the tickets reported by then (a plan
     // dated in the past must not see what came later).
     tickets.retain(|ticket| ticket.reported_at() <= known_until.max(now));
-    let published = store.current_roster(hub, date).await?;
+    let published = match store.roster_head(hub, date).await? {
+        Some(head) if previous.is_some_and(|roster| roster.id == Some(head)) => {
+            let kept = previous.cloned();
+            // SQLite keeps a time to the nanosecond, so the copy must be
+            // the stored revision exactly (PostgreSQL keeps microseconds:
+            // a copy may be finer than what a read would give).
+            #[cfg(debug_assertions)]
+            if store.backend() == crate::storage::Backend::Sqlite {
+                debug_assert_eq!(
+                    kept,
+                    store.roster(head).await?,
+                    "the revision kept by the planner differs from the stored one"
+                );
+            }
+            kept
+        }
+        Some(head) => store.roster(head).await?,
+        None => None,
+    };
     if let Some(published) = &published {
         // The day's own planned tickets are planned again with the rest.
         let on_routes: HashSet<&TicketId> = published
@@ -161,8 +187,16 @@ pub async fn plan_and_store_knowing(
     if let Some(published) = published {
         day = day.with_published(published)?;
     }
-    // Parts are tracked once a stock has been loaded.
-    if let Some(stock) = store.stock_at(&points).await? {
+    // Parts are tracked once a stock has been loaded; the plan draws only
+    // its swaps' parts (a stock holds some 300 lines per hub).
+    let mut parts: Vec<_> = day
+        .tickets()
+        .iter()
+        .filter_map(|t| t.part().cloned())
+        .collect();
+    parts.sort();
+    parts.dedup();
+    if let Some(stock) = store.stock_at(&points, &parts).await? {
         day = day.with_stock(PartsOnHand {
             stock,
             orders: store.pending_orders(Some(hub)).await?,
@@ -175,6 +209,10 @@ pub async fn plan_and_store_knowing(
     })
     .await??;
     roster.id = Some(store.save_roster(&roster).await?);
+    // As the store gives it back (a revision's part plans are listed by
+    // ticket), so a planner that keeps this revision holds what a read
+    // would give.
+    roster.parts.sort_by(|a, b| a.ticket_id.cmp(&b.ticket_id));
     if pinned_any {
         // The board says which pins this revision could not keep, and why.
         let broken: Vec<_> = broken

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::NaiveDate;
 
+use crate::domain::Region;
 use crate::network::Network;
 use crate::settings::{Database, Settings};
 use crate::simulation::{
@@ -50,7 +51,7 @@ pub struct SimulateArgs {
     /// routes.
     #[arg(long, default_value_t = 0.0125)]
     pub replan_seconds: f64,
-    /// Policies simulated at once (each on its own database).
+    /// Hubs simulated at once (each policy's hub on its own database).
     #[arg(long, default_value_t = 2)]
     pub jobs: usize,
     /// `table` (default) or `csv` (one header, one row per policy and hub,
@@ -181,8 +182,13 @@ pub fn run(settings: &Settings, args: SimulateArgs, out: &mut dyn Write) -> anyh
     Ok(())
 }
 
-/// Runs each policy on its own fresh SQLite database under `dir`, `jobs`
-/// at a time; the runs come back in the order of `policies`.
+/// Runs each policy on fresh SQLite databases under `dir`, one per hub
+/// (a hub's dispatch is independent of the others', see
+/// [`SimulationConfig::hubs`]), `jobs` hubs at a time; each policy's hubs
+/// are merged into its run, and the runs come back in the order of
+/// `policies`. The hubs of all policies share one queue, the longest first
+/// (the re-planning policies, the hubs with most engineers), so the cores
+/// finish together rather than one waiting on the month's longest policy.
 pub fn run_policies(
     network: &Network,
     config: &SimulationConfig,
@@ -190,15 +196,33 @@ pub fn run_policies(
     dir: &Path,
     jobs: usize,
 ) -> anyhow::Result<Vec<PolicyRun>> {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     let bars = indicatif::MultiProgress::new();
     let total = (config.arrivals_end() + config.drain - config.begins()).num_minutes() as u64;
-    // A shared queue: each worker takes the next policy when it is free,
-    // so a long policy does not hold a short one back; the long ones (those
-    // that re-plan all day) start first, and the short ones fill in after
-    // them (the month on 2 cores: 21.6 minutes in the given order).
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut queue: Vec<usize> = (0..policies.len()).collect();
-    queue.sort_by_key(|&index| !policies[index].replans());
+    let hubs: Vec<Region> = Region::ALL
+        .into_iter()
+        .filter(|hub| config.hubs.contains(hub))
+        .collect();
+    let mut tasks: Vec<(usize, Region)> = (0..policies.len())
+        .flat_map(|index| hubs.iter().map(move |&hub| (index, hub)))
+        .collect();
+    let engineers = |hub: Region| {
+        network
+            .engineers
+            .iter()
+            .filter(|e| e.region() == hub)
+            .count()
+    };
+    // Roughly a month's CPU minutes per policy on the shipped network.
+    let weight = |policy: Policy| match policy {
+        Policy::Live => 6,
+        Policy::Greedy => 4,
+        Policy::Morning => 2,
+        Policy::Hindsight => 1,
+    };
+    tasks.sort_by_key(|&(index, hub)| {
+        std::cmp::Reverse((weight(policies[index]) * engineers(hub), hub))
+    });
     let bars: Vec<indicatif::ProgressBar> = policies
         .iter()
         .map(|policy| {
@@ -214,21 +238,34 @@ pub fn run_policies(
             bar
         })
         .collect();
-    let mut results: Vec<Option<anyhow::Result<PolicyRun>>> =
-        (0..policies.len()).map(|_| None).collect();
+    // Simulated minutes done per task; a policy's bar shows its hubs' mean.
+    let done_minutes: Vec<AtomicU64> = tasks.iter().map(|_| AtomicU64::new(0)).collect();
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Vec<(Region, anyhow::Result<PolicyRun>)>> =
+        (0..policies.len()).map(|_| Vec::new()).collect();
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs.min(policies.len()))
+        let workers: Vec<_> = (0..jobs.min(tasks.len()))
             .map(|_| {
-                let (next, bars, queue) = (&next, &bars, &queue);
+                let (next, bars, tasks, done_minutes, hubs) =
+                    (&next, &bars, &tasks, &done_minutes, &hubs);
                 scope.spawn(move || {
                     let mut done = Vec::new();
                     loop {
-                        let taken = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let Some(&index) = queue.get(taken) else {
+                        let taken = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(&(index, hub)) = tasks.get(taken) else {
                             return done;
                         };
                         let policy = policies[index];
-                        done.push((index, run_one(network, config, policy, dir, &bars[index])));
+                        let progress = |minutes: u64| {
+                            done_minutes[taken].store(minutes, Ordering::Relaxed);
+                            let sum: u64 = (tasks.iter().zip(done_minutes))
+                                .filter(|((of, _), _)| *of == index)
+                                .map(|(_, minutes)| minutes.load(Ordering::Relaxed))
+                                .sum();
+                            bars[index].set_position(sum / hubs.len() as u64);
+                        };
+                        let run = run_one(network, config, policy, hub, dir, &progress);
+                        done.push((index, hub, run));
                     }
                 })
             })
@@ -236,31 +273,47 @@ pub fn run_policies(
         for worker in workers {
             match worker.join() {
                 Ok(done) => {
-                    for (index, run) in done {
-                        results[index] = Some(run);
+                    for (index, hub, run) in done {
+                        results[index].push((hub, run));
                     }
                 }
-                Err(_) => {
-                    results.push(Some(Err(anyhow::anyhow!("a simulation thread panicked"))));
-                }
+                Err(_) => results[0].push((
+                    hubs[0],
+                    Err(anyhow::anyhow!("a simulation thread panicked")),
+                )),
             }
         }
     });
     let mut runs = Vec::new();
-    for result in results {
-        runs.push(result.unwrap_or_else(|| Err(anyhow::anyhow!("a policy was not simulated")))?);
+    for (index, mut parts) in results.into_iter().enumerate() {
+        bars[index].finish_and_clear();
+        parts.sort_by_key(|(hub, _)| *hub);
+        let parts = parts
+            .into_iter()
+            .map(|(_, run)| run)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let run = PolicyRun::merge(parts)
+            .ok_or_else(|| anyhow::anyhow!("the {} policy was not simulated", policies[index]))?;
+        runs.push(run);
     }
     Ok(runs)
 }
 
+/// One policy over one hub, on its own database under `dir`; `progress`
+/// hears the simulated minutes done.
 fn run_one(
     network: &Network,
     config: &SimulationConfig,
     policy: Policy,
+    hub: Region,
     dir: &Path,
-    bar: &indicatif::ProgressBar,
+    progress: &dyn Fn(u64),
 ) -> anyhow::Result<PolicyRun> {
-    let file = dir.join(format!("{policy}.db"));
+    let file = dir.join(format!("{policy}-{}.db", hub.code()));
+    let config = SimulationConfig {
+        hubs: vec![hub],
+        ..config.clone()
+    };
     for stale in ["", "-wal", "-shm", "-journal"] {
         let path = PathBuf::from(format!("{}{stale}", file.display()));
         match std::fs::remove_file(&path) {
@@ -283,20 +336,14 @@ fn run_one(
     let begins = config.begins();
     let run = runtime.block_on(async {
         let store = super::open_sole_store(&url).await?;
-        let run = simulate(&store, network, config, policy, |at| {
-            bar.set_position((at - begins).num_minutes().max(0) as u64);
-            bar.set_message(
-                at.with_timezone(&crate::domain::service_offset())
-                    .format("%a %d %b %H:%M")
-                    .to_string(),
-            );
+        let run = simulate(&store, network, &config, policy, |at| {
+            progress((at - begins).num_minutes().max(0) as u64);
         })
         .await
-        .with_context(|| format!("simulating the {policy} policy"))?;
+        .with_context(|| format!("simulating the {policy} policy at the {hub} hub"))?;
         store.close().await;
         anyhow::Ok(run)
     })?;
-    bar.finish_and_clear();
     Ok(run)
 }
 

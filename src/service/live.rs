@@ -9,7 +9,7 @@
 //! to subscribers (the route event streams).
 //!
 //! The simulation (`ruyi simulate`) drives the same cadence and the same
-//! [`plan_and_store`] with warm starts, on a simulated clock.
+//! [`plan_and_store_knowing`] with warm starts, on a simulated clock.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,10 +17,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::{broadcast, mpsc};
 
-use super::plan_and_store;
+use super::plan_and_store_knowing;
 use crate::clock::Clock;
 use crate::dispatch::{Cadence, PlanOptions, Urgency, day_origin};
-use crate::domain::{Region, service_offset};
+use crate::domain::{Region, Roster, service_offset};
 use crate::storage::Store;
 use crate::travel::GreatCircle;
 
@@ -113,6 +113,9 @@ async fn run_hub(
     mut changes: mpsc::UnboundedReceiver<Urgency>,
     published: broadcast::Sender<Published>,
 ) {
+    // The revision this task stored last: the next re-plan continues from
+    // it without reading it back while nobody else revised the day.
+    let mut stored: Option<Roster> = None;
     loop {
         // Wait for the first change, or for the next day to begin.
         let midnight = next_midnight(planning.clock.now());
@@ -135,11 +138,19 @@ async fn run_hub(
                 () = tokio::time::sleep(until(&planning.clock, due)) => break,
             }
         }
-        replan(hub, &planning, &published).await;
+        if let Some(roster) = replan(hub, &planning, &published, stored.as_ref()).await {
+            stored = Some(roster);
+        }
     }
 }
 
-async fn replan(hub: Region, planning: &LivePlanning, published: &broadcast::Sender<Published>) {
+/// Re-plans the hub now and announces the new revision, which it returns.
+async fn replan(
+    hub: Region,
+    planning: &LivePlanning,
+    published: &broadcast::Sender<Published>,
+    previous: Option<&Roster>,
+) -> Option<Roster> {
     let now = planning.clock.now();
     let date = now.with_timezone(&service_offset()).date_naive();
     let options = PlanOptions {
@@ -148,7 +159,18 @@ async fn replan(hub: Region, planning: &LivePlanning, published: &broadcast::Sen
         ..planning.options.clone()
     };
     let started = std::time::Instant::now();
-    match plan_and_store(&planning.store, hub, date, now, &options, &planning.travel).await {
+    let planned = plan_and_store_knowing(
+        &planning.store,
+        hub,
+        date,
+        now,
+        now,
+        &options,
+        &planning.travel,
+        previous,
+    )
+    .await;
+    match planned {
         Ok(roster) => {
             let roster_id = roster.id.expect("a stored roster has its id");
             tracing::info!(
@@ -164,13 +186,17 @@ async fn replan(hub: Region, planning: &LivePlanning, published: &broadcast::Sen
                 date,
                 roster_id,
             });
+            Some(roster)
         }
-        Err(error) => tracing::warn!(
-            %hub,
-            %date,
-            error = %super::error_chain(&error),
-            "live re-plan failed; the published plan stays in force"
-        ),
+        Err(error) => {
+            tracing::warn!(
+                %hub,
+                %date,
+                error = %super::error_chain(&error),
+                "live re-plan failed; the published plan stays in force"
+            );
+            None
+        }
     }
 }
 

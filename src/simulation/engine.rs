@@ -47,6 +47,12 @@ pub struct SimulationConfig {
     /// After the last arrival, the simulation runs this long so the last
     /// tickets can be visited and repaired (48 h: the repair limit).
     pub drain: Duration,
+    /// The hubs simulated (all by default). A hub's dispatch reads and
+    /// writes only its own tickets, engineers, stock and rosters, and every
+    /// random draw is keyed by ticket or engineer, so a run over some hubs
+    /// gives exactly those hubs' part of the national run: the hubs can be
+    /// simulated side by side, each on its own store.
+    pub hubs: Vec<Region>,
 }
 
 impl SimulationConfig {
@@ -68,6 +74,7 @@ impl SimulationConfig {
             sick_share: 0.01,
             return_share: 0.06,
             drain: Duration::hours(48),
+            hubs: Region::ALL.to_vec(),
         }
     }
 
@@ -238,6 +245,10 @@ struct Simulation<'a> {
     /// `engineer_route` reads back (checked against the store in debug
     /// builds), without a read per engineer per re-plan.
     routes: HashMap<(usize, NaiveDate), std::sync::Arc<(i64, EngineerRoute)>>,
+    /// The revision each hub's planning stored last, which its next plan
+    /// continues from when it is still the head (as a live hub's task
+    /// keeps it).
+    stored: HashMap<Region, Roster>,
 }
 
 impl<'a> Simulation<'a> {
@@ -265,7 +276,14 @@ impl<'a> Simulation<'a> {
             .collect();
         let fates = tickets
             .iter()
-            .map(|ticket| TicketFate::new(ticket, attainable(ticket, network, &config.travel)))
+            .map(|ticket| {
+                // Only the simulated hubs' tickets are measured.
+                let measured = config.hubs.contains(&ticket.region());
+                TicketFate::new(
+                    ticket,
+                    measured && attainable(ticket, network, &config.travel),
+                )
+            })
             .collect();
         let engineers: Vec<SimEngineer> = network
             .engineers
@@ -309,6 +327,7 @@ impl<'a> Simulation<'a> {
             remote: HashSet::new(),
             heads: HashMap::new(),
             routes: HashMap::new(),
+            stored: HashMap::new(),
         }
     }
 
@@ -322,8 +341,10 @@ impl<'a> Simulation<'a> {
         let end = self.config.arrivals_end() + self.config.drain;
         if self.policy != Policy::Hindsight {
             for index in 0..self.tickets.len() {
-                let at = self.tickets[index].reported_at();
-                self.at(at, Happening::Report(index));
+                if self.simulated(self.tickets[index].region()) {
+                    let at = self.tickets[index].reported_at();
+                    self.at(at, Happening::Report(index));
+                }
             }
         }
         let mut date = self.config.start + Duration::days(1);
@@ -336,7 +357,11 @@ impl<'a> Simulation<'a> {
         let mut date = self.config.start + Duration::days(1);
         while day_origin(date) <= self.config.arrivals_end() {
             for engineer in 0..self.engineers.len() {
-                if rng.unit() < self.config.sick_share {
+                // Drawn for every engineer, so each one's luck is the same
+                // whichever hubs are simulated.
+                if rng.unit() < self.config.sick_share
+                    && self.simulated(self.engineers[engineer].engineer.region())
+                {
                     self.at(
                         day_origin(date) + Duration::hours(7),
                         Happening::Sick(engineer),
@@ -357,9 +382,15 @@ impl<'a> Simulation<'a> {
 
     fn plan_all(&mut self, at: DateTime<Utc>) {
         for hub in Region::ALL {
-            self.pending.insert(hub, at);
-            self.at(at, Happening::Plan(hub));
+            if self.simulated(hub) {
+                self.pending.insert(hub, at);
+                self.at(at, Happening::Plan(hub));
+            }
         }
+    }
+
+    fn simulated(&self, hub: Region) -> bool {
+        self.config.hubs.contains(&hub)
     }
 
     /// `live` and `greedy`: plan the hub at the next boundary of the
@@ -399,7 +430,11 @@ impl<'a> Simulation<'a> {
                     .tickets
                     .iter()
                     .zip(&self.fates)
-                    .filter(|(t, f)| !f.revealed && t.reported_at() < until.min(end))
+                    .filter(|(t, f)| {
+                        !f.revealed
+                            && t.reported_at() < until.min(end)
+                            && self.config.hubs.contains(&t.region())
+                    })
                     .map(|(t, _)| t.clone())
                     .collect();
                 for ticket in &revealed {
@@ -467,16 +502,30 @@ impl<'a> Simulation<'a> {
         }
         let store = self.store;
         let travel = &self.config.travel;
+        let stored = &self.stored;
         let plans = futures_util::future::join_all(due.iter().map(|(hub, options)| async move {
             let started = Instant::now();
-            let roster =
-                plan_and_store_knowing(store, *hub, date, now, known_until, options, travel).await;
+            let previous = stored.get(hub);
+            let roster = plan_and_store_knowing(
+                store,
+                *hub,
+                date,
+                now,
+                known_until,
+                options,
+                travel,
+                previous,
+            )
+            .await;
             (roster, started.elapsed().as_secs_f64())
         }))
         .await;
         for ((hub, _), (roster, seconds)) in due.into_iter().zip(plans) {
             match roster {
-                Ok(roster) => self.publish(hub, date, roster, seconds),
+                Ok(roster) => {
+                    self.publish(hub, date, &roster, seconds);
+                    self.stored.insert(hub, roster);
+                }
                 // As live dispatch does: the last published plan stays, and
                 // the run says how often that happened.
                 Err(error) => {
@@ -516,7 +565,7 @@ impl<'a> Simulation<'a> {
 
     /// Takes a stored plan as the hub's published routes: engineers follow
     /// it from now, and changes to what they were told are counted.
-    fn publish(&mut self, hub: Region, date: NaiveDate, roster: Roster, seconds: f64) {
+    fn publish(&mut self, hub: Region, date: NaiveDate, roster: &Roster, seconds: f64) {
         let now = self.now;
         self.timings.push(PlanTiming { hub, seconds });
         let id = roster.id.expect("a stored roster has its id");
@@ -865,7 +914,9 @@ impl<'a> Simulation<'a> {
         let engineer_id = self.engineers[index].engineer.id().clone();
         let label = kind.code();
         let event = EngineerEvent {
-            event_id: EventId::parse(format!("sim-{}", self.event_counter))
+            // Zero-padded, so ids sort as they were sent (orders are listed
+            // by arrival, then event id).
+            event_id: EventId::parse(format!("sim-{:09}", self.event_counter))
                 .expect("a valid event id"),
             engineer_id: engineer_id.clone(),
             at: self.now,
@@ -907,7 +958,11 @@ impl<'a> Simulation<'a> {
             .fates
             .into_iter()
             .zip(&self.tickets)
-            .filter(|(_, t)| t.reported_at() >= begins && t.reported_at() < end)
+            .filter(|(_, t)| {
+                t.reported_at() >= begins
+                    && t.reported_at() < end
+                    && self.config.hubs.contains(&t.region())
+            })
             .map(|(fate, _)| fate)
             .collect();
         let region_of: HashMap<EngineerId, Region> = self

@@ -139,6 +139,49 @@ pub struct PolicyRun {
     pub visits: Vec<VisitRecord>,
 }
 
+impl PolicyRun {
+    /// One policy's run from its runs over disjoint sets of hubs (see
+    /// [`super::SimulationConfig::hubs`]): tickets in the order they were
+    /// reported, visits in the order they ended, counts added up. `None`
+    /// when there is nothing to merge or the runs are of different
+    /// policies.
+    pub fn merge(parts: Vec<PolicyRun>) -> Option<PolicyRun> {
+        let policy = parts.first()?.policy;
+        if parts.iter().any(|part| part.policy != policy) {
+            return None;
+        }
+        let mut run = PolicyRun {
+            policy,
+            fates: Vec::new(),
+            days: Vec::new(),
+            timings: Vec::new(),
+            loaners: HashMap::new(),
+            refused_events: 0,
+            events: 0,
+            failed_plans: 0,
+            visits: Vec::new(),
+        };
+        for part in parts {
+            run.fates.extend(part.fates);
+            run.days.extend(part.days);
+            run.timings.extend(part.timings);
+            for (hub, loaners) in part.loaners {
+                *run.loaners.entry(hub).or_default() += loaners;
+            }
+            run.refused_events += part.refused_events;
+            run.events += part.events;
+            run.failed_plans += part.failed_plans;
+            run.visits.extend(part.visits);
+        }
+        run.fates
+            .sort_by(|a, b| (a.reported_at, &a.ticket_id).cmp(&(b.reported_at, &b.ticket_id)));
+        run.visits.sort_by(|a, b| {
+            (a.finished_at, &a.engineer, &a.ticket).cmp(&(b.finished_at, &b.engineer, &b.ticket))
+        });
+        Some(run)
+    }
+}
+
 /// One visit as it happened.
 #[derive(Debug, Clone)]
 pub struct VisitRecord {
@@ -419,5 +462,41 @@ mod tests {
         assert_eq!(quantile(&values, 0.9), 9.0);
         assert_eq!(quantile(&values, 0.99), 10.0);
         assert_eq!(quantile(&[], 0.5), 0.0);
+    }
+
+    fn run_of(policy: Policy, hub: Region, loaners: usize) -> PolicyRun {
+        PolicyRun {
+            policy,
+            fates: Vec::new(),
+            days: Vec::new(),
+            timings: vec![PlanTiming { hub, seconds: 0.5 }],
+            loaners: HashMap::from([(hub, loaners)]),
+            refused_events: 1,
+            events: 10,
+            failed_plans: 0,
+            visits: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn runs_of_one_policy_over_several_hubs_add_up() {
+        let merged = PolicyRun::merge(vec![
+            run_of(Policy::Live, Region::East, 2),
+            run_of(Policy::Live, Region::North, 3),
+        ])
+        .unwrap();
+        assert_eq!(merged.events, 20);
+        assert_eq!(merged.refused_events, 2);
+        assert_eq!(merged.timings.len(), 2);
+        assert_eq!(merged.loaners[&Region::North], 3);
+        // Nothing to merge, or two policies, is no run.
+        assert!(PolicyRun::merge(Vec::new()).is_none());
+        assert!(
+            PolicyRun::merge(vec![
+                run_of(Policy::Live, Region::East, 0),
+                run_of(Policy::Greedy, Region::North, 0),
+            ])
+            .is_none()
+        );
     }
 }

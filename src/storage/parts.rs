@@ -220,29 +220,42 @@ impl Store {
         stock_of(rows).map(Some)
     }
 
-    /// The stock at `points` only (a hub's plan draws on its engineers'
-    /// bases and its own warehouse, not on the whole country's shelves),
-    /// or `None` when no stock was ever loaded anywhere.
-    pub async fn stock_at(&self, points: &[StockPoint]) -> Result<Option<Stock>, StorageError> {
+    /// The stock of `parts` at `points` only (a hub's plan draws on its
+    /// engineers' bases and its own warehouse for its swaps' parts, not on
+    /// the whole country's shelves), or `None` when no stock was ever
+    /// loaded anywhere.
+    pub async fn stock_at(
+        &self,
+        points: &[StockPoint],
+        parts: &[PartCode],
+    ) -> Result<Option<Stock>, StorageError> {
         let codes: Vec<String> = points.iter().map(StockPoint::code).collect();
-        let list = super::placeholders(1, codes.len().max(1));
-        let sql = format!("SELECT base, part, quantity FROM part_stock WHERE base IN ({list})");
+        let bases = super::placeholders(1, codes.len().max(1));
+        let wanted = super::placeholders(1 + codes.len().max(1), parts.len().max(1));
+        let sql = format!(
+            "SELECT base, part, quantity FROM part_stock WHERE base IN ({bases}) AND part IN ({wanted})"
+        );
         let (loaded, rows): (bool, Vec<StockRow>) = on_pool!(self, |pool| {
             let loaded: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM part_stock)")
                 .fetch_one(pool)
                 .await?;
             let mut query = sqlx::query_as(&sql);
-            match codes.is_empty() {
-                true => query = query.bind(""),
-                false => {
-                    for code in &codes {
-                        query = query.bind(code.as_str());
-                    }
-                }
+            if codes.is_empty() {
+                query = query.bind("");
+            }
+            for code in &codes {
+                query = query.bind(code.as_str());
+            }
+            if parts.is_empty() {
+                query = query.bind("");
+            }
+            for part in parts {
+                query = query.bind(part.as_str());
             }
             (
                 loaded,
-                if loaded {
+                // Nothing to look up when no point or no part is asked for.
+                if loaded && !codes.is_empty() && !parts.is_empty() {
                     query.fetch_all(pool).await?
                 } else {
                     Vec::new()
