@@ -213,7 +213,8 @@ pub fn run_policies(
             .filter(|e| e.region() == hub)
             .count()
     };
-    // Roughly a month's CPU minutes per policy on the shipped network.
+    // A hub's CPU grows with its engineers (and tickets); per engineer, a
+    // re-planning policy costs several times a once-a-day one.
     let weight = |policy: Policy| match policy {
         Policy::Live => 6,
         Policy::Greedy => 4,
@@ -228,10 +229,8 @@ pub fn run_policies(
         .map(|policy| {
             let bar = bars.add(
                 indicatif::ProgressBar::new(total).with_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{prefix:>9} {bar:30} {msg} [{elapsed}]",
-                    )
-                    .expect("static template"),
+                    indicatif::ProgressStyle::with_template("{prefix:>9} {bar:30} [{elapsed}]")
+                        .expect("static template"),
                 ),
             );
             bar.set_prefix(policy.code());
