@@ -433,7 +433,7 @@ impl<'a> Simulation<'a> {
                     .filter(|(t, f)| {
                         !f.revealed
                             && t.reported_at() < until.min(end)
-                            && self.config.hubs.contains(&t.region())
+                            && self.simulated(t.region())
                     })
                     .map(|(t, _)| t.clone())
                     .collect();
