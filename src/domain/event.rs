@@ -261,6 +261,9 @@ pub struct EngineerState {
     /// time when free, the expected end of the visit under way (arrival
     /// plus the ticket's service minutes, never before the last event),
     /// pushed past any unavailable window it falls in. `None` off shift.
+    /// Driving to a visit it is the time they set off: the event names
+    /// no drive or service, so a re-plan reads the visit's end from the
+    /// route (`dispatch::Restart::reported`).
     pub free_from: Option<DateTime<Utc>>,
     /// The ticket driven to or worked on.
     pub ticket_under_way: Option<TicketId>,
@@ -390,7 +393,7 @@ impl EngineerState {
     }
 
     /// `at`, moved past every unavailable window it falls in.
-    fn after_unavailable(&self, mut at: DateTime<Utc>) -> DateTime<Utc> {
+    pub fn after_unavailable(&self, mut at: DateTime<Utc>) -> DateTime<Utc> {
         let mut windows: Vec<&UnavailableWindow> = self.unavailable.iter().collect();
         windows.sort_by_key(|w| w.from);
         for window in windows {
