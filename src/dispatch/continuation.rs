@@ -99,24 +99,18 @@ impl Restart {
             .iter()
             .rposition(|visit| reported.contains(&visit.ticket_id))
             .map_or(0, |last| last + 1);
-        if let Some((visit, free_at)) = driving_to(route, state) {
-            return Restart {
-                committed,
-                lunch_taken: planned.lunch_taken,
-                location: Some(visit.location),
-                free_at: Some(free_at),
-                off_duty: false,
-            };
-        }
+        let driving = driving_to(route, state);
         Restart {
             committed,
             lunch_taken: planned.lunch_taken,
-            location: state.position.or_else(|| {
-                committed
-                    .checked_sub(1)
-                    .map(|last| route.visits[last].location)
-            }),
-            free_at: state.free_from,
+            location: (driving.map(|(visit, _)| visit.location))
+                .or(state.position)
+                .or_else(|| {
+                    committed
+                        .checked_sub(1)
+                        .map(|last| route.visits[last].location)
+                }),
+            free_at: driving.map(|(_, free_at)| free_at).or(state.free_from),
             off_duty: matches!(state.activity, Activity::OffShift),
         }
     }
