@@ -40,6 +40,7 @@
 mod assignment;
 mod balance;
 mod cadence;
+mod call_in;
 mod continuation;
 mod day;
 mod escalation;
@@ -61,6 +62,7 @@ pub use assignment::{
 };
 pub use balance::{BALANCE_COST_PER_SECOND, plan_of, rebalance, working_seconds};
 pub use cadence::{Cadence, DEVIATION_MINUTES, IMMEDIATE_WINDOW_HOURS, Urgency};
+pub use call_in::{CallIn, MOST_OVERTIME, call_in};
 pub(crate) use continuation::keep_stored_lengths;
 pub use continuation::{Continuation, Restart};
 pub use day::{HubDay, PlanMethod, PlanOptions};

@@ -2,8 +2,10 @@
 //! triage at the call center ([`super::triage`]), the translation
 //! ([`HubProblem::build`]), the assignment MIP ([`super::assignment`]), the
 //! core's routing of each day of the horizon, the balance descent
-//! ([`super::balance`]), the independent check, the preventive visits in
-//! the slack ([`super::preventive`]) and the roster ([`roster_from`]).
+//! ([`super::balance`]), the call-ins on overtime for promises the day
+//! would break ([`super::call_in`]), the independent check, the preventive
+//! visits in the slack ([`super::preventive`]) and the roster
+//! ([`roster_from`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -75,7 +77,21 @@ pub fn plan(
     if let Some(published) = published {
         hub_problem.problem = with_announcements(&hub_problem, published)?;
     }
-    let (solution, assignment) = solve_hub_from(&hub_problem, options, announced)?;
+    // Overtime an earlier revision called an engineer in for stays theirs:
+    // searched within the day's limit alone, a re-plan took the visit off
+    // them and sent someone from farther away.
+    if let Some(announced) = &announced {
+        super::call_in::keep_overtime(&mut hub_problem, announced)?;
+    }
+    let (mut solution, assignment) = solve_hub_from(&hub_problem, options, announced)?;
+    // The greedy desk's rule is the baseline as it is: no call-ins.
+    let calls = match options.method {
+        PlanMethod::Optimize => super::call_in(&mut hub_problem, &mut solution)?,
+        PlanMethod::Greedy => Vec::new(),
+    };
+    if !calls.is_empty() {
+        tracing::info!(hub = %day.hub(), calls = calls.len(), "called engineers in on overtime");
+    }
     let objective = checked(&hub_problem.problem, &solution)?;
     let mut roster = if hub_problem.due.is_empty() {
         roster_from(

@@ -115,6 +115,10 @@ pub struct HubProblem {
     /// Per vehicle: where its engineer's published day stands at "now",
     /// for the engineers of the planned day on the revision replaced.
     pub continuations: Vec<Option<Continuation>>,
+    /// Per vehicle: the seconds its engineer has worked on the planned day
+    /// by "now" (0 on a later day); its `max_work` is what is left of the
+    /// day's limit, so overtime already worked is read here.
+    pub worked: Vec<i64>,
     /// What the revision replaced keeps: its id, and the loaners and parts
     /// of the visits that stay.
     pub kept: Kept,
@@ -299,6 +303,7 @@ impl HubProblem {
             .collect();
         let mut vehicles = Vec::with_capacity(crew.working.len());
         let mut continued = Vec::with_capacity(crew.working.len());
+        let mut worked = vec![0; crew.working.len()];
         for (v, (((engineer, home), team), window)) in crew
             .working
             .iter()
@@ -318,7 +323,7 @@ impl HubProblem {
             let whereabout = continuation.and_then(|c| whereabouts[c]);
             let continuation = continuation.map(|c| continuations[c].clone());
             if crew.day_of[v] == 0 {
-                restart_vehicle(
+                worked[v] = restart_vehicle(
                     &mut vehicle,
                     continuation.as_ref(),
                     (whereabout, travel),
@@ -342,6 +347,7 @@ impl HubProblem {
             due,
             first_preventive_site,
             continuations: continued,
+            worked,
             kept: Kept::of(day),
         };
         Ok((built, first_extra))
@@ -561,16 +567,18 @@ fn engineer_vehicle(
 /// now; an engineer continuing a published day starts where they are, when
 /// they are free there, with the working time already used deducted and
 /// the lunch dropped once taken (see [`Continuation`]). A lunch that could
-/// only start before now is dropped too: the engineer has eaten.
+/// only start before now is dropped too: the engineer has eaten. Returns
+/// the seconds already worked.
 fn restart_vehicle(
     vehicle: &mut Vehicle,
     continuation: Option<&Continuation>,
     (whereabout, travel): (Option<usize>, &dyn TravelModel),
     now: i64,
     origin: DateTime<Utc>,
-) {
+) -> i64 {
     let seconds = |at: DateTime<Utc>| (at - origin).num_seconds();
     let mut start = vehicle.shift.start.max(now);
+    let mut worked = 0;
     if let Some(continuation) = continuation {
         let restart = &continuation.restart;
         if restart.off_duty {
@@ -584,7 +592,7 @@ fn restart_vehicle(
         }
         if restart.has_begun() {
             let busy_until = restart.free_at.map_or(start, seconds).min(start);
-            let worked = worked_seconds(continuation, busy_until, travel, origin);
+            worked = worked_seconds(continuation, busy_until, travel, origin);
             vehicle.max_work = vehicle.max_work.map(|limit| (limit - worked).max(0));
         }
         if restart.lunch_taken {
@@ -598,6 +606,7 @@ fn restart_vehicle(
     if start > start_of(vehicle.shift.start) + LUNCH_LATEST {
         vehicle.lunch = None;
     }
+    worked
 }
 
 /// Seconds an engineer continuing `continuation` has worked by

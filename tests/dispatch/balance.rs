@@ -36,9 +36,12 @@ fn plan(network: &Network, hub: Region, tickets: &[Ticket], balance: bool) -> Ro
     let travel = GreatCircle::default();
     let roster =
         dispatch::plan(&day(hub, monday(), tickets, &engineers), &travel, &options).unwrap();
-    // The rebuilt plan is the same and passes the independent checker.
-    let built = HubProblem::build(&day(hub, monday(), tickets, &engineers), 2, &travel).unwrap();
-    let (solution, _) = solve_hub(&built, &options).unwrap();
+    // The rebuilt plan (the stages, then the call-ins on overtime) is the
+    // same and passes the independent checker.
+    let mut built =
+        HubProblem::build(&day(hub, monday(), tickets, &engineers), 2, &travel).unwrap();
+    let (mut solution, _) = solve_hub(&built, &options).unwrap();
+    dispatch::call_in(&mut built, &mut solution).unwrap();
     let objective = optimize::check(&built.problem, &solution).unwrap();
     assert_eq!(objective.total(), roster.summary.objective);
     roster

@@ -6,13 +6,15 @@
 //! the next day cannot hold it; an
 //! engineer finishing late loses the visit they would now be late for; the
 //! visit an engineer is driving to never moves; a pinned visit stays; an
-//! on-call engineer out at night and idle all morning has the afternoon.
+//! on-call engineer out at night and idle all morning has the afternoon;
+//! one whose day's hours are nearly spent is called in on overtime for a
+//! 2 h promise, and that day can still take an emergency insertion.
 
 use crate::day;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use ruyi::dispatch::{Pins, PlanOptions, plan};
+use ruyi::dispatch::{InsertionRequest, MOST_OVERTIME, Pins, PlanOptions, insert_emergency, plan};
 use ruyi::domain::event::{EngineerEvent, EngineerState, EventKind, Finish, Outcome};
 use ruyi::domain::{
     Certification, Engineer, EngineerBase, EngineerId, EngineerProfile, EventId, GeoPoint,
@@ -675,4 +677,85 @@ fn an_on_call_engineer_idle_all_morning_after_a_night_call_still_has_the_afterno
         t3.start >= t2.departure && t3.departure < at(15, 0),
         "T3 this afternoon: {t3:?}"
     );
+}
+
+#[test]
+fn an_on_call_engineer_near_the_end_of_the_day_s_hours_is_called_in_for_a_2_hour_promise() {
+    // One on-call engineer, 10 hours a day, out at 06:00 on an 8-hour
+    // repair and a 90-minute one: a day of almost ten hours. At 14:00,
+    // while E1 is on site, a key customer between the two calls, due on
+    // site by 16:00. Within the day's limit some promise left today waits
+    // for tomorrow's fresh hours, late; the desk calls E1 in on overtime.
+    let engineers = vec![engineer("E1", 0.0, ShiftPattern::OnCall { max_hours: 10 })];
+    let sla = SlaPolicy::round_the_clock();
+    let long = fault("T1", 5.0, Severity::MAJOR, at(6, 0), 480, sla);
+    let after = fault("T3", 7.0, Severity::MAJOR, at(6, 0), 90, sla);
+    let key = fault(
+        "T2",
+        6.0,
+        Severity::REQUEST,
+        at(14, 0),
+        60,
+        SlaPolicy::key_customer(),
+    );
+    let morning = [long.clone(), after.clone()];
+    let mut first = plan(
+        &day(Region::East, monday(), &morning, &engineers).with_now(at(6, 0)),
+        &GreatCircle::default(),
+        &options(),
+    )
+    .unwrap();
+    first.id = Some(1);
+    // E1's events up to 14:00, the day going as planned.
+    let mut events = Vec::new();
+    let mut left = first.routes[0].leave_at;
+    for visit in first.routes[0]
+        .visits
+        .iter()
+        .filter(|v| v.arrival <= at(14, 0))
+    {
+        let finished = Some(visit.departure).filter(|&d| d <= at(14, 0));
+        events.extend(visit_events(
+            3 * events.len() as u32,
+            "E1",
+            left,
+            visit,
+            finished,
+        ));
+        left = visit.departure;
+    }
+    let busy_until = left;
+    assert!(busy_until > at(14, 0), "E1 is on site at 14:00: {first:?}");
+    let all = [long, after, key];
+    let again = replan(&all, &engineers, at(14, 0), &first, events);
+    for ticket in ["T1", "T2", "T3"] {
+        let visit = visit_to(&again, ticket);
+        assert_eq!(visit.late_minutes, 0, "{visit:?}");
+    }
+    assert!(visit_to(&again, "T2").start >= busy_until);
+    // The route runs past the day's ten hours, by no more than the most
+    // overtime a plan asks for.
+    let route = &again.routes[0];
+    let worked = route.return_at - route.leave_at;
+    assert!(worked > chrono::Duration::hours(10), "{route:?}");
+    assert!(
+        worked <= chrono::Duration::hours(10) + chrono::Duration::seconds(MOST_OVERTIME),
+        "{route:?}"
+    );
+    // A system-down a minute later is placed into that day: its overtime
+    // is kept, not taken for a day that cannot be continued.
+    let down = fault("T4", 20.0, Severity::CRITICAL, at(14, 1), 60, sla);
+    let inserted = insert_emergency(
+        &InsertionRequest {
+            roster: &again,
+            tickets: &all,
+            emergency: &down,
+            engineers: &engineers,
+            at: at(14, 1),
+            max_changes: 3,
+            pinned: &[],
+        },
+        &GreatCircle::default(),
+    );
+    assert!(inserted.is_ok(), "{:?}", inserted.err());
 }

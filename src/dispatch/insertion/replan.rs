@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::placement::{Day, Replan};
 use super::{InsertionError, InsertionRequest};
+use crate::dispatch::call_in::keep_overtime;
 use crate::dispatch::continuation::Continuation;
 use crate::dispatch::{DispatchError, HubDay, HubProblem, keep_stored_lengths};
 use crate::domain::{EngineerId, PartAction, Roster, Ticket, TicketId, VisitKind};
@@ -80,12 +81,17 @@ impl Replanning {
             built.problem.vehicles().to_vec(),
         )
         .map_err(DispatchError::from)?;
-        let hub_problem = HubProblem { problem, ..built };
+        let mut hub_problem = HubProblem { problem, ..built };
 
         let mut stored = Vec::with_capacity(emergency + 1);
         for (engineer, arrival) in &remaining.stored {
             stored.push((find_vehicle(engineer)?, hub_problem.seconds(*arrival)));
         }
+        let mut plan = vec![Vec::new(); hub_problem.engineers.len()];
+        for (job, (vehicle, _)) in stored.iter().enumerate() {
+            plan[*vehicle].push(job);
+        }
+        keep_overtime(&mut hub_problem, &plan)?;
         stored.push((usize::MAX, 0));
         Ok(Self {
             pinned: pinned(request, &hub_problem.tickets),
