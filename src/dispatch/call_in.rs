@@ -114,7 +114,6 @@ pub fn call_in(
         });
         vehicles[vehicle].max_work = Some(span.max(granted));
         plan[vehicle] = jobs;
-        placed[job] = Some(vehicle);
     }
     if calls.is_empty() {
         return Ok(calls);
